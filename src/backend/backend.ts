@@ -1,0 +1,58 @@
+import { ShapeError, formatShape } from '../errors.js';
+import { type DType, type TensorData, inferDType, toStorageArray, DTYPES } from '../tensor/dtype.js';
+import { type Tensor, checkShape, shapeSize } from '../tensor/tensor.js';
+
+/**
+ * The ops every backend implements. Arguments arrive already checked by `src/ops`
+ * (same backend, dtypes and shapes valid), so backends only compute.
+ */
+export interface BackendOps {
+  /** out = a + b, elementwise. */
+  add(a: Tensor, b: Tensor): Tensor;
+  /** out = a · b, elementwise. */
+  mul(a: Tensor, b: Tensor): Tensor;
+  /** C[M, N] = A[M, K] · B[K, N]. */
+  matmul(a: Tensor, b: Tensor): Tensor;
+}
+
+/** Name of an op every backend must implement. */
+export type OpName = keyof BackendOps;
+
+/** Where tensors live and ops run: `cpu` (the reference loops) or `webgpu`. */
+export interface Backend {
+  /** `'cpu'` or `'webgpu'`. */
+  readonly name: 'cpu' | 'webgpu';
+  /** The op implementations; use the checked functions in `src/ops` (`add`, `matmul`, …) instead. */
+  readonly ops: BackendOps;
+  /** A tensor holding a copy of `data` (`number[]` or a typed array; dtype inferred from the array type unless given). */
+  tensor(data: TensorData, shape: readonly number[], dtype?: DType): Tensor;
+  /** A tensor of zeros. */
+  zeros(shape: readonly number[], dtype?: DType): Tensor;
+  /** @internal Reads a tensor's values; use `tensor.data()`. */
+  read(tensor: Tensor): Promise<Float32Array | Int32Array | Uint32Array>;
+  /** @internal Frees a tensor's storage; use `tensor.dispose()`. */
+  release(storage: unknown): void;
+}
+
+/** Checks the arguments of `backend.tensor()` and converts `data` to the dtype's storage array. */
+export function prepareTensorData(
+  data: TensorData,
+  shape: readonly number[],
+  dtype: DType | undefined,
+): { values: Float32Array | Int32Array | Uint32Array | Uint16Array; dtype: DType } {
+  checkShape('tensor', shape);
+  if (dtype !== undefined && !DTYPES.includes(dtype)) {
+    throw new ShapeError(`tensor: unknown dtype ${JSON.stringify(dtype)}; expected one of ${DTYPES.join(', ')}`);
+  }
+  const isArrayLike = Array.isArray(data) || (ArrayBuffer.isView(data) && !(data instanceof DataView));
+  if (!isArrayLike) throw new ShapeError('tensor: data must be a number[] or a typed array');
+  const size = shapeSize(shape);
+  if (data.length !== size) {
+    throw new ShapeError(`tensor: shape ${formatShape(shape)} holds ${size} elements but data has ${data.length}`);
+  }
+  const resolved = dtype ?? inferDType(data);
+  if (data instanceof Uint16Array && resolved !== 'f16') {
+    throw new ShapeError(`tensor: a Uint16Array is read as f16 half bits, but dtype ${resolved} was asked for`);
+  }
+  return { values: toStorageArray(data, resolved), dtype: resolved };
+}

@@ -1,0 +1,301 @@
+import { DeviceLostError, ShapeError, formatShape } from '../../errors.js';
+import { encodeBinary } from '../../kernels/elementwise.js';
+import { encodeGemmNaive } from '../../kernels/gemm-naive.js';
+import { type Dispatcher, type GpuStorage, type Kernel, renderKernel } from '../../kernels/kernel.js';
+import { type DType, type TensorData, bytesPerElement, fromHalfBits } from '../../tensor/dtype.js';
+import { Tensor, checkShape, shapeSize } from '../../tensor/tensor.js';
+import { type Backend, type BackendOps, prepareTensorData } from '../backend.js';
+import { BufferPool, type PoolStats } from './buffer-pool.js';
+import { type AdapterReport, type DeviceOptions, openDevice } from './device.js';
+import { BufferUsage, MapMode } from './gpu-constants.js';
+import { PipelineCache } from './pipeline-cache.js';
+
+/** Options for `createWebGPUBackend`. */
+export interface WebGPUBackendOptions extends DeviceOptions {
+  /**
+   * Fill every op's output buffer with NaN bits (0xFF bytes) before its kernel runs, so a kernel
+   * that leaves an element unwritten shows up as NaN. Meant for tests; costs one write per output.
+   */
+  poisonOutputs?: boolean;
+  /** Dispatches recorded before the backend submits on its own (default 128). `flush()` submits at any time. */
+  maxDispatchesPerSubmit?: number;
+}
+
+/** Events the backend emits: `lost` once when the device is lost, `error` for each WebGPU validation or compile error. */
+export interface WebGPUBackendEvents {
+  lost: DeviceLostError;
+  error: string;
+}
+
+/** Counters of the backend: the buffer pool's, plus pipelines, dispatches and submits. */
+export interface WebGPUStats extends PoolStats {
+  pipelines: number;
+  dispatches: number;
+  submits: number;
+}
+
+const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+const UNIFORM_USAGE = BufferUsage.UNIFORM | BufferUsage.COPY_DST;
+const READBACK_USAGE = BufferUsage.MAP_READ | BufferUsage.COPY_DST;
+
+/**
+ * The WebGPU backend: a device, a buffer pool, a pipeline cache and a command recorder.
+ * Ops record dispatches into one open compute pass; work is submitted in batches (on `flush()`,
+ * on a readback, or every `maxDispatchesPerSubmit` dispatches), and only tensors whose
+ * `data()` is asked for are read back.
+ */
+export class WebGPUBackend implements Backend, Dispatcher {
+  readonly name = 'webgpu' as const;
+  /** The WebGPU device (shared with the caller; do not destroy it while the backend is in use). */
+  readonly device: GPUDevice;
+  /** What the adapter is and what the device was granted. */
+  readonly report: AdapterReport;
+  readonly pool: BufferPool;
+  readonly pipelines: PipelineCache;
+  readonly #options: WebGPUBackendOptions;
+  readonly #listeners: { [E in keyof WebGPUBackendEvents]: Set<(event: WebGPUBackendEvents[E]) => void> } = {
+    lost: new Set(),
+    error: new Set(),
+  };
+  readonly #errors: string[] = [];
+  readonly #lostSignal: Promise<never>;
+  #lost: DeviceLostError | undefined;
+  #encoder: GPUCommandEncoder | undefined;
+  #pass: GPUComputePassEncoder | undefined;
+  #recorded = 0;
+  #dispatches = 0;
+  #submits = 0;
+  // Keeps Dawn's GPU object reachable for as long as the device is used.
+  readonly #gpu: GPU;
+
+  readonly ops: BackendOps = {
+    add: (a, b) => this.#binary('add', a, b),
+    mul: (a, b) => this.#binary('mul', a, b),
+    matmul: (a, b) => {
+      const [m, k] = a.shape as [number, number];
+      const n = b.shape[1]!;
+      const out = this.allocate([m, n], 'f32', 'matmul');
+      encodeGemmNaive(this, a.storage('matmul'), b.storage('matmul'), out, m, n, k);
+      return new Tensor(this, out, [m, n], 'f32');
+    },
+  };
+
+  /** @internal Use `createWebGPUBackend()`. */
+  constructor(gpu: GPU, device: GPUDevice, report: AdapterReport, options: WebGPUBackendOptions) {
+    this.#gpu = gpu;
+    this.device = device;
+    this.report = report;
+    this.#options = options;
+    this.pool = new BufferPool(device);
+    this.pipelines = new PipelineCache(device, (kernel, message) => this.#reportError(`${kernel}: shader compilation failed:\n${message}`));
+    this.#lostSignal = device.lost.then((info) => {
+      this.#lost = new DeviceLostError(info.reason, info.message);
+      for (const listener of this.#listeners.lost) listener(this.#lost);
+      throw this.#lost;
+    });
+    this.#lostSignal.catch(() => {}); // observed by readbacks; never an unhandled rejection
+    const onError = (event: GPUUncapturedErrorEvent) => this.#reportError(event.error.message);
+    if (typeof device.addEventListener === 'function') device.addEventListener('uncapturederror', onError);
+    else (device as { onuncapturederror: unknown }).onuncapturederror = onError;
+  }
+
+  /** The device limits in force. */
+  get limits(): GPUSupportedLimits {
+    return this.device.limits;
+  }
+
+  /** The loss, once the device is lost; `undefined` while it is healthy. */
+  get lost(): DeviceLostError | undefined {
+    return this.#lost;
+  }
+
+  /** Subscribes to an event; returns the function that unsubscribes. */
+  on<E extends keyof WebGPUBackendEvents>(event: E, listener: (event: WebGPUBackendEvents[E]) => void): () => void {
+    const set = this.#listeners[event] as Set<typeof listener>;
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  /** Returns and clears the validation and compile errors seen since the last call. */
+  takeErrors(): string[] {
+    return this.#errors.splice(0);
+  }
+
+  tensor(data: TensorData, shape: readonly number[], dtype?: DType): Tensor {
+    const prepared = prepareTensorData(data, shape, dtype);
+    const storage = this.#allocateStorage(shape, prepared.dtype, 'tensor');
+    const bytes = prepared.values;
+    if (bytes.byteLength % 4 === 0) {
+      this.device.queue.writeBuffer(storage.buffer, 0, bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    } else {
+      // writeBuffer wants 4-byte multiples: an odd count of f16 values gets one padding half.
+      const padded = new Uint16Array(storage.byteLength / 2);
+      padded.set(bytes as Uint16Array);
+      this.device.queue.writeBuffer(storage.buffer, 0, padded);
+    }
+    return new Tensor(this, storage, shape, prepared.dtype);
+  }
+
+  zeros(shape: readonly number[], dtype: DType = 'f32'): Tensor {
+    checkShape('zeros', shape);
+    const storage = this.#allocateStorage(shape, dtype, 'zeros');
+    this.#commandEncoder().clearBuffer(storage.buffer, 0, storage.byteLength);
+    return new Tensor(this, storage, shape, dtype);
+  }
+
+  /** Allocates an op's output storage from the pool (NaN-poisoned when `poisonOutputs` is set). */
+  allocate(shape: readonly number[], dtype: DType, op: string): GpuStorage {
+    const storage = this.#allocateStorage(shape, dtype, op);
+    if (this.#options.poisonOutputs) {
+      this.device.queue.writeBuffer(storage.buffer, 0, new Uint8Array(storage.byteLength).fill(0xff));
+    }
+    return storage;
+  }
+
+  async read(tensor: Tensor): Promise<Float32Array | Int32Array | Uint32Array> {
+    const { buffer, byteLength } = tensor.storage<GpuStorage>('data');
+    this.#assertAlive('data');
+    const staging = this.pool.acquire(byteLength, READBACK_USAGE, 'readback');
+    this.#commandEncoder().copyBufferToBuffer(buffer, 0, staging, 0, byteLength);
+    this.flush();
+    try {
+      await Promise.race([staging.mapAsync(MapMode.READ, 0, byteLength), this.#lostSignal]);
+      const bytes = staging.getMappedRange(0, byteLength).slice(0);
+      staging.unmap();
+      if (tensor.dtype === 'i32') return new Int32Array(bytes, 0, tensor.size);
+      if (tensor.dtype === 'u32') return new Uint32Array(bytes, 0, tensor.size);
+      if (tensor.dtype === 'f16') return fromHalfBits(new Uint16Array(bytes, 0, tensor.size));
+      return new Float32Array(bytes, 0, tensor.size);
+    } catch (error) {
+      // A mapAsync aborted by device loss can reject before device.lost resolves: give the loss a
+      // moment to arrive so the caller sees DeviceLostError rather than a bare AbortError.
+      await Promise.race([this.#lostSignal, new Promise((resolve) => setTimeout(resolve, 250))]).catch(() => {});
+      throw this.#lost ?? error;
+    } finally {
+      if (!this.#lost) this.pool.release(staging);
+    }
+  }
+
+  release(storage: unknown): void {
+    if (!this.#lost) this.pool.release((storage as GpuStorage).buffer);
+  }
+
+  dispatch<V>(
+    kernel: Kernel<V>,
+    variant: V,
+    resources: readonly (GpuStorage | ArrayBufferView)[],
+    workgroups: readonly [number, number, number],
+  ): void {
+    this.#assertAlive(kernel.name);
+    if (resources.length !== kernel.bindings.length) {
+      throw new Error(`${kernel.name}: ${resources.length} resources given for ${kernel.bindings.length} bindings`);
+    }
+    const { pipeline, layout } = this.pipelines.get(renderKernel(kernel, variant));
+    const uniforms: GPUBuffer[] = [];
+    const entries = resources.map((resource, binding): GPUBindGroupEntry => {
+      if (!ArrayBuffer.isView(resource)) {
+        return { binding, resource: { buffer: resource.buffer, offset: 0, size: resource.byteLength } };
+      }
+      const uniform = this.pool.acquire(resource.byteLength, UNIFORM_USAGE, `${kernel.name} params`);
+      this.device.queue.writeBuffer(uniform, 0, resource.buffer, resource.byteOffset, resource.byteLength);
+      uniforms.push(uniform);
+      return { binding, resource: { buffer: uniform, offset: 0, size: resource.byteLength } };
+    });
+    const bindGroup = this.device.createBindGroup({ label: kernel.name, layout, entries });
+    const pass = this.#computePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(workgroups[0], workgroups[1], workgroups[2]);
+    for (const uniform of uniforms) this.pool.release(uniform);
+    this.#dispatches++;
+    if (++this.#recorded >= (this.#options.maxDispatchesPerSubmit ?? 128)) this.flush();
+  }
+
+  /** Submits everything recorded so far (no-op when nothing is). */
+  flush(): void {
+    if (!this.#encoder) {
+      // Nothing is being recorded, so buffers released since the last submit are referenced by nothing pending.
+      this.pool.commandsSubmitted();
+      return;
+    }
+    this.#pass?.end();
+    this.#pass = undefined;
+    const commands = this.#encoder.finish();
+    this.#encoder = undefined;
+    this.#recorded = 0;
+    if (this.#lost) return;
+    this.device.queue.submit([commands]);
+    this.#submits++;
+    this.pool.commandsSubmitted();
+  }
+
+  /** Submits pending work and resolves when the GPU has finished it (rejects with `DeviceLostError` on loss). */
+  async sync(): Promise<void> {
+    this.flush();
+    this.#assertAlive('sync');
+    await Promise.race([this.device.queue.onSubmittedWorkDone(), this.#lostSignal]);
+  }
+
+  /** Buffer pool and command counters. */
+  stats(): WebGPUStats {
+    return { ...this.pool.stats(), pipelines: this.pipelines.size, dispatches: this.#dispatches, submits: this.#submits };
+  }
+
+  /** Frees every buffer and destroys the device; the backend is unusable afterwards. */
+  destroy(): void {
+    this.#encoder = undefined;
+    this.#pass = undefined;
+    this.pool.destroy();
+    this.device.destroy();
+  }
+
+  #binary(op: 'add' | 'mul', a: Tensor, b: Tensor): Tensor {
+    const out = this.allocate(a.shape, a.dtype, op);
+    encodeBinary(this, { op, dtype: a.dtype }, a.storage(op), b.storage(op), out, a.size);
+    return new Tensor(this, out, a.shape, a.dtype);
+  }
+
+  #allocateStorage(shape: readonly number[], dtype: DType, op: string): GpuStorage {
+    this.#assertAlive(op);
+    if (dtype === 'f16' && !this.device.features.has('shader-f16')) {
+      throw new ShapeError(`${op}: dtype f16 needs the WebGPU feature shader-f16, which this adapter (${this.report.description || this.report.architecture}) lacks`);
+    }
+    // Bindings cannot be empty and must be 4-byte multiples.
+    const byteLength = Math.max(4, Math.ceil((shapeSize(shape) * bytesPerElement(dtype)) / 4) * 4);
+    if (byteLength > this.limits.maxStorageBufferBindingSize) {
+      throw new ShapeError(
+        `${op}: ${dtype}${formatShape(shape)} needs ${byteLength} bytes; this device binds at most ${this.limits.maxStorageBufferBindingSize}`,
+      );
+    }
+    return { buffer: this.pool.acquire(byteLength, STORAGE_USAGE, op), byteLength };
+  }
+
+  #commandEncoder(): GPUCommandEncoder {
+    this.#pass?.end();
+    this.#pass = undefined;
+    return (this.#encoder ??= this.device.createCommandEncoder());
+  }
+
+  #computePass(): GPUComputePassEncoder {
+    if (!this.#pass) this.#pass = this.#commandEncoder().beginComputePass();
+    return this.#pass;
+  }
+
+  #assertAlive(op: string): void {
+    if (this.#lost) throw new DeviceLostError(this.#lost.reason, `${op}: ${this.#lost.detail || 'device is gone'}`);
+  }
+
+  #reportError(message: string): void {
+    this.#errors.push(message);
+    for (const listener of this.#listeners.error) listener(message);
+  }
+}
+
+/**
+ * Opens a WebGPU device (browser: `navigator.gpu`; Node: Dawn from the `webgpu` package) with the
+ * adapter's maximum limits and the optional features it has, and returns a ready backend.
+ */
+export async function createWebGPUBackend(options: WebGPUBackendOptions = {}): Promise<WebGPUBackend> {
+  const { gpu, device, report } = await openDevice(options);
+  return new WebGPUBackend(gpu, device, report, options);
+}

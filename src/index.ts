@@ -1,0 +1,23 @@
+export { Tensor } from './tensor/tensor.js';
+export { scope, keep } from './tensor/scope.js';
+export type { DType, ArrayOf, TensorData } from './tensor/dtype.js';
+export { floatToHalfBits, halfBitsToFloat } from './tensor/dtype.js';
+export type { Backend, BackendOps, OpName } from './backend/backend.js';
+export { CpuBackend, createCpuBackend } from './backend/cpu.js';
+export {
+  WebGPUBackend,
+  createWebGPUBackend,
+  type WebGPUBackendOptions,
+  type WebGPUBackendEvents,
+  type WebGPUStats,
+} from './backend/webgpu/webgpu-backend.js';
+export type { AdapterReport, DeviceOptions } from './backend/webgpu/device.js';
+export type { PoolStats } from './backend/webgpu/buffer-pool.js';
+export { add, mul, matmul } from './ops/index.js';
+export {
+  ShaderformerError,
+  ShapeError,
+  DisposedTensorError,
+  DeviceLostError,
+  WebGPUUnavailableError,
+} from './errors.js';

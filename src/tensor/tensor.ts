@@ -1,0 +1,84 @@
+import { DisposedTensorError, ShapeError, formatShape } from '../errors.js';
+import type { Backend } from '../backend/backend.js';
+import type { ArrayOf, DType } from './dtype.js';
+import { track, untrack } from './scope.js';
+
+/**
+ * An n-dimensional array living on one backend. Its storage is released by `dispose()` or by
+ * the `scope()` it was created in; after that every use throws `DisposedTensorError`.
+ */
+export class Tensor<D extends DType = DType> {
+  /** Number of elements: the product of `shape`. */
+  readonly size: number;
+  #storage: unknown;
+  #disposed = false;
+
+  /** @internal Backends create tensors; users call `backend.tensor()` or an op. */
+  constructor(
+    /** The backend that owns the storage. */
+    readonly backend: Backend,
+    storage: unknown,
+    /** Dimensions, outermost first. */
+    readonly shape: readonly number[],
+    /** Element type. */
+    readonly dtype: D,
+  ) {
+    this.size = shapeSize(shape);
+    this.#storage = storage;
+    this.shape = Object.freeze([...shape]);
+    track(this);
+  }
+
+  /** Number of dimensions. */
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** True once the tensor's storage has been released. */
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** @internal The backend's storage; throws when disposed. `op` names the caller for the error. */
+  storage<S>(op = 'use'): S {
+    if (this.#disposed) throw new DisposedTensorError(`${op}: tensor ${this.describe()} was disposed`);
+    return this.#storage as S;
+  }
+
+  /** Copies the values to the CPU (a GPU readback: flushes queued work, then maps a staging buffer). */
+  data(): Promise<ArrayOf<D>> {
+    return this.backend.read(this) as Promise<ArrayOf<D>>;
+  }
+
+  /** Releases the storage now (back to the buffer pool on WebGPU). Calling it twice is harmless. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.backend.release(this.#storage);
+    this.#disposed = true;
+    this.#storage = undefined;
+    untrack(this);
+  }
+
+  /** `f32[2, 3] on webgpu`: for messages. */
+  describe(): string {
+    return `${this.dtype}${formatShape(this.shape)} on ${this.backend.name}`;
+  }
+
+  toString(): string {
+    return `Tensor(${this.describe()}${this.#disposed ? ', disposed' : ''})`;
+  }
+}
+
+/** Product of the dimensions (1 for a scalar shape `[]`). */
+export function shapeSize(shape: readonly number[]): number {
+  let size = 1;
+  for (const d of shape) size *= d;
+  return size;
+}
+
+/** Throws unless `shape` is a list of non-negative integers; `op` names the caller. */
+export function checkShape(op: string, shape: readonly number[]): void {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new ShapeError(`${op}: shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`);
+  }
+}

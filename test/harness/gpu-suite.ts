@@ -1,0 +1,81 @@
+// Turns a suite of GPU cases into vitest tests, twice: in headless Chromium and in Node through Dawn.
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, inject, test, type TestContext } from 'vitest';
+import { type WebGPUBackend, createCpuBackend, createWebGPUBackend } from '../../src/index.js';
+import { type CaseOutcome, type GpuSuite, decodeOutcome, runCase } from './cases.js';
+
+/** A fresh seed per case, or $SHADERFORMER_SEED to replay a failure. */
+function pickSeed(): number {
+  const fixed = process.env.SHADERFORMER_SEED;
+  return fixed ? Number(fixed) >>> 0 : (Math.random() * 2 ** 32) >>> 0;
+}
+
+/** Fails the test with every failing check's max error and worst element, or skips with the case's reason. */
+export function settle(outcome: CaseOutcome, seed: number, ctx: TestContext): void {
+  const replay = `(seed ${seed}; replay with SHADERFORMER_SEED=${seed})`;
+  if (outcome.error) throw new Error(`${outcome.error}\n${replay}`);
+  if (outcome.gpuErrors) throw new Error(`WebGPU errors:\n${outcome.gpuErrors.join('\n')}\n${replay}`);
+  if (outcome.skipped) {
+    ctx.skip(outcome.skipped);
+    return;
+  }
+  if (outcome.checks.length === 0) throw new Error(`the case made no checks ${replay}`);
+  const failed = outcome.checks.filter((c) => !c.ok);
+  if (failed.length === 0) return;
+  const lines = failed.map((c) => {
+    if (c.message) return `${c.label}: ${c.message}`;
+    const { atol, rtol } = c.tolerance;
+    const worst = c.worst ? `; worst [${c.worst.index}]: got ${c.worst.got}, want ${c.worst.want}` : '';
+    return `${c.label}: max |err| = ${c.maxAbsErr.toExponential(3)} over ${c.count} values, tolerance ${atol} + ${rtol}·|ref|${worst}`;
+  });
+  throw new Error(`${lines.join('\n')}\n${replay}`);
+}
+
+/** Registers `suite`'s cases as tests in Chromium and, when a Vulkan driver is found, in Node/Dawn. */
+export function gpuSuite(suite: GpuSuite): void {
+  describe(`${suite.name} · chromium`, () => {
+    let browser: Browser;
+    let page: Page;
+    beforeAll(async () => {
+      browser = await puppeteer.connect({ browserWSEndpoint: inject('browserWSEndpoint') });
+      page = await browser.newPage();
+      page.on('pageerror', (error) => console.error(`[page] ${String(error)}`));
+      await page.goto(inject('testPageUrl'));
+      await page.waitForFunction('window.shaderformerTest !== undefined');
+    });
+    afterAll(async () => {
+      await page?.close();
+      await browser?.disconnect();
+    });
+    for (const c of suite.cases) {
+      test(c.name, async (ctx) => {
+        const seed = pickSeed();
+        // A string, not a function: vitest rewrites code inside functions passed to the page.
+        const call = `window.shaderformerTest.run(${JSON.stringify(suite.name)}, ${JSON.stringify(c.name)}, ${seed})`;
+        settle(decodeOutcome((await page.evaluate(call)) as string), seed, ctx);
+      });
+    }
+  });
+
+  const skipReason = inject('dawnSkipReason');
+  if (skipReason) {
+    describe.skip(`${suite.name} · dawn — skipped: ${skipReason}`, () => {
+      for (const c of suite.cases) test(c.name, () => {});
+    });
+    return;
+  }
+  describe(`${suite.name} · dawn`, () => {
+    let gpu: WebGPUBackend;
+    const cpu = createCpuBackend();
+    beforeAll(async () => {
+      gpu = await createWebGPUBackend({ poisonOutputs: true });
+    });
+    afterAll(() => gpu?.destroy());
+    for (const c of suite.cases) {
+      test(c.name, async (ctx) => {
+        const seed = pickSeed();
+        settle(await runCase(suite, c.name, gpu, cpu, seed), seed, ctx);
+      });
+    }
+  });
+}

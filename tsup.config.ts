@@ -1,0 +1,15 @@
+import { defineConfig } from 'tsup';
+
+// The library ships as one ESM file with every shader inlined as a string,
+// so nothing fetches a .wgsl file at run time.
+export default defineConfig({
+  entry: ['src/index.ts'],
+  format: ['esm'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: 'es2022',
+  platform: 'neutral',
+  loader: { '.wgsl': 'text' },
+  external: ['webgpu'],
+});
