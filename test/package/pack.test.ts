@@ -1,0 +1,73 @@
+// The published artifact: `npm pack`, installed into a scratch app like a user would, run in Node.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, inject, test } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'shaderformer-pack-'));
+
+interface PackResult {
+  filename: string;
+  files: { path: string }[];
+}
+
+describe('npm pack', () => {
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  let tarball = '';
+  let files: string[] = [];
+
+  test('the tarball holds the built library and README, and no tests or sources', () => {
+    // `prepack` builds dist/ first.
+    const out = execFileSync('npm', ['pack', '--json', '--pack-destination', scratch], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const [result] = JSON.parse(out.slice(out.indexOf('['))) as PackResult[];
+    tarball = join(scratch, result!.filename);
+    files = result!.files.map((f) => f.path);
+    expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'README.md', 'package.json']));
+    expect(files.filter((f) => /^(test|src|shaders|demos|bench)\//.test(f) || f.endsWith('.wgsl'))).toEqual([]);
+    // Shaders are inlined as text: the bundle carries WGSL and never loads a .wgsl file.
+    const bundle = readFileSync(join(root, 'dist/index.js'), 'utf8');
+    expect(bundle).toContain('@compute @workgroup_size');
+    expect(bundle).not.toMatch(/from\s+["'][^"']*\.wgsl["']/);
+  });
+
+  test('a scratch app installs the tarball and runs a CPU op', () => {
+    expect(tarball).not.toBe('');
+    const app = join(scratch, 'app');
+    execFileSync('mkdir', ['-p', app]);
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch-app', private: true, type: 'module' }));
+    // Optional dependencies too: the README example below runs on Dawn from the `webgpu` package.
+    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: app, stdio: 'pipe' });
+    writeFileSync(
+      join(app, 'main.mjs'),
+      `import { createCpuBackend, add, matmul, ShapeError } from 'shaderformer';
+const cpu = createCpuBackend();
+const a = cpu.tensor([1, 2, 3, 4, 5, 6], [2, 3]);
+const b = cpu.tensor([7, 8, 9, 10, 11, 12], [3, 2]);
+let error = '';
+try { add(a, b); } catch (e) { error = e instanceof ShapeError ? e.message : 'wrong type'; }
+console.log(JSON.stringify({ sum: Array.from(await add(a, a).data()), product: Array.from(await matmul(a, b).data()), error }));
+`,
+    );
+    const printed = execFileSync('node', ['main.mjs'], { cwd: app, encoding: 'utf8' });
+    expect(JSON.parse(printed)).toEqual({
+      sum: [2, 4, 6, 8, 10, 12],
+      product: [58, 64, 139, 154],
+      error: 'add: shapes differ: [2, 3] and [3, 2]',
+    });
+  });
+
+  test('the README example runs as written (Node, Dawn)', (ctx) => {
+    const skip = inject('dawnSkipReason');
+    if (skip) return ctx.skip(`no WebGPU in Node: ${skip}`);
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const example = /## Example\s+```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example, 'README has a ## Example js block').toBeDefined();
+    const app = join(scratch, 'app');
+    writeFileSync(join(app, 'readme-example.mjs'), example!);
+    const printed = execFileSync('node', ['readme-example.mjs'], { cwd: app, encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' } });
+    expect(printed).toContain('Float32Array(4) [ 8, 10, 20, 22 ]');
+  });
+});
