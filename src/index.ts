@@ -3,17 +3,18 @@ export { scope, keep } from './tensor/scope.js';
 export type { DType, ArrayOf, TensorData } from './tensor/dtype.js';
 export { floatToHalfBits, halfBitsToFloat } from './tensor/dtype.js';
 export type { Backend, BackendOps, OpName } from './backend/backend.js';
-export { CpuBackend, createCpuBackend } from './backend/cpu.js';
+export { CpuBackend, createCpuBackend } from './backend/cpu/backend.js';
 export {
   WebGPUBackend,
   createWebGPUBackend,
   type WebGPUBackendOptions,
   type WebGPUBackendEvents,
   type WebGPUStats,
-} from './backend/webgpu/webgpu-backend.js';
+} from './backend/webgpu/backend.js';
 export type { AdapterReport, DeviceOptions } from './backend/webgpu/device.js';
 export type { PoolStats } from './backend/webgpu/buffer-pool.js';
-export { add, mul, matmul } from './ops/index.js';
+export { add, mul, type ElementwiseOps } from './ops/elementwise.js';
+export { matmul, type GemmOps } from './ops/gemm.js';
 export {
   ShaderformerError,
   ShapeError,

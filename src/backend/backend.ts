@@ -1,19 +1,16 @@
 import { ShapeError, formatShape } from '../errors.js';
 import { type DType, type TensorData, inferDType, toStorageArray, DTYPES } from '../tensor/dtype.js';
 import { type Tensor, checkShape, shapeSize } from '../tensor/tensor.js';
+import type { ElementwiseOps } from '../ops/elementwise.js';
+import type { GemmOps } from '../ops/gemm.js';
 
 /**
- * The ops every backend implements. Arguments arrive already checked by `src/ops`
- * (same backend, dtypes and shapes valid), so backends only compute.
+ * The ops every backend implements, one interface per family in `src/ops/<family>.ts`.
+ * Arguments arrive already checked there (same backend, dtypes and shapes valid), so backends
+ * only compute. Each backend builds its table from per-family files, and the compiler rejects
+ * a backend that misses an op.
  */
-export interface BackendOps {
-  /** out = a + b, elementwise. */
-  add(a: Tensor, b: Tensor): Tensor;
-  /** out = a · b, elementwise. */
-  mul(a: Tensor, b: Tensor): Tensor;
-  /** C[M, N] = A[M, K] · B[K, N]. */
-  matmul(a: Tensor, b: Tensor): Tensor;
-}
+export interface BackendOps extends ElementwiseOps, GemmOps {}
 
 /** Name of an op every backend must implement. */
 export type OpName = keyof BackendOps;

@@ -1,5 +1,6 @@
 // Builds the test page and the demos, serves both on 127.0.0.1, launches one headless Chromium
 // for the whole run, prints the adapters (Chromium's, and Dawn's or why it is skipped).
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, preview, type PreviewServer } from 'vite';
@@ -24,8 +25,10 @@ function urlOf(server: PreviewServer): string {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const testServer = await buildAndServe(false, join(root, 'test/browser'), join(root, '.cache/test-page'));
-  const demoServer = await buildAndServe(join(root, 'vite.config.ts'), join(root, 'demos'), join(root, '.cache/demos'));
+  // A folder per run, so two runs side by side do not rebuild each other's pages.
+  const runDir = join(root, '.cache', `run-${process.pid}`);
+  const testServer = await buildAndServe(false, join(root, 'test/browser'), join(runDir, 'test-page'));
+  const demoServer = await buildAndServe(join(root, 'vite.config.ts'), join(root, 'demos'), join(runDir, 'demos'));
   const browser = await launchChromium();
   const testPageUrl = urlOf(testServer);
 
@@ -57,5 +60,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     await browser.close();
     await Promise.all([testServer.close(), demoServer.close()]);
+    rmSync(runDir, { recursive: true, force: true });
   };
 }

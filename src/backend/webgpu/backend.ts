@@ -1,6 +1,4 @@
 import { DeviceLostError, ShapeError, formatShape } from '../../errors.js';
-import { encodeBinary } from '../../kernels/elementwise.js';
-import { encodeGemmNaive } from '../../kernels/gemm-naive.js';
 import { type Dispatcher, type GpuStorage, type Kernel, renderKernel } from '../../kernels/kernel.js';
 import { type DType, type TensorData, bytesPerElement, fromHalfBits } from '../../tensor/dtype.js';
 import { Tensor, checkShape, shapeSize } from '../../tensor/tensor.js';
@@ -8,6 +6,8 @@ import { type Backend, type BackendOps, prepareTensorData } from '../backend.js'
 import { BufferPool, type PoolStats } from './buffer-pool.js';
 import { type AdapterReport, type DeviceOptions, openDevice } from './device.js';
 import { BufferUsage, MapMode } from './gpu-constants.js';
+import { webgpuElementwiseOps } from './ops/elementwise.js';
+import { webgpuGemmOps } from './ops/gemm.js';
 import { PipelineCache } from './pipeline-cache.js';
 
 /** Options for `createWebGPUBackend`. */
@@ -69,15 +69,8 @@ export class WebGPUBackend implements Backend, Dispatcher {
   readonly #gpu: GPU;
 
   readonly ops: BackendOps = {
-    add: (a, b) => this.#binary('add', a, b),
-    mul: (a, b) => this.#binary('mul', a, b),
-    matmul: (a, b) => {
-      const [m, k] = a.shape as [number, number];
-      const n = b.shape[1]!;
-      const out = this.allocate([m, n], 'f32', 'matmul');
-      encodeGemmNaive(this, a.storage('matmul'), b.storage('matmul'), out, m, n, k);
-      return new Tensor(this, out, [m, n], 'f32');
-    },
+    ...webgpuElementwiseOps(this),
+    ...webgpuGemmOps(this),
   };
 
   /** @internal Use `createWebGPUBackend()`. */
@@ -247,12 +240,6 @@ export class WebGPUBackend implements Backend, Dispatcher {
     this.#pass = undefined;
     this.pool.destroy();
     this.device.destroy();
-  }
-
-  #binary(op: 'add' | 'mul', a: Tensor, b: Tensor): Tensor {
-    const out = this.allocate(a.shape, a.dtype, op);
-    encodeBinary(this, { op, dtype: a.dtype }, a.storage(op), b.storage(op), out, a.size);
-    return new Tensor(this, out, a.shape, a.dtype);
   }
 
   #allocateStorage(shape: readonly number[], dtype: DType, op: string): GpuStorage {
