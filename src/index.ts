@@ -15,6 +15,14 @@ export type { AdapterReport, DeviceOptions } from './backend/webgpu/device.js';
 export type { PoolStats } from './backend/webgpu/buffer-pool.js';
 export { add, mul, type ElementwiseOps } from './ops/elementwise.js';
 export { matmul, type GemmOps } from './ops/gemm.js';
+export * from './ops/norm.js';
+export * from './ops/softmax.js';
+export * from './ops/loss.js';
+export * from './ops/embedding.js';
+export * from './ops/activation.js';
+export * from './ops/reduce.js';
+export * from './ops/optim.js';
+export * from './ops/dropout.js';
 export {
   ShaderformerError,
   ShapeError,

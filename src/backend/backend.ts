@@ -3,6 +3,14 @@ import { type DType, type TensorData, inferDType, toStorageArray, DTYPES } from 
 import { type Tensor, checkShape, shapeSize } from '../tensor/tensor.js';
 import type { ElementwiseOps } from '../ops/elementwise.js';
 import type { GemmOps } from '../ops/gemm.js';
+import type { NormOps } from '../ops/norm.js';
+import type { SoftmaxOps } from '../ops/softmax.js';
+import type { LossOps } from '../ops/loss.js';
+import type { EmbeddingOps } from '../ops/embedding.js';
+import type { ActivationOps } from '../ops/activation.js';
+import type { ReduceOps } from '../ops/reduce.js';
+import type { OptimOps } from '../ops/optim.js';
+import type { DropoutOps } from '../ops/dropout.js';
 
 /**
  * The ops every backend implements, one interface per family in `src/ops/<family>.ts`.
@@ -10,7 +18,17 @@ import type { GemmOps } from '../ops/gemm.js';
  * only compute. Each backend builds its table from per-family files, and the compiler rejects
  * a backend that misses an op.
  */
-export interface BackendOps extends ElementwiseOps, GemmOps {}
+export interface BackendOps
+  extends ElementwiseOps,
+    GemmOps,
+    NormOps,
+    SoftmaxOps,
+    LossOps,
+    EmbeddingOps,
+    ActivationOps,
+    ReduceOps,
+    OptimOps,
+    DropoutOps {}
 
 /** Name of an op every backend must implement. */
 export type OpName = keyof BackendOps;

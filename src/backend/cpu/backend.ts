@@ -4,6 +4,14 @@ import { Tensor, checkShape, shapeSize } from '../../tensor/tensor.js';
 import { type Backend, type BackendOps, prepareTensorData } from '../backend.js';
 import { cpuElementwiseOps } from './elementwise.js';
 import { cpuGemmOps } from './gemm.js';
+import { cpuNormOps } from './norm.js';
+import { cpuSoftmaxOps } from './softmax.js';
+import { cpuLossOps } from './loss.js';
+import { cpuEmbeddingOps } from './embedding.js';
+import { cpuActivationOps } from './activation.js';
+import { cpuReduceOps } from './reduce.js';
+import { cpuOptimOps } from './optim.js';
+import { cpuDropoutOps } from './dropout.js';
 
 type CpuStorage = Float32Array | Int32Array | Uint32Array | Uint16Array;
 
@@ -14,6 +22,14 @@ export class CpuBackend implements Backend {
   readonly ops: BackendOps = {
     ...cpuElementwiseOps(this),
     ...cpuGemmOps(this),
+    ...cpuNormOps(this),
+    ...cpuSoftmaxOps(this),
+    ...cpuLossOps(this),
+    ...cpuEmbeddingOps(this),
+    ...cpuActivationOps(this),
+    ...cpuReduceOps(this),
+    ...cpuOptimOps(this),
+    ...cpuDropoutOps(this),
   };
 
   tensor(data: TensorData, shape: readonly number[], dtype?: DType): Tensor {

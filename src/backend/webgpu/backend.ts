@@ -8,6 +8,14 @@ import { type AdapterReport, type DeviceOptions, openDevice } from './device.js'
 import { BufferUsage, MapMode } from './gpu-constants.js';
 import { webgpuElementwiseOps } from './ops/elementwise.js';
 import { webgpuGemmOps } from './ops/gemm.js';
+import { webgpuNormOps } from './ops/norm.js';
+import { webgpuSoftmaxOps } from './ops/softmax.js';
+import { webgpuLossOps } from './ops/loss.js';
+import { webgpuEmbeddingOps } from './ops/embedding.js';
+import { webgpuActivationOps } from './ops/activation.js';
+import { webgpuReduceOps } from './ops/reduce.js';
+import { webgpuOptimOps } from './ops/optim.js';
+import { webgpuDropoutOps } from './ops/dropout.js';
 import { PipelineCache } from './pipeline-cache.js';
 
 /** Options for `createWebGPUBackend`. */
@@ -71,6 +79,14 @@ export class WebGPUBackend implements Backend, Dispatcher {
   readonly ops: BackendOps = {
     ...webgpuElementwiseOps(this),
     ...webgpuGemmOps(this),
+    ...webgpuNormOps(this),
+    ...webgpuSoftmaxOps(this),
+    ...webgpuLossOps(this),
+    ...webgpuEmbeddingOps(this),
+    ...webgpuActivationOps(this),
+    ...webgpuReduceOps(this),
+    ...webgpuOptimOps(this),
+    ...webgpuDropoutOps(this),
   };
 
   /** @internal Use `createWebGPUBackend()`. */
