@@ -1,7 +1,22 @@
 import type { EmbeddingOps } from '../../ops/embedding.js';
+import { embeddingBackwardReference, embeddingReference } from '../../reference/embedding.js';
+import { Tensor } from '../../tensor/tensor.js';
 import type { CpuBackend } from './backend.js';
 
 /** The embedding ops on the CPU: the reference loops. */
-export function cpuEmbeddingOps(_cpu: CpuBackend): EmbeddingOps {
-  return {};
+export function cpuEmbeddingOps(cpu: CpuBackend): EmbeddingOps {
+  return {
+    embedding: (table, ids) => {
+      const [vocabSize, dim] = table.shape as [number, number];
+      const out = new Float32Array(ids.size * dim);
+      embeddingReference(cpu.values(table), cpu.values(ids), vocabSize, dim, out);
+      return new Tensor(cpu, out, [...ids.shape, dim], 'f32');
+    },
+    embeddingBackward: (dOut, ids, vocabSize) => {
+      const dim = dOut.shape[dOut.rank - 1]!;
+      const dTable = new Float32Array(vocabSize * dim);
+      embeddingBackwardReference(cpu.values(dOut), cpu.values(ids), vocabSize, dim, dTable);
+      return new Tensor(cpu, dTable, [vocabSize, dim], 'f32');
+    },
+  };
 }

@@ -1,7 +1,31 @@
+import { encodeCrossEntropy, encodeCrossEntropyBackward } from '../../../kernels/cross-entropy.js';
 import type { LossOps } from '../../../ops/loss.js';
+import { Tensor } from '../../../tensor/tensor.js';
 import type { WebGPUBackend } from '../backend.js';
 
 /** The loss ops on WebGPU. */
-export function webgpuLossOps(_gpu: WebGPUBackend): LossOps {
-  return {};
+export function webgpuLossOps(gpu: WebGPUBackend): LossOps {
+  return {
+    crossEntropy: (logits, labels, { ignoreIndex, labelSmoothing }) => {
+      const op = 'crossEntropy';
+      const [rows, classes] = logits.shape as [number, number];
+      const loss = gpu.allocate([], 'f32', op);
+      const logSumExp = gpu.allocate([rows], 'f32', op);
+      const rowLoss = gpu.allocate([rows], 'f32', op);
+      const params = { rows, classes, ignoreIndex, labelSmoothing };
+      encodeCrossEntropy(gpu, logits.storage(op), labels.storage(op), logSumExp, rowLoss, loss, params);
+      gpu.release(rowLoss); // reusable only after the recorded commands are submitted
+      return { loss: new Tensor(gpu, loss, [], 'f32'), logSumExp: new Tensor(gpu, logSumExp, [rows], 'f32') };
+    },
+    crossEntropyBackward: (logits, labels, logSumExp, { ignoreIndex, labelSmoothing, scale }) => {
+      const op = 'crossEntropyBackward';
+      const [rows, classes] = logits.shape as [number, number];
+      const dLogits = gpu.allocate([rows, classes], 'f32', op);
+      const count = gpu.allocate([1], 'u32', op);
+      const params = { rows, classes, ignoreIndex, labelSmoothing, scale };
+      encodeCrossEntropyBackward(gpu, logits.storage(op), labels.storage(op), logSumExp.storage(op), count, dLogits, params);
+      gpu.release(count);
+      return new Tensor(gpu, dLogits, [rows, classes], 'f32');
+    },
+  };
 }

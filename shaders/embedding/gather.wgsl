@@ -1,0 +1,34 @@
+// Embedding lookup: out[p, d] = table[ids[p], d], table [V, D] (f32), ids [N] (i32).
+// An id outside [0, V) gives a zero row: the GPU cannot throw, and a zero row keeps the output finite.
+// One element per invocation; workgroups may be spread over x and y (flat index from num_workgroups.x).
+
+struct Params {
+  n: u32,
+  dim: u32,
+  vocab: u32,
+}
+
+@group(0) @binding(0) var<storage, read> table: array<f32>;
+@group(0) @binding(1) var<storage, read> ids: array<i32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+@compute @workgroup_size(${WORKGROUP_X})
+fn main(
+  @builtin(workgroup_id) group: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+  @builtin(local_invocation_index) lane: u32,
+) {
+  let i = (group.y * groups.x + group.x) * ${WORKGROUP_X}u + lane;
+  if (i >= params.n * params.dim) {
+    return;
+  }
+  let p = i / params.dim;
+  let d = i - p * params.dim;
+  let id = ids[p];
+  var value = 0.0;
+  if (id >= 0 && u32(id) < params.vocab) {
+    value = table[u32(id) * params.dim + d];
+  }
+  out[i] = value;
+}

@@ -1,0 +1,96 @@
+// Cross-entropy forward, per row: logits [N, C] (f32), labels [N] (i32).
+// One workgroup per row, a strided loop over the row (so any C works, vocabularies included):
+//   pass 1: m = max_c x[c];  pass 2: Σ exp(x[c] − m) and Σ x[c];  lse = m + log Σ exp(x − m).
+//   row_loss = (1 − ε)·(lse − x[y]) + ε·(lse − Σ x / C)   (−log p[y] and the mean of −log p[c])
+// Ignored rows (label = ignore_index) get row_loss 0; a label outside [0, C) gets NaN so the mean is NaN.
+// The reductions go through workgroup memory in a fixed tree, so every run gives the same bits.
+// Rows may be spread over x and y when N exceeds the per-dimension workgroup limit.
+
+struct Params {
+  n: u32,
+  c: u32,
+  ignore_index: i32,
+  smoothing: f32,
+}
+
+@group(0) @binding(0) var<storage, read> logits: array<f32>;
+@group(0) @binding(1) var<storage, read> labels: array<i32>;
+@group(0) @binding(2) var<storage, read_write> log_sum_exp: array<f32>;
+@group(0) @binding(3) var<storage, read_write> row_loss: array<f32>;
+@group(0) @binding(4) var<uniform> params: Params;
+
+var<workgroup> partial: array<vec2f, ${WORKGROUP_X}>;
+
+// Max over the workgroup (x components); every lane gets the result.
+fn workgroup_max(lane: u32, value: f32) -> f32 {
+  partial[lane].x = value;
+  workgroupBarrier();
+  for (var stride = ${WORKGROUP_X}u / 2u; stride > 0u; stride /= 2u) {
+    if (lane < stride) {
+      partial[lane].x = max(partial[lane].x, partial[lane + stride].x);
+    }
+    workgroupBarrier();
+  }
+  let result = partial[0].x;
+  workgroupBarrier(); // all lanes have read the result before partial is written again
+  return result;
+}
+
+// Two sums over the workgroup at once; every lane gets the result.
+fn workgroup_sum2(lane: u32, value: vec2f) -> vec2f {
+  partial[lane] = value;
+  workgroupBarrier();
+  for (var stride = ${WORKGROUP_X}u / 2u; stride > 0u; stride /= 2u) {
+    if (lane < stride) {
+      partial[lane] += partial[lane + stride];
+    }
+    workgroupBarrier();
+  }
+  let result = partial[0];
+  workgroupBarrier();
+  return result;
+}
+
+@compute @workgroup_size(${WORKGROUP_X})
+fn main(
+  @builtin(workgroup_id) group: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+  @builtin(local_invocation_index) lane: u32,
+) {
+  let row = group.y * groups.x + group.x;
+  if (row >= params.n) {
+    return; // the whole workgroup leaves together
+  }
+  let base = row * params.c;
+
+  var row_max = logits[base]; // C ≥ 1, checked by the op
+  for (var j = lane; j < params.c; j += ${WORKGROUP_X}u) {
+    row_max = max(row_max, logits[base + j]);
+  }
+  let m = workgroup_max(lane, row_max);
+
+  var sums = vec2f(0.0);
+  for (var j = lane; j < params.c; j += ${WORKGROUP_X}u) {
+    let x = logits[base + j];
+    sums += vec2f(exp(x - m), x);
+  }
+  let total = workgroup_sum2(lane, sums);
+
+  if (lane == 0u) {
+    let lse = m + log(total.x);
+    log_sum_exp[row] = lse;
+    let label = labels[row];
+    var loss = 0.0;
+    if (label != params.ignore_index) {
+      if (label < 0 || u32(label) >= params.c) {
+        var nan_bits = 0x7fc00000u; // a var, not a constant: a constant expression may not be NaN
+        loss = bitcast<f32>(nan_bits);
+      } else {
+        let nll = lse - logits[base + u32(label)];
+        let mean_nll = lse - total.y / f32(params.c);
+        loss = (1.0 - params.smoothing) * nll + params.smoothing * mean_nll;
+      }
+    }
+    row_loss[row] = loss;
+  }
+}
