@@ -1,0 +1,66 @@
+// Our GEMM variants. Adding a kernel variant to the benchmark is one entry in `ourGemmVariants`.
+import { type Tensor, type WebGPUBackend, matmul } from '../../src/index.js';
+import type { GemmImpl, PreparedGemm } from './bench.js';
+
+/** One of our GEMM kernels as the benchmark calls it. */
+export interface OurGemmVariant {
+  impl: `shaderformer/${string}`;
+  /**
+   * True once the variant reads transposed operands itself (then `product` receives A stored [k, m]
+   * when `transA`, B stored [n, k] when `transB`). While false, the runner gives it the backward
+   * cases with the transposes materialised on the CPU, and both flags are false.
+   */
+  transposes: boolean;
+  /** Why the variant cannot run on this device (e.g. a missing feature), or undefined when it can. */
+  unavailable?(gpu: WebGPUBackend): string | undefined;
+  /** Records one product C[m, n] = op(A)·op(B) into `gpu`'s queue and returns C (without waiting). */
+  product(gpu: WebGPUBackend, a: Tensor, b: Tensor, layout: { transA: boolean; transB: boolean }): Tensor;
+}
+
+// `matmul` picks a kernel per adapter unless told: the naive entry forces `variant: 'naive'`. Typed
+// loosely so this file compiles both before and after `MatmulOptions` (variant, transposeA/B) lands.
+const matmulWith = matmul as (a: Tensor, b: Tensor, options?: { variant?: string; transposeA?: boolean; transposeB?: boolean }) => Tensor;
+
+export const ourGemmVariants: OurGemmVariant[] = [
+  {
+    impl: 'shaderformer/naive',
+    // TODO(gemm transposed operands): once matmul's transposeA/transposeB land, set `transposes: true`
+    // and make this the transposed call, so /dX and /dW time it:
+    //   matmulWith(a, b, { variant: 'naive', transposeA: layout.transA, transposeB: layout.transB })
+    transposes: false,
+    product: (_gpu, a, b) => matmulWith(a, b, { variant: 'naive' }),
+  },
+];
+
+/** Our variants as benchmark implementations on `gpu`. */
+export function ourGemmImpls(gpu: WebGPUBackend, variants: OurGemmVariant[] = ourGemmVariants): GemmImpl[] {
+  return variants.map((variant) => ({
+    impl: variant.impl,
+    transposes: variant.transposes,
+    async prepare(x): Promise<PreparedGemm<Tensor>> {
+      const reason = variant.unavailable?.(gpu);
+      if (reason) throw new Error(`${variant.impl} is unavailable here: ${reason}`);
+      const a = gpu.tensor(x.a, x.aShape, 'f32');
+      const b = gpu.tensor(x.b, x.bShape, 'f32');
+      const layout = { transA: x.transA, transB: x.transB };
+      return {
+        launch: () => variant.product(gpu, a, b, layout),
+        wait: () => gpu.sync(),
+        dispose: (results) => results.forEach((c) => c.dispose()),
+        async read(c) {
+          try {
+            const errors = gpu.takeErrors();
+            if (errors.length > 0) throw new Error(`WebGPU errors: ${errors.join('\n')}`);
+            return await c.data();
+          } finally {
+            c.dispose();
+          }
+        },
+        release() {
+          a.dispose();
+          b.dispose();
+        },
+      };
+    },
+  }));
+}

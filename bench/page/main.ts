@@ -1,0 +1,20 @@
+// The page `npm run bench` drives in headless Chromium: our implementations and the peers', one shared backend.
+import { type AdapterReport, createWebGPUBackend } from '../../src/index.js';
+import { type BenchmarkHost, exposeHost } from '../lib/host.js';
+import { createGemmBenchmark } from '../gemm/bench.js';
+import { ourGemmImpls } from '../gemm/ours.js';
+import { peerGemmImpls } from '../gemm/peers.js';
+
+declare global {
+  interface Window {
+    shaderformerBench: BenchmarkHost;
+  }
+}
+
+window.shaderformerBench = exposeHost(async () => {
+  const gpu = await createWebGPUBackend();
+  return {
+    adapter: gpu.report as AdapterReport,
+    benchmarks: { gemm: () => createGemmBenchmark([...ourGemmImpls(gpu), ...peerGemmImpls]) },
+  };
+});
