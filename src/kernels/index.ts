@@ -1,8 +1,11 @@
 import { binaryKernel } from './elementwise.js';
 import { gemmNaiveKernel } from './gemm-naive.js';
 import type { Kernel } from './kernel.js';
+import { adamwKernel } from './adamw.js';
+import { dropoutKernel } from './dropout.js';
+import { philoxKernel } from './philox.js';
 import { countLabelsKernel, crossEntropyBackwardKernel, crossEntropyForwardKernel, crossEntropyMeanKernel } from './cross-entropy.js';
 import { embeddingGatherKernel, embeddingScatterAddKernel } from './embedding.js';
 
 /** Every kernel the library ships; tests render and check each variant of each. */
-export const allKernels: readonly Kernel<never>[] = [binaryKernel, gemmNaiveKernel, crossEntropyForwardKernel, crossEntropyMeanKernel, countLabelsKernel, crossEntropyBackwardKernel, embeddingGatherKernel, embeddingScatterAddKernel] as Kernel<never>[];
+export const allKernels: readonly Kernel<never>[] = [binaryKernel, gemmNaiveKernel, crossEntropyForwardKernel, crossEntropyMeanKernel, countLabelsKernel, crossEntropyBackwardKernel, embeddingGatherKernel, embeddingScatterAddKernel, adamwKernel, dropoutKernel, philoxKernel] as Kernel<never>[];

@@ -1,4 +1,61 @@
-/** Dropout with a counter-based RNG, forward and backward (the mask is regenerated, not stored). Backends implement this interface (arguments already checked by the functions below). */
-export interface DropoutOps {}
+import { ShapeError } from '../errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { checkDType, checkSameBackend } from './shared.js';
 
-// The checked public functions of this family go here; they call `tensor.backend.ops.<op>`.
+/**
+ * Which dropout mask to use. The mask is a pure function of (p, seed, offset, element index):
+ * element i reads position `offset + i` of the Philox4x32-10 stream keyed by `seed`, 4 words per
+ * counter (position s is word s mod 4 of counter ⌊s/4⌋), and is dropped when that word is below
+ * ⌊p·2^32⌋. To draw a fresh mask for the next call, advance `offset` by the tensor's size.
+ */
+export interface DropoutOptions {
+  /** Drop probability, in [0, 1); 0 is the identity. */
+  p: number;
+  /** The Philox key: a u32, or a pair of u32 [low, high] (a u32 seed s is the pair [s, 0]). */
+  seed: number | readonly [number, number];
+  /** Stream position of element 0, an integer ≥ 0 with offset + size ≤ 2^53 (default 0). */
+  offset?: number;
+}
+
+/** A dropout mask with its options resolved: the Philox key is always a pair. */
+export interface DropoutMask {
+  readonly p: number;
+  readonly key: readonly [number, number];
+  readonly offset: number;
+}
+
+/** Dropout with a counter-based RNG, forward and backward (the mask is regenerated, not stored). Backends implement this interface (arguments already checked by the functions below). */
+export interface DropoutOps {
+  /** y = x · mask / (1 − p). */
+  dropout(x: Tensor, mask: DropoutMask): Tensor;
+  /** dx = dy · mask / (1 − p), the same mask as the forward with the same options. */
+  dropoutBackward(dy: Tensor, mask: DropoutMask): Tensor;
+}
+
+/** y = x · mask / (1 − p), mask[i] ∈ {0, 1} drawn by Philox4x32-10 from (seed, offset + i), P(mask[i] = 0) = p. */
+export function dropout(x: Tensor, options: DropoutOptions): Tensor {
+  const mask = checkDropout('dropout', 'x', x, options);
+  return x.backend.ops.dropout(x, mask);
+}
+
+/** dx = dy · mask / (1 − p), with the mask `dropout` drew for the same (p, seed, offset). */
+export function dropoutBackward(dy: Tensor, options: DropoutOptions): Tensor {
+  const mask = checkDropout('dropoutBackward', 'dy', dy, options);
+  return dy.backend.ops.dropoutBackward(dy, mask);
+}
+
+function checkDropout(op: string, name: string, t: Tensor, options: DropoutOptions): DropoutMask {
+  checkSameBackend(op, t);
+  checkDType(op, name, t, ['f32']);
+  if (typeof options !== 'object' || options === null) throw new ShapeError(`${op}: options { p, seed } are required`);
+  const { p, seed, offset = 0 } = options;
+  if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new ShapeError(`${op}: p must be in [0, 1), got ${String(p)}`);
+  const key: [number, number] = typeof seed === 'number' ? [seed, 0] : Array.isArray(seed) && seed.length === 2 ? [seed[0], seed[1]] : [NaN, NaN];
+  if (!key.every((k) => Number.isInteger(k) && k >= 0 && k < 2 ** 32)) {
+    throw new ShapeError(`${op}: seed must be a u32 or a pair of u32, got ${JSON.stringify(seed)}`);
+  }
+  if (!Number.isInteger(offset) || offset < 0 || offset > 2 ** 53 - t.size) {
+    throw new ShapeError(`${op}: offset must be an integer ≥ 0 with offset + size (${t.size}) ≤ 2^53, got ${String(offset)}`);
+  }
+  return { p, key, offset };
+}

@@ -1,4 +1,63 @@
-/** Optimizer update kernels (AdamW). Backends implement this interface (arguments already checked by the functions below). */
-export interface OptimOps {}
+import { ShapeError } from '../errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { checkDType, checkSameBackend, checkShapeEquals } from './shared.js';
 
-// The checked public functions of this family go here; they call `tensor.backend.ops.<op>`.
+/** Hyper-parameters of one AdamW step, with torch.optim.AdamW's defaults. */
+export interface AdamWOptions {
+  /** Learning rate, ≥ 0. */
+  lr: number;
+  /** Decay of the first-moment average, in [0, 1) (default 0.9). */
+  beta1?: number;
+  /** Decay of the second-moment average, in [0, 1) (default 0.999). */
+  beta2?: number;
+  /** Added to √v̂ in the denominator, ≥ 0 (default 1e-8). */
+  eps?: number;
+  /** Decoupled weight decay λ, ≥ 0 (default 0.01). */
+  weightDecay?: number;
+  /** Index of this step, an integer ≥ 1 (1 on the first update): drives the bias corrections. */
+  step: number;
+}
+
+/** Optimizer update kernels (AdamW). Backends implement this interface (arguments already checked by the functions below). */
+export interface OptimOps {
+  /** One AdamW step, in place on `param`, `m` and `v` (every option resolved). */
+  adamwUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, options: Required<AdamWOptions>): void;
+}
+
+/**
+ * One AdamW step in place (torch.optim.AdamW): m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²;
+ * p ← p·(1 − lr·λ) − lr·(m/(1−β1^t)) / (√(v/(1−β2^t)) + ε).
+ */
+export function adamwUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, options: AdamWOptions): void {
+  const op = 'adamwUpdate';
+  checkSameBackend(op, param, grad, m, v);
+  const named: [string, Tensor][] = [['param', param], ['grad', grad], ['m', m], ['v', v]];
+  for (const [name, t] of named) {
+    checkDType(op, name, t, ['f32']);
+    checkShapeEquals(op, name, t, param.shape);
+  }
+  // The kernel reads and writes all four buffers in one dispatch: one tensor in two roles would race.
+  for (let i = 0; i < named.length; i++) {
+    for (let j = i + 1; j < named.length; j++) {
+      if (named[i]![1] === named[j]![1]) throw new ShapeError(`${op}: ${named[i]![0]} and ${named[j]![0]} must be different tensors`);
+    }
+  }
+  if (typeof options !== 'object' || options === null) throw new ShapeError(`${op}: options { lr, step, … } are required`);
+  const { lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0.01, step } = options;
+  checkRange(op, 'lr', lr, 0, Infinity, false);
+  checkRange(op, 'beta1', beta1, 0, 1, true);
+  checkRange(op, 'beta2', beta2, 0, 1, true);
+  checkRange(op, 'eps', eps, 0, Infinity, false);
+  checkRange(op, 'weightDecay', weightDecay, 0, Infinity, false);
+  if (!Number.isSafeInteger(step) || step < 1) throw new ShapeError(`${op}: step must be an integer ≥ 1, got ${String(step)}`);
+  param.backend.ops.adamwUpdate(param, grad, m, v, { lr, beta1, beta2, eps, weightDecay, step });
+}
+
+/** Throws unless `value` is a finite number in [lo, hi) (`openHigh`) or [lo, hi]. */
+function checkRange(op: string, name: string, value: unknown, lo: number, hi: number, openHigh: boolean): void {
+  const ok = typeof value === 'number' && Number.isFinite(value) && value >= lo && (openHigh ? value < hi : value <= hi);
+  if (!ok) {
+    const range = hi === Infinity ? `a finite number ≥ ${lo}` : `in [${lo}, ${hi}${openHigh ? ')' : ']'}`;
+    throw new ShapeError(`${op}: ${name} must be ${range}, got ${String(value)}`);
+  }
+}

@@ -1,7 +1,14 @@
 import type { OptimOps } from '../../ops/optim.js';
+import { adamwReference } from '../../reference/optim.js';
 import type { CpuBackend } from './backend.js';
 
-/** The optim ops on the CPU: the reference loops. */
-export function cpuOptimOps(_cpu: CpuBackend): OptimOps {
-  return {};
+/** The optim ops on the CPU: the reference loops, updating the tensors' own arrays in place. */
+export function cpuOptimOps(cpu: CpuBackend): OptimOps {
+  return {
+    adamwUpdate: (param, grad, m, v, options) => {
+      const op = 'adamwUpdate';
+      // f32 tensors: values() is the storage itself, not a copy.
+      adamwReference(cpu.values(param, op) as Float32Array, cpu.values(grad, op), cpu.values(m, op) as Float32Array, cpu.values(v, op) as Float32Array, options);
+    },
+  };
 }

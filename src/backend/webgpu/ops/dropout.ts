@@ -1,7 +1,18 @@
-import type { DropoutOps } from '../../../ops/dropout.js';
+import { encodeDropout } from '../../../kernels/dropout.js';
+import type { GpuStorage } from '../../../kernels/kernel.js';
+import type { DropoutMask, DropoutOps } from '../../../ops/dropout.js';
+import { Tensor } from '../../../tensor/tensor.js';
 import type { WebGPUBackend } from '../backend.js';
 
-/** The dropout ops on WebGPU. */
-export function webgpuDropoutOps(_gpu: WebGPUBackend): DropoutOps {
-  return {};
+/** The dropout ops on WebGPU: forward and backward are the same kernel (the mask is regenerated). */
+export function webgpuDropoutOps(gpu: WebGPUBackend): DropoutOps {
+  const apply = (op: string, x: Tensor, mask: DropoutMask): Tensor => {
+    const out = gpu.allocate(x.shape, 'f32', op);
+    encodeDropout(gpu, x.storage<GpuStorage>(op), out, x.size, mask);
+    return new Tensor(gpu, out, x.shape, 'f32');
+  };
+  return {
+    dropout: (x, mask) => apply('dropout', x, mask),
+    dropoutBackward: (dy, mask) => apply('dropoutBackward', dy, mask),
+  };
 }

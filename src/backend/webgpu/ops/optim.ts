@@ -1,7 +1,14 @@
+import { encodeAdamW } from '../../../kernels/adamw.js';
+import type { GpuStorage } from '../../../kernels/kernel.js';
 import type { OptimOps } from '../../../ops/optim.js';
 import type { WebGPUBackend } from '../backend.js';
 
 /** The optim ops on WebGPU. */
-export function webgpuOptimOps(_gpu: WebGPUBackend): OptimOps {
-  return {};
+export function webgpuOptimOps(gpu: WebGPUBackend): OptimOps {
+  return {
+    adamwUpdate: (param, grad, m, v, options) => {
+      const storage = (t: typeof param) => t.storage<GpuStorage>('adamwUpdate');
+      encodeAdamW(gpu, storage(param), storage(grad), storage(m), storage(v), param.size, options);
+    },
+  };
 }

@@ -1,0 +1,52 @@
+import adamwSource from '../../shaders/optim/adamw.wgsl';
+import { adamwReference } from '../reference/optim.js';
+import type { AdamWOptions } from '../ops/optim.js';
+import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
+
+const WORKGROUP = 256;
+
+/** One AdamW step in place on param, m and v, one element per invocation; all hyper-parameters in a uniform. */
+export const adamwKernel: Kernel<Record<string, never>> = {
+  name: 'optim/adamw',
+  source: adamwSource,
+  bindings: [
+    { name: 'param', kind: 'storage' },
+    { name: 'grad', kind: 'read-only-storage' },
+    { name: 'm', kind: 'storage' },
+    { name: 'v', kind: 'storage' },
+    { name: 'params', kind: 'uniform' },
+  ],
+  workgroupSize: () => [WORKGROUP, 1, 1],
+  defines: () => ({}),
+  variants: [{}],
+  references: { adamwUpdate: adamwReference },
+};
+
+/** Records one AdamW step over `n` elements, updating `param`, `m` and `v` in place. */
+export function encodeAdamW(
+  gpu: Dispatcher,
+  param: GpuStorage,
+  grad: GpuStorage,
+  m: GpuStorage,
+  v: GpuStorage,
+  n: number,
+  { lr, beta1, beta2, eps, weightDecay, step }: Required<AdamWOptions>,
+): void {
+  if (n === 0) return;
+  // The differences and bias corrections are formed in double precision, then rounded once to f32.
+  const params = new ArrayBuffer(40);
+  new Uint32Array(params, 0, 1)[0] = n;
+  new Float32Array(params, 4, 9).set([
+    lr,
+    beta1,
+    beta2,
+    1 - beta1,
+    1 - beta2,
+    eps,
+    1 - lr * weightDecay,
+    1 - beta1 ** step,
+    1 - beta2 ** step,
+  ]);
+  const groups = grid1D(Math.ceil(n / WORKGROUP), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.dispatch(adamwKernel, {}, [param, grad, m, v, new Uint8Array(params)], groups);
+}

@@ -1,0 +1,39 @@
+// CPU reference for the optimizer kernels: PyTorch's documented AdamW algorithm as a plain loop,
+// written without looking at the WGSL.
+import type { FloatArray } from './types.js';
+
+/** Hyper-parameters of one AdamW step; `step` counts from 1. */
+export interface AdamWReferenceOptions {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  step: number;
+}
+
+/**
+ * One AdamW step, in place on `param`, `m` and `v` (torch.optim.AdamW, decoupled weight decay):
+ *   θ ← θ − lr·λ·θ
+ *   m ← β1·m + (1 − β1)·g          v ← β2·v + (1 − β2)·g²
+ *   m̂ = m / (1 − β1^t)             v̂ = v / (1 − β2^t)
+ *   θ ← θ − lr·m̂ / (√v̂ + ε)
+ */
+export function adamwReference(
+  param: FloatArray,
+  grad: ArrayLike<number>,
+  m: FloatArray,
+  v: FloatArray,
+  { lr, beta1, beta2, eps, weightDecay, step }: AdamWReferenceOptions,
+): void {
+  for (let i = 0; i < param.length; i++) {
+    const g = grad[i]!;
+    let theta = param[i]!;
+    theta = theta - lr * weightDecay * theta;
+    m[i] = beta1 * m[i]! + (1 - beta1) * g;
+    v[i] = beta2 * v[i]! + (1 - beta2) * g * g;
+    const mHat = m[i]! / (1 - beta1 ** step);
+    const vHat = v[i]! / (1 - beta2 ** step);
+    param[i] = theta - (lr * mHat) / (Math.sqrt(vHat) + eps);
+  }
+}

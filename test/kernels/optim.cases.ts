@@ -1,0 +1,99 @@
+import { type AdamWOptions, adamwUpdate } from '../../src/index.js';
+import { adamwReference } from '../../src/reference/optim.js';
+import { type GpuCase, type Tolerance, defineSuite } from '../harness/cases.js';
+
+// f32 on the GPU against the reference (f64 arithmetic, each state rounded to f32 when stored).
+// m and v differ by about one rounding per step, and the averages contract those differences
+// (β < 1). The step lr·m̂/(√v̂ + ε) is O(lr) whatever the gradient scale, with a relative error of
+// a few ulps; p also rounds once per step. So after up to 6 steps:
+//   p: 1e-6 + 1e-6·|ref|    (a step, lr ≥ 1e-3, is 1000× larger; the decay term lr·λ·p is
+//                            ≥ 3e-4·|p| in every case but the BERT-sized one, so a lost or
+//                            coupled weight decay, or a wrong bias correction, fails it)
+//   m: 1e-6·G + 1e-6·|ref|  (G the gradient scale; m = β1·m + (1 − β1)·g can cancel towards 0)
+//   v: 1e-6·|ref|           (a sum of positive terms: relative error stays a few ulps)
+const PARAM_TOLERANCE: Tolerance = { atol: 1e-6, rtol: 1e-6 };
+const momentTolerance = (gradScale: number): Tolerance => ({ atol: 1e-6 * gradScale, rtol: 1e-6 });
+const SECOND_MOMENT_TOLERANCE: Tolerance = { atol: 0, rtol: 1e-6 };
+
+interface AdamWCase {
+  shape: number[];
+  steps: number;
+  /** The options of the k-th update of the case, k = 1, 2, … (a schedule may change lr every step). */
+  options: (k: number) => AdamWOptions;
+  /** Gradients are uniform in ±[0.1, 1)·gradScale. */
+  gradScale?: number;
+  /** Start from random moments (mid-training) rather than zeros. */
+  warmState?: boolean;
+}
+
+function adamwCase(name: string, { shape, steps, options, gradScale = 1, warmState = false }: AdamWCase): GpuCase {
+  return {
+    name: `adamw ${name} [${shape.join(', ')}] × ${steps} steps`,
+    async run(ctx) {
+      const n = shape.reduce((x, y) => x * y, 1);
+      const scaled = (values: Float32Array, s: number) => values.map((x) => x * s);
+      const wantParam = ctx.rng.nonZeroFloats(n);
+      const wantM = warmState ? scaled(ctx.rng.nonZeroFloats(n), 0.1 * gradScale) : new Float32Array(n);
+      const wantV = warmState ? scaled(ctx.rng.nonZeroFloats(n), gradScale).map((x) => x * x) : new Float32Array(n);
+      const param = ctx.gpu.tensor(wantParam, shape);
+      const m = ctx.gpu.tensor(wantM, shape);
+      const v = ctx.gpu.tensor(wantV, shape);
+      let pipelines = -1;
+      for (let k = 1; k <= steps; k++) {
+        const g = scaled(ctx.rng.nonZeroFloats(n), gradScale);
+        const grad = ctx.gpu.tensor(g, shape);
+        const stepOptions = options(k);
+        adamwUpdate(param, grad, m, v, stepOptions);
+        grad.dispose();
+        // Every step reuses the first step's pipeline: the hyper-parameters live in the uniform.
+        if (pipelines < 0) pipelines = ctx.gpu.stats().pipelines;
+        const { lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0.01, step } = stepOptions;
+        adamwReference(wantParam, g, wantM, wantV, { lr, beta1, beta2, eps, weightDecay, step });
+        ctx.expectClose(`param after step ${step}`, await param.data(), wantParam, PARAM_TOLERANCE);
+        ctx.expectClose(`m after step ${step}`, await m.data(), wantM, momentTolerance(gradScale));
+        ctx.expectClose(`v after step ${step}`, await v.data(), wantV, SECOND_MOMENT_TOLERANCE);
+      }
+      const now = ctx.gpu.stats().pipelines;
+      ctx.expectTrue('no recompile', now === pipelines, `${now - pipelines} pipelines created after the first step`);
+      [param, m, v].forEach((t) => t.dispose());
+    },
+  };
+}
+
+const base = (lr: number, weightDecay: number) => (k: number): AdamWOptions => ({ lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay, step: k });
+
+// Step 1 from zero moments by hand (test/reference/optim.test.ts works the same numbers):
+// m̂ = g and v̂ = g², so p ← p·(1 − lr·λ) − lr·g/(|g| + ε).
+const handWorkedStep: GpuCase = {
+  name: 'adamw step 1 by hand',
+  async run(ctx) {
+    const param = ctx.gpu.tensor([1, -3, 2], [3]);
+    const grad = ctx.gpu.tensor([0.5, -2, 0], [3]);
+    const m = ctx.gpu.zeros([3]);
+    const v = ctx.gpu.zeros([3]);
+    adamwUpdate(param, grad, m, v, { lr: 0.1, weightDecay: 0.01, step: 1 });
+    // 0.999 − 0.1·0.5/(0.5 + 1e-8); −2.997 + 0.1·2/(2 + 1e-8); 2·0.999 (g = 0: decay only)
+    ctx.expectClose('param', await param.data(), [0.899000002, -2.8970000005, 1.998], PARAM_TOLERANCE);
+    ctx.expectClose('m', await m.data(), [0.05, -0.2, 0], momentTolerance(1));
+    ctx.expectClose('v', await v.data(), [0.00025, 0.004, 0], SECOND_MOMENT_TOLERANCE);
+    [param, grad, m, v].forEach((t) => t.dispose());
+  },
+};
+
+export default defineSuite('optim', [
+  handWorkedStep,
+  ...[[1], [7], [33], [257], [129, 65]].map((shape) => adamwCase('lr 1e-2 λ 0.1', { shape, steps: 5, options: base(1e-2, 0.1) })),
+  // The PyTorch defaults (β 0.9/0.999, ε 1e-8, λ 0.01) by omission; lr·λ·|p| ≥ 1e-5 stays visible.
+  adamwCase('defaults lr 0.1', { shape: [1001], steps: 4, options: (k) => ({ lr: 0.1, step: k }) }),
+  // A schedule: lr changes every step, mid-training (step 1000 on, random moments), other betas.
+  adamwCase('schedule from step 1000', {
+    shape: [4099],
+    steps: 6,
+    warmState: true,
+    options: (k) => ({ lr: 1e-3 * (1 + ((k * 7) % 5)), beta1: 0.8, beta2: 0.98, eps: 1e-6, weightDecay: 0.3, step: 999 + k }),
+  }),
+  // Gradients near ε: √v̂ ≈ 1e-7, so ε = 1e-8 changes the step by ~10%.
+  adamwCase('tiny gradients', { shape: [513], steps: 3, gradScale: 1e-7, options: base(1e-2, 0.1) }),
+  // A realistic weight: BERT-base's feed-forward matrix, 768 × 3072.
+  adamwCase('bert ffn', { shape: [768, 3072], steps: 2, options: base(1e-3, 0.01) }),
+]);

@@ -1,0 +1,94 @@
+// The AdamW reference against hand-worked steps and a closed form, and the checked op's errors.
+import { describe, expect, test } from 'vitest';
+import { ShapeError, adamwUpdate, createCpuBackend } from '../../src/index.js';
+import { type AdamWReferenceOptions, adamwReference } from '../../src/reference/optim.js';
+
+const defaults = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+
+describe('adamwReference', () => {
+  test('step 1 by hand: m̂ = g, v̂ = g², so the step is lr·g/(|g| + ε) after decay by 1 − lr·λ', () => {
+    const param = Float64Array.from([1, -3, 2]);
+    const m = new Float64Array(3);
+    const v = new Float64Array(3);
+    adamwReference(param, [0.5, -2, 0], m, v, { ...defaults, lr: 0.1, weightDecay: 0.01, step: 1 });
+    // m = 0.1·g, v = 0.001·g²
+    expect(m[0]).toBeCloseTo(0.05, 15);
+    expect(m[1]).toBeCloseTo(-0.2, 15);
+    expect(v[0]).toBeCloseTo(0.00025, 15);
+    expect(v[1]).toBeCloseTo(0.004, 15);
+    // 1·0.999 − 0.1·0.5/(0.5 + 1e-8) = 0.999 − 0.099999998 = 0.899000002
+    expect(param[0]).toBeCloseTo(0.899000002, 12);
+    // −3·0.999 + 0.1·2/(2 + 1e-8) = −2.997 + 0.0999999995 = −2.8970000005
+    expect(param[1]).toBeCloseTo(-2.8970000005, 12);
+    // g = 0: only the decoupled decay acts, 2·(1 − 0.001)
+    expect(param[2]).toBeCloseTo(1.998, 15);
+  });
+
+  test('step 2 by hand: the moments average the two gradients', () => {
+    const param = Float64Array.from([0]);
+    const m = new Float64Array(1);
+    const v = new Float64Array(1);
+    const options: AdamWReferenceOptions = { ...defaults, lr: 0.5, weightDecay: 0, step: 1 };
+    adamwReference(param, [1], m, v, options);
+    adamwReference(param, [3], m, v, { ...options, step: 2 });
+    // m = 0.9·0.1 + 0.1·3 = 0.39; v = 0.999·0.001 + 0.001·9 = 0.009999
+    expect(m[0]).toBeCloseTo(0.39, 15);
+    expect(v[0]).toBeCloseTo(0.009999, 15);
+    // m̂ = 0.39/0.19, v̂ = 0.009999/0.001999; step 1 moved the parameter by −0.5·1/(1 + 1e-8).
+    const want = -0.5 / (1 + 1e-8) - (0.5 * (0.39 / 0.19)) / (Math.sqrt(0.009999 / 0.001999) + 1e-8);
+    expect(param[0]).toBeCloseTo(want, 14);
+  });
+
+  test('a constant gradient for T steps has the closed form p_T = dᵀ·p₀ − lr·s·(1 − dᵀ)/(1 − d)', () => {
+    // With g constant, m̂ = g and v̂ = g² at every step, so each step is p ← d·p − lr·s,
+    // d = 1 − lr·λ, s = g/(|g| + ε).
+    const [lr, weightDecay, g, p0, steps] = [0.05, 0.2, -0.3, 1.5, 25];
+    const param = Float64Array.from([p0]);
+    const m = new Float64Array(1);
+    const v = new Float64Array(1);
+    for (let step = 1; step <= steps; step++) adamwReference(param, [g], m, v, { ...defaults, beta2: 0.99, lr, weightDecay, step });
+    const d = 1 - lr * weightDecay;
+    const s = g / (Math.abs(g) + 1e-8);
+    expect(param[0]).toBeCloseTo(d ** steps * p0 - (lr * s * (1 - d ** steps)) / (1 - d), 12);
+  });
+});
+
+describe('adamwUpdate on the cpu backend', () => {
+  const cpu = createCpuBackend();
+
+  test('updates param, m and v in place, with the PyTorch defaults', async () => {
+    const param = cpu.tensor([1, -3], [2]);
+    const grad = cpu.tensor([0.5, -2], [2]);
+    const m = cpu.zeros([2]);
+    const v = cpu.zeros([2]);
+    const result = adamwUpdate(param, grad, m, v, { lr: 0.1, step: 1 });
+    expect(result).toBeUndefined();
+    const want = { param: Float32Array.from([1, -3]), m: new Float32Array(2), v: new Float32Array(2) };
+    adamwReference(want.param, [0.5, -2], want.m, want.v, { ...defaults, lr: 0.1, weightDecay: 0.01, step: 1 });
+    expect(await param.data()).toEqual(want.param);
+    expect(await m.data()).toEqual(want.m);
+    expect(await v.data()).toEqual(want.v);
+    expect(await grad.data()).toEqual(Float32Array.from([0.5, -2]));
+  });
+
+  const t = () => cpu.zeros([2, 3]);
+  const [param, grad, m, v] = [t(), t(), t(), t()];
+  test.each([
+    ['shape', () => adamwUpdate(param, cpu.zeros([3, 2]), m, v, { lr: 1, step: 1 }), /^adamwUpdate: grad must have shape \[2, 3\], got \[3, 2\]$/],
+    ['rank', () => adamwUpdate(param, grad, m, cpu.zeros([6]), { lr: 1, step: 1 }), /^adamwUpdate: v must have shape \[2, 3\], got \[6\]$/],
+    ['dtype', () => adamwUpdate(param, grad, cpu.zeros([2, 3], 'i32'), v, { lr: 1, step: 1 }), /^adamwUpdate: m must be f32, got i32\[2, 3\] on cpu$/],
+    ['aliasing', () => adamwUpdate(param, grad, m, m, { lr: 1, step: 1 }), /^adamwUpdate: m and v must be different tensors$/],
+    ['step 0', () => adamwUpdate(param, grad, m, v, { lr: 1, step: 0 }), /^adamwUpdate: step must be an integer ≥ 1, got 0$/],
+    ['step fraction', () => adamwUpdate(param, grad, m, v, { lr: 1, step: 1.5 }), /^adamwUpdate: step must be an integer ≥ 1, got 1.5$/],
+    ['lr negative', () => adamwUpdate(param, grad, m, v, { lr: -1, step: 1 }), /^adamwUpdate: lr must be a finite number ≥ 0, got -1$/],
+    ['lr NaN', () => adamwUpdate(param, grad, m, v, { lr: NaN, step: 1 }), /^adamwUpdate: lr must be a finite number ≥ 0, got NaN$/],
+    ['beta1 = 1', () => adamwUpdate(param, grad, m, v, { lr: 1, step: 1, beta1: 1 }), /^adamwUpdate: beta1 must be in \[0, 1\), got 1$/],
+    ['beta2 < 0', () => adamwUpdate(param, grad, m, v, { lr: 1, step: 1, beta2: -0.5 }), /^adamwUpdate: beta2 must be in \[0, 1\), got -0.5$/],
+    ['eps negative', () => adamwUpdate(param, grad, m, v, { lr: 1, step: 1, eps: -1e-8 }), /^adamwUpdate: eps must be a finite number ≥ 0/],
+    ['weightDecay Infinity', () => adamwUpdate(param, grad, m, v, { lr: 1, step: 1, weightDecay: Infinity }), /^adamwUpdate: weightDecay must be a finite number ≥ 0/],
+    ['options missing', () => adamwUpdate(param, grad, m, v, undefined as never), /^adamwUpdate: options \{ lr, step, … \} are required$/],
+  ])('%s', (_name, fn, message) => {
+    expect(fn).toThrowError(ShapeError);
+    expect(fn).toThrowError(message);
+  });
+});
