@@ -104,7 +104,14 @@ function lossCase(spec: LossSpec): GpuCase {
       crossEntropyBackwardReference(x, labels, lse, rows, classes, ignoreIndex, labelSmoothing, scale, wantGrad);
       const count = labels.filter((l) => l !== ignoreIndex).length;
       ctx.expectClose('dlogits', dLogits, wantGrad, gradTolerance(scale, count));
-      if (spec.labels?.outOfRange) ctx.expectTrue('loss is NaN', Number.isNaN(loss[0]), `loss ${loss[0]}, expected NaN for a label outside [0, C)`);
+      // compare() lets any value pass where the reference is NaN, so the NaN outputs are checked here.
+      if (spec.labels?.outOfRange) {
+        ctx.expectTrue('loss is NaN', Number.isNaN(loss[0]), `loss ${loss[0]}, expected NaN for a label outside [0, C)`);
+        for (const row of spec.labels.outOfRange) {
+          const values = dLogits.subarray(row * classes, (row + 1) * classes);
+          ctx.expectTrue(`dlogits row ${row} is NaN`, values.every(Number.isNaN), `label ${labels[row]} is outside [0, C): expected a NaN row`);
+        }
+      }
       if (spec.labels?.ignoredFraction === 1) ctx.expectTrue('loss is 0', loss[0] === 0, `loss ${loss[0]}, expected 0 when every row is ignored`);
     },
   };
