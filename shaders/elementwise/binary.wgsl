@@ -1,5 +1,8 @@
-// Elementwise binary op on two arrays of the same length: out[i] = a[i] OP b[i].
-// Variants: OP_ADD / OP_MUL pick the op; T is the element type (f32, f16, i32, u32).
+// Elementwise binary op, b broadcast over a's leading dims: out[i] = a[i] OP b[i % b_size].
+// b's shape is a's shape or a suffix of it (a bias [N] onto [M, N]), so in row-major order b
+// simply repeats every b_size elements of a.
+// Variants: OP_ADD / OP_MUL / OP_ADD_SCALED (a + s·b, s a uniform so a new s needs no new
+// pipeline) pick the op; T is the element type (f32, f16, i32, u32; f32 and f16 for OP_ADD_SCALED).
 // Workgroups may be spread over x and y when there are more than the device allows in x;
 // the flat index is rebuilt from num_workgroups.x.
 #if ${F16}
@@ -8,6 +11,8 @@ enable f16;
 
 struct Params {
   n: u32,
+  b_size: u32,
+  s: f32,
 }
 
 @group(0) @binding(0) var<storage, read> a: array<${T}>;
@@ -25,9 +30,14 @@ fn main(
   if (i >= params.n) {
     return;
   }
+  // Same shapes: b_size == n and the modulo is the identity.
+  let j = i % params.b_size;
 #if ${OP_ADD}
-  out[i] = a[i] + b[i];
+  out[i] = a[i] + b[j];
 #elif ${OP_MUL}
-  out[i] = a[i] * b[i];
+  out[i] = a[i] * b[j];
+#elif ${OP_ADD_SCALED}
+  // Computed in f32 and rounded once, also for f16 storage.
+  out[i] = ${T}(f32(a[i]) + params.s * f32(b[j]));
 #endif
 }

@@ -1,4 +1,6 @@
-import { binaryKernel } from './elementwise.js';
+import { binaryKernel, scaleKernel } from './elementwise.js';
+import { activationBackwardKernel, activationKernel } from './activation.js';
+import { sqrtSumKernel, sumKernel, sumSquaresKernel } from './reduce.js';
 import { gemmNaiveKernel } from './gemm-naive.js';
 import type { Kernel } from './kernel.js';
 import { adamwKernel } from './adamw.js';
@@ -8,4 +10,4 @@ import { countLabelsKernel, crossEntropyBackwardKernel, crossEntropyForwardKerne
 import { embeddingGatherKernel, embeddingScatterAddKernel } from './embedding.js';
 
 /** Every kernel the library ships; tests render and check each variant of each. */
-export const allKernels: readonly Kernel<never>[] = [binaryKernel, gemmNaiveKernel, crossEntropyForwardKernel, crossEntropyMeanKernel, countLabelsKernel, crossEntropyBackwardKernel, embeddingGatherKernel, embeddingScatterAddKernel, adamwKernel, dropoutKernel, philoxKernel] as Kernel<never>[];
+export const allKernels: readonly Kernel<never>[] = [binaryKernel, scaleKernel, activationKernel, activationBackwardKernel, sumKernel, sumSquaresKernel, sqrtSumKernel, gemmNaiveKernel, crossEntropyForwardKernel, crossEntropyMeanKernel, countLabelsKernel, crossEntropyBackwardKernel, embeddingGatherKernel, embeddingScatterAddKernel, adamwKernel, dropoutKernel, philoxKernel] as Kernel<never>[];

@@ -1,31 +1,64 @@
 import { ShapeError, formatShape } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkSameBackend } from './shared.js';
+import { checkDType, checkSameBackend } from './shared.js';
 
-/** Elementwise ops a backend implements (arguments already checked). */
+/**
+ * Elementwise ops a backend implements (arguments already checked). In the binary ops `b` has
+ * `a`'s shape or a suffix of it and is repeated over `a`'s leading dims; the result has `a`'s shape.
+ */
 export interface ElementwiseOps {
-  /** out = a + b, elementwise. */
+  /** out = a + b, elementwise, b broadcast. */
   add(a: Tensor, b: Tensor): Tensor;
-  /** out = a · b, elementwise. */
+  /** out = a · b, elementwise, b broadcast. */
   mul(a: Tensor, b: Tensor): Tensor;
+  /** out = s · x (f32, f16). */
+  scale(x: Tensor, s: number): Tensor;
+  /** out = a + s · b, b broadcast (f32, f16). */
+  addScaled(a: Tensor, b: Tensor, s: number): Tensor;
 }
 
-/** out = a + b, elementwise; `a` and `b` must share backend, dtype and shape. */
+/** out = a + b, elementwise; b has a's shape or a suffix of it (a bias [N] onto [M, N]) and is repeated over a's leading dims. */
 export function add(a: Tensor, b: Tensor): Tensor {
-  checkElementwise('add', a, b);
+  checkBroadcast('add', a, b);
   return a.backend.ops.add(a, b);
 }
 
-/** out = a · b, elementwise; `a` and `b` must share backend, dtype and shape. */
+/** out = a · b, elementwise; b has a's shape or a suffix of it and is repeated over a's leading dims. */
 export function mul(a: Tensor, b: Tensor): Tensor {
-  checkElementwise('mul', a, b);
+  checkBroadcast('mul', a, b);
   return a.backend.ops.mul(a, b);
 }
 
-function checkElementwise(op: string, a: Tensor, b: Tensor): void {
+/** out = s · x, elementwise (f32 or f16; s is rounded to f32). */
+export function scale(x: Tensor, s: number): Tensor {
+  checkSameBackend('scale', x);
+  checkDType('scale', 'x', x, FLOAT_DTYPES);
+  checkFactor('scale', s);
+  return x.backend.ops.scale(x, s);
+}
+
+/** out = a + s · b, elementwise (the residual and update form); b has a's shape or a suffix of it; f32 or f16, s rounded to f32. */
+export function addScaled(a: Tensor, b: Tensor, s: number): Tensor {
+  checkBroadcast('addScaled', a, b);
+  checkDType('addScaled', 'a', a, FLOAT_DTYPES);
+  checkFactor('addScaled', s);
+  return a.backend.ops.addScaled(a, b, s);
+}
+
+const FLOAT_DTYPES = ['f32', 'f16'] as const;
+
+function checkFactor(op: string, s: number): void {
+  if (typeof s !== 'number' || !Number.isFinite(s)) throw new ShapeError(`${op}: s must be a finite number, got ${String(s)}`);
+}
+
+/** Same backend and dtype, and b's shape equal to a's or to a suffix of it. */
+function checkBroadcast(op: string, a: Tensor, b: Tensor): void {
   checkSameBackend(op, a, b);
   if (a.dtype !== b.dtype) throw new ShapeError(`${op}: dtypes differ: ${a.describe()} and ${b.describe()}`);
-  if (a.rank !== b.rank || a.shape.some((d, i) => d !== b.shape[i])) {
-    throw new ShapeError(`${op}: shapes differ: ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  const offset = a.rank - b.rank;
+  if (offset < 0 || b.shape.some((d, i) => d !== a.shape[offset + i])) {
+    throw new ShapeError(
+      `${op}: b's shape must equal a's shape or a suffix of it, got a ${formatShape(a.shape)} and b ${formatShape(b.shape)}`,
+    );
   }
 }

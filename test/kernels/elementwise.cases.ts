@@ -1,6 +1,8 @@
 import { type DType, add, mul } from '../../src/index.js';
+// scale and addScaled are not in src/index.ts's explicit elementwise export list yet (a shared file).
+import { addScaled, scale } from '../../src/ops/elementwise.js';
 import { fromHalfBits, toHalfBits } from '../../src/tensor/dtype.js';
-import { addReference, mulReference, type NumericArray } from '../../src/reference/elementwise.js';
+import { addReference, addScaledReference, mulReference, scaleReference, type NumericArray } from '../../src/reference/elementwise.js';
 import { type CaseContext, type GpuCase, type Tolerance, defineSuite } from '../harness/cases.js';
 
 // WGSL f32/i32/u32 add and multiply are exact or correctly rounded, as is the reference's store
@@ -8,6 +10,11 @@ import { type CaseContext, type GpuCase, type Tolerance, defineSuite } from '../
 // (the reference rounds the f32 result to half once; the GPU may compute in half directly).
 const roundToHalf = (values: ArrayLike<number>) => fromHalfBits(toHalfBits(values));
 
+// Broadcast cases (b a suffix of a's shape) use the same tolerances: b[i mod |b|] is only an index.
+// scale: one f32 multiply, correctly rounded on both sides (s is rounded to f32 first): exact.
+// addScaled f32: the GPU may round s·b before adding, an extra ≤ 2^-24·|s·b| ≤ 2^-24·|s| (|b| < 1),
+// then the result rounds once: atol 2^-24·|s|, rtol 2^-23. f16: 2e-3 relative (f32 math, one
+// rounding to half, but the inputs themselves are halves), plus atol 1e-3 for sums that cancel.
 const TOLERANCE: Record<DType, Tolerance> = {
   f32: { atol: 0, rtol: 0 },
   i32: { atol: 0, rtol: 0 },
@@ -22,16 +29,17 @@ function randomValues(ctx: CaseContext, dtype: DType, n: number): Float32Array |
   return ctx.rng.nonZeroFloats(n);
 }
 
-function binaryCase(op: 'add' | 'mul', dtype: DType, shape: number[]): GpuCase {
+function binaryCase(op: 'add' | 'mul', dtype: DType, shape: number[], bShape = shape): GpuCase {
+  const broadcast = bShape.join() !== shape.join();
   return {
-    name: `${op} ${dtype} [${shape.join(', ')}]`,
+    name: `${op} ${dtype} [${shape.join(', ')}]${broadcast ? ` + b [${bShape.join(', ')}]` : ''}`,
     async run(ctx) {
       if (dtype === 'f16' && !ctx.gpu.device.features.has('shader-f16')) return ctx.skip('adapter lacks shader-f16');
       const n = shape.reduce((x, y) => x * y, 1);
       const x = randomValues(ctx, dtype, n);
-      const y = randomValues(ctx, dtype, n);
+      const y = randomValues(ctx, dtype, bShape.reduce((p, d) => p * d, 1));
       const a = ctx.gpu.tensor(x, shape, dtype);
-      const b = ctx.gpu.tensor(y, shape, dtype);
+      const b = ctx.gpu.tensor(y, bShape, dtype);
       const out = op === 'add' ? add(a, b) : mul(a, b);
       const got = await out.data();
       [a, b, out].forEach((t) => t.dispose());
@@ -46,6 +54,44 @@ function binaryCase(op: 'add' | 'mul', dtype: DType, shape: number[]): GpuCase {
   };
 }
 
+function scaledCase(op: 'scale' | 'addScaled', dtype: 'f32' | 'f16', shape: number[], bShape = shape): GpuCase {
+  const broadcast = op === 'addScaled' && bShape.join() !== shape.join();
+  return {
+    name: `${op} ${dtype} [${shape.join(', ')}]${broadcast ? ` + s·b [${bShape.join(', ')}]` : ''}`,
+    async run(ctx) {
+      if (dtype === 'f16' && !ctx.gpu.device.features.has('shader-f16')) return ctx.skip('adapter lacks shader-f16');
+      const n = shape.reduce((x, y) => x * y, 1);
+      const half = dtype === 'f16';
+      // The GPU sees halves: the reference starts from the same rounded inputs.
+      const x = half ? roundToHalf(ctx.rng.nonZeroFloats(n)) : ctx.rng.nonZeroFloats(n);
+      const y = half ? roundToHalf(ctx.rng.nonZeroFloats(bShape.reduce((p, d) => p * d, 1))) : ctx.rng.nonZeroFloats(bShape.reduce((p, d) => p * d, 1));
+      // A factor that is not a power of two, so a lost multiply or a wrong s shows.
+      const s = Math.fround((ctx.rng.next() < 0.5 ? -1 : 1) * ctx.rng.uniform(0.3, 3));
+      const a = ctx.gpu.tensor(x, shape, dtype);
+      const b = ctx.gpu.tensor(y, bShape, dtype);
+      const out = op === 'scale' ? scale(a, s) : addScaled(a, b, s);
+      // A second factor through the same pipeline: s is a uniform, not baked into the shader.
+      const out2 = op === 'scale' ? scale(a, -2 * s) : addScaled(a, b, -2 * s);
+      const pipelines = ctx.gpu.stats().pipelines;
+      const out3 = op === 'scale' ? scale(a, 0.5 * s) : addScaled(a, b, 0.5 * s);
+      ctx.expectTrue('no new pipeline for a new s', ctx.gpu.stats().pipelines === pipelines, `${ctx.gpu.stats().pipelines} pipelines, had ${pipelines}`);
+      const got = [await out.data(), await out2.data(), await out3.data()];
+      [a, b, out, out2, out3].forEach((t) => t.dispose());
+      [s, -2 * s, 0.5 * s].forEach((factor, k) => {
+        const want = new Float64Array(n);
+        if (op === 'scale') scaleReference(x, factor, want);
+        else addScaledReference(x, y, factor, want);
+        const tolerance: Tolerance = half
+          ? { atol: 1e-3, rtol: 2e-3 }
+          : op === 'scale'
+            ? { atol: 0, rtol: 2 ** -24 }
+            : { atol: 2 ** -24 * Math.abs(factor), rtol: 2 ** -23 };
+        ctx.expectClose(`${op} s = ${factor}`, got[k]!, half ? roundToHalf(want) : want, tolerance);
+      });
+    },
+  };
+}
+
 const SHAPES = [[1], [7], [33], [257], [3, 5, 7], [70001]];
 
 export default defineSuite('elementwise', [
@@ -54,4 +100,23 @@ export default defineSuite('elementwise', [
   ),
   // More workgroups than one grid dimension allows (65535 × 256 elements): the 2-D dispatch path.
   binaryCase('add', 'f32', [65535 * 256 + 1025]),
+  // Broadcasting: a bias [N] onto [M, N], a position table [T, D] onto [B, T, D], a scalar-shaped b.
+  ...(['add', 'mul'] as const).flatMap((op) =>
+    (['f32', 'f16', 'i32', 'u32'] as const).flatMap((dtype) => [
+      binaryCase(op, dtype, [7, 33], [33]),
+      binaryCase(op, dtype, [3, 17, 129], [17, 129]),
+      binaryCase(op, dtype, [2, 3, 5, 7], [7]),
+      binaryCase(op, dtype, [257], []),
+    ]),
+  ),
+  binaryCase('add', 'f32', [512, 3072], [3072]),
+  ...(['f32', 'f16'] as const).flatMap((dtype) => [
+    ...SHAPES.map((shape) => scaledCase('scale', dtype, shape)),
+    ...SHAPES.map((shape) => scaledCase('addScaled', dtype, shape)),
+    scaledCase('addScaled', dtype, [7, 33], [33]),
+    scaledCase('addScaled', dtype, [2, 9, 129], [9, 129]),
+  ]),
+  scaledCase('scale', 'f32', [512, 3072]),
+  scaledCase('addScaled', 'f32', [512, 3072]),
+  scaledCase('addScaled', 'f32', [512, 3072], [3072]),
 ]);

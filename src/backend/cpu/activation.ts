@@ -1,7 +1,31 @@
 import type { ActivationOps } from '../../ops/activation.js';
+import { activationBackwardReference, activationReference, biasActivationBackwardReference } from '../../reference/activation.js';
+import { Tensor } from '../../tensor/tensor.js';
 import type { CpuBackend } from './backend.js';
 
 /** The activation ops on the CPU: the reference loops. */
-export function cpuActivationOps(_cpu: CpuBackend): ActivationOps {
-  return {};
+export function cpuActivationOps(cpu: CpuBackend): ActivationOps {
+  const forward = (op: string, activation: 'gelu' | 'gelu_tanh' | 'relu', x: Tensor): Tensor => {
+    const y = new Float32Array(x.size);
+    activationReference(activation, cpu.values(x, op), y);
+    return new Tensor(cpu, y, x.shape, 'f32');
+  };
+  const backward = (op: string, activation: 'gelu' | 'gelu_tanh' | 'relu', dy: Tensor, x: Tensor): Tensor => {
+    const dx = new Float32Array(x.size);
+    activationBackwardReference(activation, cpu.values(dy, op), cpu.values(x, op), dx);
+    return new Tensor(cpu, dx, x.shape, 'f32');
+  };
+  return {
+    gelu: (x, approximate) => forward('gelu', approximate === 'tanh' ? 'gelu_tanh' : 'gelu', x),
+    geluBackward: (dy, x, approximate) => backward('geluBackward', approximate === 'tanh' ? 'gelu_tanh' : 'gelu', dy, x),
+    relu: (x) => forward('relu', 'relu', x),
+    reluBackward: (dy, x) => backward('reluBackward', 'relu', dy, x),
+    biasActivationBackward: (dy, z, activation) => {
+      const n = z.shape[z.rank - 1]!;
+      const dz = new Float32Array(z.size);
+      const dbias = new Float32Array(n);
+      biasActivationBackwardReference(activation, cpu.values(dy), cpu.values(z), n, dz, dbias);
+      return { dz: new Tensor(cpu, dz, z.shape, 'f32'), dbias: new Tensor(cpu, dbias, [n], 'f32') };
+    },
+  };
 }

@@ -1,0 +1,72 @@
+import activationSource from '../../shaders/activation/activation.wgsl';
+import { activationBackwardReference, activationReference, type ActivationName } from '../reference/activation.js';
+import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
+
+/** A variant of the activation kernels: which activation. */
+export interface ActivationVariant {
+  readonly activation: ActivationName;
+}
+
+const WORKGROUP = 256;
+const ACTIVATIONS: readonly ActivationName[] = ['gelu', 'gelu_tanh', 'relu', 'none'];
+
+const activationDefines = (activation: ActivationName, backward: boolean) => ({
+  BACKWARD: backward,
+  GELU: activation === 'gelu',
+  GELU_TANH: activation === 'gelu_tanh',
+  RELU: activation === 'relu',
+});
+
+// Forward and backward are two kernels over one shader file, so both use the same GELU code.
+
+/** y[i] = act(x[i]), one element per invocation. */
+export const activationKernel: Kernel<ActivationVariant> = {
+  name: 'activation/forward',
+  source: activationSource,
+  bindings: [
+    { name: 'x', kind: 'read-only-storage' },
+    { name: 'y', kind: 'storage' },
+    { name: 'params', kind: 'uniform' },
+  ],
+  workgroupSize: () => [WORKGROUP, 1, 1],
+  defines: ({ activation }) => activationDefines(activation, false),
+  variants: ACTIVATIONS.map((activation) => ({ activation })),
+  references: { activation: activationReference },
+};
+
+/** dx[i] = dy[i] · act'(x[i]), one element per invocation ('none' copies dy). */
+export const activationBackwardKernel: Kernel<ActivationVariant> = {
+  name: 'activation/backward',
+  source: activationSource,
+  bindings: [
+    { name: 'dy', kind: 'read-only-storage' },
+    { name: 'x', kind: 'read-only-storage' },
+    { name: 'dx', kind: 'storage' },
+    { name: 'params', kind: 'uniform' },
+  ],
+  workgroupSize: () => [WORKGROUP, 1, 1],
+  defines: ({ activation }) => activationDefines(activation, true),
+  variants: ACTIVATIONS.map((activation) => ({ activation })),
+  references: { activationBackward: activationBackwardReference },
+};
+
+/** Records `y = act(x)` over `n` elements. */
+export function encodeActivation(gpu: Dispatcher, activation: ActivationName, x: GpuStorage, y: GpuStorage, n: number): void {
+  if (n === 0) return;
+  const groups = grid1D(Math.ceil(n / WORKGROUP), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.dispatch(activationKernel, { activation }, [x, y, new Uint32Array([n])], groups);
+}
+
+/** Records `dx = dy · act'(x)` over `n` elements. */
+export function encodeActivationBackward(
+  gpu: Dispatcher,
+  activation: ActivationName,
+  dy: GpuStorage,
+  x: GpuStorage,
+  dx: GpuStorage,
+  n: number,
+): void {
+  if (n === 0) return;
+  const groups = grid1D(Math.ceil(n / WORKGROUP), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.dispatch(activationBackwardKernel, { activation }, [dy, x, dx, new Uint32Array([n])], groups);
+}

@@ -1,0 +1,177 @@
+import sqrtSumSource from '../../shaders/reduce/sqrt_sum.wgsl';
+import sumSource from '../../shaders/reduce/sum.wgsl';
+import sumSquaresSource from '../../shaders/reduce/sum_squares.wgsl';
+import { globalNormReference, sumReference } from '../reference/reduce.js';
+import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
+
+const WORKGROUP = 256;
+
+/** A variant of the sum kernel: lanes across columns (a power of two ≤ 256); the rest of the 256 lanes go across rows. */
+export interface SumVariant {
+  readonly cols: number;
+}
+
+/** Partial or final sums over the rows of an [outer, rows, cols] strided view; see shaders/reduce/sum.wgsl. */
+export const sumKernel: Kernel<SumVariant> = {
+  name: 'reduce/sum',
+  source: sumSource,
+  bindings: [
+    { name: 'x', kind: 'read-only-storage' },
+    { name: 'out', kind: 'storage' },
+    { name: 'params', kind: 'uniform' },
+  ],
+  workgroupSize: () => [WORKGROUP, 1, 1],
+  defines: ({ cols }) => ({ COLS: cols, ROWS: WORKGROUP / cols, TREE: cols < WORKGROUP }),
+  variants: [1, 2, 4, 8, 16, 32, 64, 128, 256].map((cols) => ({ cols })),
+  references: { sum: sumReference },
+};
+
+/** How many tensors one sum-of-squares dispatch reads (7 inputs + 1 output = the WebGPU default of 8 storage buffers per stage). */
+export const SUM_SQUARES_SLOTS = 7;
+const SUM_SQUARES_PER_LANE = 16;
+const SUM_SQUARES_CHUNK = WORKGROUP * SUM_SQUARES_PER_LANE;
+
+/** Per-chunk sums of squares of up to 7 tensors: the first pass of globalNorm. */
+export const sumSquaresKernel: Kernel<Record<string, never>> = {
+  name: 'reduce/sum_squares',
+  source: sumSquaresSource,
+  bindings: [
+    ...Array.from({ length: SUM_SQUARES_SLOTS }, (_, k) => ({ name: `t${k}`, kind: 'read-only-storage' as const })),
+    { name: 'partials', kind: 'storage' },
+    { name: 'params', kind: 'uniform' },
+  ],
+  workgroupSize: () => [WORKGROUP, 1, 1],
+  defines: () => ({ PER_LANE: SUM_SQUARES_PER_LANE }),
+  variants: [{}],
+  references: { globalNorm: globalNormReference },
+};
+
+/** out[0] = sqrt(Σ partials), one workgroup: the last pass of globalNorm. */
+export const sqrtSumKernel: Kernel<Record<string, never>> = {
+  name: 'reduce/sqrt_sum',
+  source: sqrtSumSource,
+  bindings: [
+    { name: 'partials', kind: 'read-only-storage' },
+    { name: 'out', kind: 'storage' },
+    { name: 'params', kind: 'uniform' },
+  ],
+  workgroupSize: () => [WORKGROUP, 1, 1],
+  defines: () => ({}),
+  variants: [{}],
+  references: { globalNorm: globalNormReference },
+};
+
+/** What sum.wgsl reads: an [outer, rows, cols] view of a buffer, with strides in elements. */
+interface SumLayout {
+  outer: number;
+  outerStride: number;
+  rows: number;
+  rowStride: number;
+  cols: number;
+  colStride: number;
+}
+
+/** Serial additions per lane before a split's partial sum is written. */
+const ROWS_PER_LANE = 64;
+/** Rows shorter than this, along the last axis, are summed one row per lane instead of one row per workgroup. */
+const SHORT_ROW = 64;
+
+/** Storage for a temporary buffer of `n` f32 values. */
+export type AllocateTemporary = (n: number) => GpuStorage;
+
+/**
+ * Records out[o, j] = Σ_r x[o, r, j] for x seen as [outer, length, inner] (out is [outer, inner]).
+ * Long reductions are cut into splits of partial sums, reduced again by the same kernel until one
+ * split is left; `temporary` allocates the partials and `release` frees them after recording.
+ */
+export function encodeSum(
+  gpu: Dispatcher,
+  x: GpuStorage,
+  out: GpuStorage,
+  outer: number,
+  length: number,
+  inner: number,
+  temporary: AllocateTemporary,
+  release: (storage: GpuStorage) => void,
+): void {
+  if (outer * inner === 0) return;
+  // Short last-axis rows: lanes go across rows (cols = the rows, each summed by one lane).
+  const layout: SumLayout =
+    inner === 1 && length < SHORT_ROW
+      ? { outer: 1, outerStride: 0, rows: length, rowStride: 1, cols: outer, colStride: length }
+      : { outer, outerStride: length * inner, rows: length, rowStride: inner, cols: inner, colStride: 1 };
+  encodeSumPasses(gpu, x, out, layout, temporary, release);
+}
+
+function encodeSumPasses(
+  gpu: Dispatcher,
+  x: GpuStorage,
+  out: GpuStorage,
+  layout: SumLayout,
+  temporary: AllocateTemporary,
+  release: (storage: GpuStorage) => void,
+): void {
+  const { outer, rows, cols } = layout;
+  const laneCols = Math.min(WORKGROUP, 2 ** Math.ceil(Math.log2(cols)));
+  const splitRows = (WORKGROUP / laneCols) * ROWS_PER_LANE;
+  const splits = Math.max(1, Math.ceil(rows / splitRows));
+  const colGroups = Math.ceil(cols / laneCols);
+  const groups = colGroups * splits * outer;
+  const target = splits === 1 ? out : temporary(outer * splits * cols);
+  const params = new Uint32Array([
+    layout.outerStride,
+    rows,
+    layout.rowStride,
+    cols,
+    layout.colStride,
+    splitRows,
+    splits,
+    colGroups,
+    groups,
+  ]);
+  gpu.dispatch(sumKernel, { cols: laneCols }, [x, target, params], grid1D(groups, gpu.limits.maxComputeWorkgroupsPerDimension));
+  if (splits === 1) return;
+  // The partials are [outer, splits, cols]: sum their middle axis.
+  const next = { outer, outerStride: splits * cols, rows: splits, rowStride: cols, cols, colStride: 1 };
+  encodeSumPasses(gpu, target, out, next, temporary, release);
+  release(target);
+}
+
+/**
+ * Records out[0] = sqrt(Σ_t Σ_i t[i]²): sum-of-squares partials for up to 7 tensors per dispatch,
+ * then one workgroup adds the partials and takes the root.
+ */
+export function encodeGlobalNorm(
+  gpu: Dispatcher,
+  tensors: readonly { storage: GpuStorage; size: number }[],
+  out: GpuStorage,
+  temporary: AllocateTemporary,
+  release: (storage: GpuStorage) => void,
+): void {
+  const chunks = tensors.map((t) => Math.ceil(t.size / SUM_SQUARES_CHUNK));
+  const count = chunks.reduce((a, b) => a + b, 0);
+  const partials = temporary(count);
+  const limit = gpu.limits.maxComputeWorkgroupsPerDimension;
+  let offset = 0;
+  for (let first = 0; first < tensors.length; first += SUM_SQUARES_SLOTS) {
+    const batch = tensors.slice(first, first + SUM_SQUARES_SLOTS);
+    // The WGSL Params struct: first_group vec4u×2, length vec4u×2, partial_offset, padded to 16 bytes.
+    const params = new Uint32Array(20);
+    let groups = 0;
+    for (let k = 0; k < SUM_SQUARES_SLOTS; k++) {
+      params[k] = groups; // first_group(k)
+      params[8 + k] = batch[k]?.size ?? 0; // length(k)
+      groups += batch[k] ? chunks[first + k]! : 0;
+    }
+    params[7] = groups;
+    params[16] = offset;
+    if (groups > 0) {
+      // Spare slots bind the first tensor again; they own no workgroups.
+      const inputs = Array.from({ length: SUM_SQUARES_SLOTS }, (_, k) => (batch[k] ?? batch[0]!).storage);
+      gpu.dispatch(sumSquaresKernel, {}, [...inputs, partials, params], grid1D(groups, limit));
+    }
+    offset += groups;
+  }
+  gpu.dispatch(sqrtSumKernel, {}, [partials, out, new Uint32Array([count])], [1, 1, 1]);
+  release(partials);
+}

@@ -1,0 +1,4 @@
+import { gpuSuite } from '../harness/gpu-suite.js';
+import suite from './activation.cases.js';
+
+gpuSuite(suite);
