@@ -1,7 +1,39 @@
 import type { NormOps } from '../../ops/norm.js';
+import { layerNormBackwardReference, layerNormReference } from '../../reference/norm.js';
+import { Tensor } from '../../tensor/tensor.js';
 import type { CpuBackend } from './backend.js';
 
 /** The norm ops on the CPU: the reference loops. */
-export function cpuNormOps(_cpu: CpuBackend): NormOps {
-  return {};
+export function cpuNormOps(cpu: CpuBackend): NormOps {
+  const op = (name: string) => (t: Tensor) => cpu.values(t, name);
+  return {
+    layerNorm: (x, gamma, beta, eps) => {
+      const v = op('layerNorm');
+      const dim = x.shape[x.rank - 1]!;
+      const rows = x.size / dim;
+      const rowShape = x.shape.slice(0, -1);
+      const y = new Float32Array(x.size);
+      const mean = new Float32Array(rows);
+      const rstd = new Float32Array(rows);
+      layerNormReference(v(x), v(gamma), v(beta), y, mean, rstd, rows, dim, eps);
+      return {
+        y: new Tensor(cpu, y, x.shape, 'f32'),
+        mean: new Tensor(cpu, mean, rowShape, 'f32'),
+        rstd: new Tensor(cpu, rstd, rowShape, 'f32'),
+      };
+    },
+    layerNormBackward: (dy, x, gamma, mean, rstd) => {
+      const v = op('layerNormBackward');
+      const dim = x.shape[x.rank - 1]!;
+      const dx = new Float32Array(x.size);
+      const dgamma = new Float32Array(dim);
+      const dbeta = new Float32Array(dim);
+      layerNormBackwardReference(v(dy), v(x), v(gamma), v(mean), v(rstd), dx, dgamma, dbeta, x.size / dim, dim);
+      return {
+        dx: new Tensor(cpu, dx, x.shape, 'f32'),
+        dgamma: new Tensor(cpu, dgamma, [dim], 'f32'),
+        dbeta: new Tensor(cpu, dbeta, [dim], 'f32'),
+      };
+    },
+  };
 }

@@ -1,0 +1,51 @@
+// Softmax backward over the last dimension: dx = y ⊙ (dy − Σ_j dy_j·y_j), given the forward's y.
+// One workgroup per row, a strided loop over the row, a workgroup-memory tree for the dot product
+// (fixed order: the same bits every run). Rows may be spread over x and y workgroups.
+
+struct Params {
+  rows: u32,
+  n: u32,
+}
+
+@group(0) @binding(0) var<storage, read> dy: array<f32>;
+@group(0) @binding(1) var<storage, read> y: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+var<workgroup> scratch: array<f32, ${WORKGROUP_X}>;
+
+// Σ of `value` over the workgroup (WORKGROUP_X is a power of two); every lane gets the total.
+fn workgroupSum(lane: u32, value: f32) -> f32 {
+  scratch[lane] = value;
+  workgroupBarrier();
+  for (var stride = ${WORKGROUP_X}u / 2u; stride > 0u; stride /= 2u) {
+    if (lane < stride) {
+      scratch[lane] += scratch[lane + stride];
+    }
+    workgroupBarrier();
+  }
+  let total = scratch[0];
+  workgroupBarrier();
+  return total;
+}
+
+@compute @workgroup_size(${WORKGROUP_X})
+fn main(
+  @builtin(workgroup_id) group: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+  @builtin(local_invocation_index) lane: u32,
+) {
+  let row = group.y * groups.x + group.x;
+  if (row >= params.rows) {
+    return;
+  }
+  let base = row * params.n;
+  var partial = 0.0;
+  for (var j = lane; j < params.n; j += ${WORKGROUP_X}u) {
+    partial += dy[base + j] * y[base + j];
+  }
+  let total = workgroupSum(lane, partial);
+  for (var j = lane; j < params.n; j += ${WORKGROUP_X}u) {
+    dx[base + j] = y[base + j] * (dy[base + j] - total);
+  }
+}

@@ -1,0 +1,136 @@
+import forwardSource from '../../shaders/norm/layernorm.wgsl';
+import backwardSource from '../../shaders/norm/layernorm-backward.wgsl';
+import paramGradsSource from '../../shaders/norm/layernorm-param-grads.wgsl';
+import { layerNormBackwardReference, layerNormReference } from '../reference/norm.js';
+import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
+import { ROW_WORKGROUPS, type RowWorkgroup, rowWorkgroup } from './rows.js';
+
+/** A variant of the row-wise layerNorm kernels: the workgroup size, picked from the row length. */
+export interface LayerNormVariant {
+  readonly workgroup: RowWorkgroup;
+}
+
+const ROW_VARIANTS: readonly LayerNormVariant[] = ROW_WORKGROUPS.map((workgroup) => ({ workgroup }));
+// The dγ/dβ kernel runs one invocation per column.
+const COLUMN_WORKGROUP = 64;
+// The backward writes one row of dγ/dβ partials per block of rows; capping the block count bounds
+// the partials buffer (2·blocks·D floats) and the serial sum over blocks in the second kernel.
+const MAX_BLOCKS = 256;
+
+/** LayerNorm forward: one workgroup per row; writes y, mean and rstd. */
+export const layerNormKernel: Kernel<LayerNormVariant> = {
+  name: 'norm/layernorm',
+  source: forwardSource,
+  bindings: [
+    { name: 'x', kind: 'read-only-storage' },
+    { name: 'gamma', kind: 'read-only-storage' },
+    { name: 'beta', kind: 'read-only-storage' },
+    { name: 'y', kind: 'storage' },
+    { name: 'mean', kind: 'storage' },
+    { name: 'rstd', kind: 'storage' },
+    { name: 'params', kind: 'uniform' },
+  ],
+  workgroupSize: ({ workgroup }) => [workgroup, 1, 1],
+  defines: () => ({}),
+  variants: ROW_VARIANTS,
+  references: { layerNorm: layerNormReference },
+};
+
+/** LayerNorm backward, first half: dx per row and per-block partial sums of dγ and dβ. */
+export const layerNormBackwardKernel: Kernel<LayerNormVariant> = {
+  name: 'norm/layernorm-backward',
+  source: backwardSource,
+  bindings: [
+    { name: 'dy', kind: 'read-only-storage' },
+    { name: 'x', kind: 'read-only-storage' },
+    { name: 'gamma', kind: 'read-only-storage' },
+    { name: 'mean', kind: 'read-only-storage' },
+    { name: 'rstd', kind: 'read-only-storage' },
+    { name: 'dx', kind: 'storage' },
+    { name: 'partials', kind: 'storage' },
+    { name: 'params', kind: 'uniform' },
+  ],
+  workgroupSize: ({ workgroup }) => [workgroup, 1, 1],
+  defines: () => ({}),
+  variants: ROW_VARIANTS,
+  references: { layerNormBackward: layerNormBackwardReference },
+};
+
+/** LayerNorm backward, second half: dγ and dβ as fixed-order sums of the block partials. */
+export const layerNormParamGradsKernel: Kernel<Record<string, never>> = {
+  name: 'norm/layernorm-param-grads',
+  source: paramGradsSource,
+  bindings: [
+    { name: 'partials', kind: 'read-only-storage' },
+    { name: 'dgamma', kind: 'storage' },
+    { name: 'dbeta', kind: 'storage' },
+    { name: 'params', kind: 'uniform' },
+  ],
+  workgroupSize: () => [COLUMN_WORKGROUP, 1, 1],
+  defines: () => ({}),
+  variants: [{}],
+  references: { layerNormBackward: layerNormBackwardReference },
+};
+
+/** Records y = (x − mean)·rstd·γ + β over `rows` rows of length `dim`, saving mean and rstd. */
+export function encodeLayerNorm(
+  gpu: Dispatcher,
+  x: GpuStorage,
+  gamma: GpuStorage,
+  beta: GpuStorage,
+  y: GpuStorage,
+  mean: GpuStorage,
+  rstd: GpuStorage,
+  rows: number,
+  dim: number,
+  eps: number,
+): void {
+  if (rows === 0) return;
+  const params = new ArrayBuffer(12);
+  new Uint32Array(params, 0, 2).set([rows, dim]);
+  new Float32Array(params, 8, 1)[0] = eps;
+  const groups = grid1D(rows, gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.dispatch(layerNormKernel, { workgroup: rowWorkgroup(dim) }, [x, gamma, beta, y, mean, rstd, new Uint8Array(params)], groups);
+}
+
+/** How the backward splits `rows` into blocks: at most MAX_BLOCKS blocks of equal row counts (the last may be short). */
+export function layerNormBackwardBlocks(rows: number): { rowsPerBlock: number; blocks: number } {
+  const rowsPerBlock = Math.max(1, Math.ceil(rows / MAX_BLOCKS));
+  return { rowsPerBlock, blocks: Math.ceil(rows / rowsPerBlock) };
+}
+
+/**
+ * Records the layerNorm backward: dx, and dγ, dβ through `partials`, a scratch buffer of at least
+ * 2 · blocks · dim floats (`layerNormBackwardBlocks`). With no rows, dγ and dβ are zeros.
+ */
+export function encodeLayerNormBackward(
+  gpu: Dispatcher,
+  dy: GpuStorage,
+  x: GpuStorage,
+  gamma: GpuStorage,
+  mean: GpuStorage,
+  rstd: GpuStorage,
+  dx: GpuStorage,
+  dgamma: GpuStorage,
+  dbeta: GpuStorage,
+  partials: GpuStorage,
+  rows: number,
+  dim: number,
+): void {
+  const limit = gpu.limits.maxComputeWorkgroupsPerDimension;
+  const { rowsPerBlock, blocks } = layerNormBackwardBlocks(rows);
+  if (blocks > 0) {
+    gpu.dispatch(
+      layerNormBackwardKernel,
+      { workgroup: rowWorkgroup(dim) },
+      [dy, x, gamma, mean, rstd, dx, partials, new Uint32Array([rows, dim, rowsPerBlock])],
+      grid1D(blocks, limit),
+    );
+  }
+  gpu.dispatch(
+    layerNormParamGradsKernel,
+    {},
+    [partials, dgamma, dbeta, new Uint32Array([dim, blocks])],
+    grid1D(Math.ceil(dim / COLUMN_WORKGROUP), limit),
+  );
+}

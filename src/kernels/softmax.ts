@@ -1,0 +1,74 @@
+import forwardSource from '../../shaders/softmax/softmax.wgsl';
+import backwardSource from '../../shaders/softmax/softmax-backward.wgsl';
+import { softmaxBackwardReference, softmaxReference } from '../reference/softmax.js';
+import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
+import { ROW_WORKGROUPS, type RowWorkgroup, rowWorkgroup } from './rows.js';
+
+/** A variant of the softmax backward: the workgroup size, picked from the row length. */
+export interface SoftmaxBackwardVariant {
+  readonly workgroup: RowWorkgroup;
+}
+
+/** A variant of the softmax forward: with or without an additive mask, and the workgroup size. */
+export interface SoftmaxVariant extends SoftmaxBackwardVariant {
+  readonly masked: boolean;
+}
+
+/** Softmax forward over the last dimension: one workgroup per row. */
+export const softmaxKernel: Kernel<SoftmaxVariant> = {
+  name: 'softmax/softmax',
+  source: forwardSource,
+  bindings: [
+    { name: 'x', kind: 'read-only-storage' },
+    { name: 'mask', kind: 'read-only-storage' },
+    { name: 'y', kind: 'storage' },
+    { name: 'params', kind: 'uniform' },
+  ],
+  workgroupSize: ({ workgroup }) => [workgroup, 1, 1],
+  defines: ({ masked }) => ({ MASKED: masked }),
+  variants: [false, true].flatMap((masked) => ROW_WORKGROUPS.map((workgroup) => ({ masked, workgroup }))),
+  references: { softmax: softmaxReference },
+};
+
+/** Softmax backward: dx = y ⊙ (dy − Σ dy·y), one workgroup per row. */
+export const softmaxBackwardKernel: Kernel<SoftmaxBackwardVariant> = {
+  name: 'softmax/softmax-backward',
+  source: backwardSource,
+  bindings: [
+    { name: 'dy', kind: 'read-only-storage' },
+    { name: 'y', kind: 'read-only-storage' },
+    { name: 'dx', kind: 'storage' },
+    { name: 'params', kind: 'uniform' },
+  ],
+  workgroupSize: ({ workgroup }) => [workgroup, 1, 1],
+  defines: () => ({}),
+  variants: ROW_WORKGROUPS.map((workgroup) => ({ workgroup })),
+  references: { softmaxBackward: softmaxBackwardReference },
+};
+
+/**
+ * Records y = softmax(x + mask) over `rows` rows of length `n`. `mask` holds `maskRows` rows and
+ * repeats over x's rows; null for no mask.
+ */
+export function encodeSoftmax(
+  gpu: Dispatcher,
+  x: GpuStorage,
+  mask: GpuStorage | null,
+  y: GpuStorage,
+  rows: number,
+  n: number,
+  maskRows: number,
+): void {
+  if (rows === 0 || n === 0) return;
+  const groups = grid1D(rows, gpu.limits.maxComputeWorkgroupsPerDimension);
+  // Without a mask the shader never reads binding 1; x fills it (two read-only bindings may alias).
+  const params = new Uint32Array([rows, n, mask ? maskRows : 1]);
+  gpu.dispatch(softmaxKernel, { masked: mask !== null, workgroup: rowWorkgroup(n) }, [x, mask ?? x, y, params], groups);
+}
+
+/** Records dx = y ⊙ (dy − Σ dy·y) over `rows` rows of length `n`. */
+export function encodeSoftmaxBackward(gpu: Dispatcher, dy: GpuStorage, y: GpuStorage, dx: GpuStorage, rows: number, n: number): void {
+  if (rows === 0 || n === 0) return;
+  const groups = grid1D(rows, gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.dispatch(softmaxBackwardKernel, { workgroup: rowWorkgroup(n) }, [dy, y, dx, new Uint32Array([rows, n])], groups);
+}
