@@ -47,6 +47,8 @@ export interface CaseContext {
 export interface GpuCase {
   name: string;
   run(ctx: CaseContext): Promise<void>;
+  /** Set to a reason to skip the case in Node/Dawn (it still runs in Chromium); the reason is shown. */
+  skipOnDawn?: string;
 }
 
 export interface GpuSuite {
@@ -109,9 +111,11 @@ export function compare(label: string, got: ArrayLike<number>, want: ArrayLike<n
   for (let i = 0; i < got.length; i++) {
     const g = got[i]!;
     const w = want[i]!;
-    const err = Number.isNaN(g) !== Number.isNaN(w) ? Infinity : Number.isNaN(g) ? 0 : Math.abs(g - w);
+    const mismatch = Number.isNaN(g) !== Number.isNaN(w);
+    const err = mismatch ? Infinity : Number.isNaN(g) ? 0 : Math.abs(g - w);
     maxAbsErr = Math.max(maxAbsErr, err);
-    const excess = err - (tolerance.atol + tolerance.rtol * Math.abs(w));
+    // A NaN on one side only always fails (rtol·|NaN| would otherwise make the excess NaN, which passes).
+    const excess = mismatch ? Infinity : Number.isNaN(g) ? 0 : err - (tolerance.atol + tolerance.rtol * Math.abs(w));
     if (excess > worstExcess) {
       worstExcess = excess;
       worst = { index: i, got: g, want: w };

@@ -73,6 +73,7 @@ export function gpuSuite(suite: GpuSuite): void {
     afterAll(() => gpu?.destroy());
     for (const c of suite.cases) {
       test(c.name, async (ctx) => {
+        if (c.skipOnDawn) return ctx.skip(c.skipOnDawn);
         const seed = pickSeed();
         settle(await runCase(suite, c.name, gpu, cpu, seed), seed, ctx);
       });
