@@ -1,40 +1,47 @@
 import naiveSource from '../../shaders/gemm/naive.wgsl';
 import { matmulReference } from '../reference/gemm.js';
+import { type EpilogueActivation, activationFunction } from './activation-fn.js';
+import type { GemmProblem } from './gemm-blocked.js';
 import type { Dispatcher, GpuStorage, Kernel } from './kernel.js';
 
 const TILE = 16;
 
-/** The naive GEMM baseline: C[M, N] = A[M, K] · B[K, N], one output per invocation, 16×16 workgroups. */
-export const gemmNaiveKernel: Kernel<Record<string, never>> = {
+export interface NaiveVariant {
+  transA: boolean;
+  transB: boolean;
+  bias: boolean;
+  activation: EpilogueActivation;
+}
+
+const bool = [false, true] as const;
+
+/** The naive GEMM baseline: one output per invocation, 16×16 workgroups. */
+export const gemmNaiveKernel: Kernel<NaiveVariant> = {
   name: 'gemm/naive',
   source: naiveSource,
   bindings: [
     { name: 'a', kind: 'read-only-storage' },
     { name: 'b', kind: 'read-only-storage' },
+    { name: 'bias', kind: 'read-only-storage' },
     { name: 'c', kind: 'storage' },
     { name: 'params', kind: 'uniform' },
   ],
   workgroupSize: () => [TILE, TILE, 1],
-  defines: () => ({}),
-  variants: [{}],
+  defines: (v) => ({ TRANS_A: v.transA, TRANS_B: v.transB, BIAS: v.bias, ACTIVATION_FN: activationFunction(v.activation) }),
+  variants: bool.flatMap((transA) => bool.flatMap((transB) => bool.map((bias) => ({ transA, transB, bias, activation: bias ? 'relu' : 'none' }) as NaiveVariant))),
   references: { matmul: matmulReference },
 };
 
-/** Records C = A · B with the naive kernel. */
-export function encodeGemmNaive(
-  gpu: Dispatcher,
-  a: GpuStorage,
-  b: GpuStorage,
-  c: GpuStorage,
-  m: number,
-  n: number,
-  k: number,
-): void {
-  if (m === 0 || n === 0) return;
+/** Records C = op(A)·op(B) (+ bias, activation) with the naive kernel. */
+export function encodeGemmNaive(gpu: Dispatcher, p: GemmProblem, a: GpuStorage, b: GpuStorage, bias: GpuStorage | undefined, c: GpuStorage): void {
+  const { m, n, k, batches } = p;
+  if (m === 0 || n === 0 || batches === 0) return;
   const limit = gpu.limits.maxComputeWorkgroupsPerDimension;
-  const groups: [number, number, number] = [Math.ceil(n / TILE), Math.ceil(m / TILE), 1];
-  if (groups[0] > limit || groups[1] > limit) {
-    throw new RangeError(`matmul: [${m}, ${k}] · [${k}, ${n}] needs ${groups[0]}×${groups[1]} workgroups; this device allows ${limit} per dimension`);
+  const groups: [number, number, number] = [Math.ceil(n / TILE), Math.ceil(m / TILE), batches];
+  if (groups.some((g) => g > limit)) {
+    throw new RangeError(`matmul: [${m}, ${k}] · [${k}, ${n}] × ${batches} needs ${groups.join('×')} workgroups; this device allows ${limit} per dimension`);
   }
-  gpu.dispatch(gemmNaiveKernel, {}, [a, b, c, new Uint32Array([m, n, k])], groups);
+  const variant: NaiveVariant = { transA: p.transA, transB: p.transB, bias: !!bias, activation: p.activation };
+  const params = new Uint32Array([m, n, k, batches, p.strideA, p.strideB]);
+  gpu.dispatch(gemmNaiveKernel, variant, [a, b, bias ?? a, c, params], groups);
 }

@@ -96,6 +96,10 @@ export interface GpuStorage {
 export interface Dispatcher {
   /** The device limits in force (workgroups per dimension, buffer sizes, …). */
   readonly limits: GPUSupportedLimits;
+  /** Storage from the pool for a kernel's own scratch (NaN-poisoned in test mode). */
+  allocate(shape: readonly number[], dtype: 'f32' | 'i32' | 'u32', op: string): GpuStorage;
+  /** Returns scratch storage; reusable once the commands recorded so far are submitted. */
+  releaseStorage(storage: GpuStorage): void;
   /**
    * Records one dispatch of `kernel`'s `variant`. `resources[i]` fills binding i: a storage
    * buffer, or for a uniform binding the bytes to upload.

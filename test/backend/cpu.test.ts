@@ -22,6 +22,13 @@ describe('cpu backend', () => {
     const c = matmul(a, b);
     expect(c.shape).toEqual([2, 2]);
     expect(Array.from(await c.data())).toEqual([58, 64, 139, 154]);
+    // Transposed operands, bias and ReLU, and a batch sharing one B.
+    const bt = cpu.tensor([7, 9, 11, 8, 10, 12], [2, 3]); // Bᵀ
+    const fused = matmul(a, bt, { transposeB: true, bias: cpu.tensor([-100, -200], [2]), activation: 'relu' });
+    expect(Array.from(await fused.data())).toEqual([0, 0, 39, 0]);
+    const batched = matmul(cpu.tensor([1, 2, 3, 4, 5, 6, 1, 0, 0, 0, 0, 1], [2, 2, 3]), b);
+    expect(batched.shape).toEqual([2, 2, 2]);
+    expect(Array.from(await batched.data())).toEqual([58, 64, 139, 154, 7, 8, 11, 12]);
   });
 
   test('dtypes: inferred from the array, integers wrap, f16 rounds', async () => {
@@ -46,9 +53,13 @@ describe('errors name the op and the shapes', () => {
   test.each([
     ['add shape', () => add(a, cpu.tensor([1, 2, 3, 4, 5, 6], [3, 2])), /^add: b's shape must equal a's shape or a suffix of it, got a \[2, 3\] and b \[3, 2\]$/],
     ['mul dtype', () => mul(a, cpu.tensor(Int32Array.from([1, 2, 3, 4, 5, 6]), [2, 3])), /^mul: dtypes differ: f32\[2, 3\] on cpu and i32\[2, 3\] on cpu$/],
-    ['matmul inner', () => matmul(a, a), /^matmul: expected A \[M, K\] and B \[K, N\], got A \[2, 3\] and B \[2, 3\]$/],
-    ['matmul rank', () => matmul(cpu.tensor([1, 2], [2]), a), /matmul: expected A \[M, K\].*got A \[2\]/],
-    ['matmul dtype', () => matmul(cpu.tensor(Int32Array.from([1]), [1, 1]), a), /^matmul: expected f32 operands/],
+    ['matmul inner', () => matmul(a, a), /^matmul: expected A \[M, K\] and B \[K, N\] with the same K, got A \[2, 3\] and B \[2, 3\]$/],
+    ['matmul inner, transposed', () => matmul(a, cpu.zeros([3, 2]), { transposeA: true }), /^matmul: expected A \[K, M\] \(transposeA\) and B \[K, N\] with the same K, got A \[2, 3\] and B \[3, 2\]$/],
+    ['matmul rank', () => matmul(cpu.tensor([1, 2], [2]), a), /^matmul: A and B need at least 2 dims, got A \[2\] and B \[2, 3\]$/],
+    ['matmul batch', () => matmul(cpu.zeros([2, 2, 3]), cpu.zeros([3, 3, 2])), /^matmul: batch dims differ: A \[2, 2, 3\] and B \[3, 3, 2\]/],
+    ['matmul bias', () => matmul(a, a, { transposeB: true, bias: cpu.zeros([3]) }), /^matmul: bias must have shape \[2\], got \[3\]$/],
+    ['matmul dtype', () => matmul(cpu.tensor(Int32Array.from([1]), [1, 1]), a), /^matmul: A must be f32, got i32\[1, 1\] on cpu$/],
+    ['matmul variant', () => matmul(a, cpu.zeros([3, 2]), { variant: 'fast' as never }), /^matmul: unknown variant "fast"/],
     ['tensor size', () => cpu.tensor([1, 2, 3], [2, 2]), /^tensor: shape \[2, 2\] holds 4 elements but data has 3$/],
     ['tensor shape', () => cpu.tensor([1], [1.5]), /^tensor: shape must be a list of non-negative integers/],
     ['tensor dtype', () => cpu.tensor([1], [1], 'f64' as never), /^tensor: unknown dtype "f64"/],

@@ -1,34 +1,98 @@
-import { matmul } from '../../src/index.js';
+import { type GemmVariant, type MatmulOptions, matmul } from '../../src/index.js';
 import { matmulReference } from '../../src/reference/gemm.js';
 import { type GpuCase, defineSuite } from '../harness/cases.js';
 
-// f32 GEMM against a float64 reference: the GPU sums K products in f32, so the error grows with K.
-// Tolerance: atol = K · 2^-19 (≈ 1.9e-6 · K), rtol = 1e-5.
-function gemmCase(m: number, n: number, k: number): GpuCase {
+// f32 GEMM against a float64 reference: the GPU sums K products of values in ±[0.1, 1) in f32,
+// in an order that differs per variant, so the error grows with K.
+// Tolerance: atol = (K + 1) · 2^-19 (≈ 1.9e-6 per product), rtol = 1e-5.
+
+interface Shape {
+  batch?: number[];
+  m: number;
+  n: number;
+  k: number;
+  /** B is one [K, N] matrix shared by the batch. */
+  sharedB?: boolean;
+}
+
+// lavapipe's LLVM takes 5-60 s to compile each big register block (SwiftShader about 1 s), so in
+// Node/Dawn only the baseline and the smallest block run; Chromium runs every variant.
+const DAWN_SKIP = 'register blocks above 8×8 compile for tens of seconds on lavapipe; covered in Chromium';
+
+function gemmCase(variant: GemmVariant, shape: Shape, options: Omit<MatmulOptions, 'bias'> & { bias?: boolean } = {}): GpuCase {
+  const { batch = [], m, n, k, sharedB = false } = shape;
+  const { transposeA = false, transposeB = false, activation = 'none', splitK } = options;
+  const batches = batch.reduce((x, y) => x * y, 1);
+  const flags = [transposeA && 'Aᵀ', transposeB && 'Bᵀ', options.bias && 'bias', activation !== 'none' && activation, splitK && `splitK ${splitK}`, sharedB && 'shared B'].filter(Boolean);
   return {
-    name: `matmul naive [${m}, ${k}] · [${k}, ${n}]`,
+    skipOnDawn: variant.startsWith('blocked-') && variant !== 'blocked-8x8' ? DAWN_SKIP : undefined,
+    name: `${variant} ${batch.length ? `[${batch.join(', ')}] × ` : ''}[${m}, ${k}] · [${k}, ${n}]${flags.length ? ` (${flags.join(', ')})` : ''}`,
     async run(ctx) {
-      const x = ctx.rng.nonZeroFloats(m * k);
-      const y = ctx.rng.nonZeroFloats(k * n);
-      const a = ctx.gpu.tensor(x, [m, k]);
-      const b = ctx.gpu.tensor(y, [k, n]);
-      const c = matmul(a, b);
+      const x = ctx.rng.nonZeroFloats(batches * m * k);
+      const bCount = sharedB ? 1 : batches;
+      const y = ctx.rng.nonZeroFloats(bCount * k * n);
+      const biasValues = ctx.rng.nonZeroFloats(n);
+      const a = ctx.gpu.tensor(x, [...batch, ...(transposeA ? [k, m] : [m, k])]);
+      const b = ctx.gpu.tensor(y, [...(sharedB ? [] : batch), ...(transposeB ? [n, k] : [k, n])]);
+      const bias = options.bias ? ctx.gpu.tensor(biasValues, [n]) : undefined;
+      const c = matmul(a, b, { transposeA, transposeB, activation, variant, splitK, bias });
+      ctx.expectTrue('shape', c.shape.join() === [...batch, m, n].join(), `shape ${c.shape}`);
       const got = await c.data();
-      [a, b, c].forEach((t) => t.dispose());
-      const want = new Float32Array(m * n);
-      matmulReference(x, y, want, m, n, k);
-      ctx.expectClose('C', got, want, { atol: k * 2 ** -19, rtol: 1e-5 });
+      [a, b, c, bias].forEach((t) => t?.dispose());
+      const want = new Float32Array(batches * m * n);
+      const matrix = new Float64Array(m * n);
+      for (let i = 0; i < batches; i++) {
+        const bOffset = sharedB ? 0 : i * k * n;
+        matmulReference(x.subarray(i * m * k, (i + 1) * m * k), y.subarray(bOffset, bOffset + k * n), matrix, m, n, k, { transA: transposeA, transB: transposeB });
+        for (let j = 0; j < m * n; j++) {
+          const v = matrix[j]! + (options.bias ? biasValues[j % n]! : 0);
+          want[i * m * n + j] = activation === 'relu' ? Math.max(v, 0) : v;
+        }
+      }
+      ctx.expectClose('C', got, want, { atol: (k + 1) * 2 ** -19, rtol: 1e-5 });
     },
   };
 }
 
+const LAYOUTS = [
+  {},
+  { transposeA: true },
+  { transposeB: true },
+  { transposeA: true, transposeB: true },
+] as const;
+const VARIANTS = ['naive', 'blocked-8x8', 'blocked-16x16', 'blocked-16x32', 'tiled-64x64'] as const;
+
 export default defineSuite('gemm', [
-  gemmCase(1, 1, 1),
-  gemmCase(7, 5, 3),
-  gemmCase(33, 17, 129),
-  gemmCase(64, 64, 64),
-  gemmCase(129, 65, 257),
-  gemmCase(1, 300, 77),
-  gemmCase(200, 1, 50),
-  gemmCase(16, 16, 1),
+  // Every variant × layout, on odd sizes (scalar loads) and on multiples of 4 (vec4 loads) that are not multiples of any tile.
+  ...VARIANTS.flatMap((variant) =>
+    LAYOUTS.flatMap((layout) => [gemmCase(variant, { m: 33, n: 17, k: 129 }, layout), gemmCase(variant, { m: 68, n: 52, k: 132 }, layout)]),
+  ),
+  // Edge shapes on the default CPU-adapter variant and the baseline.
+  ...(['naive', 'blocked-16x16', 'tiled-64x64'] as const).flatMap((variant) =>
+    [
+      { m: 1, n: 1, k: 1 },
+      { m: 7, n: 5, k: 3 },
+      { m: 129, n: 65, k: 257 },
+      { m: 1, n: 300, k: 77 },
+      { m: 200, n: 1, k: 50 },
+      { m: 3, n: 5, k: 0 },
+    ].map((shape) => gemmCase(variant, shape)),
+  ),
+  // Batched, with B per batch or shared; epilogues; split-K.
+  ...VARIANTS.flatMap((variant) => [
+    gemmCase(variant, { batch: [3], m: 33, n: 17, k: 29 }, { transposeB: true }),
+    gemmCase(variant, { batch: [2, 3], m: 20, n: 12, k: 16 }, { transposeA: true }),
+    gemmCase(variant, { batch: [3], m: 33, n: 17, k: 29, sharedB: true }),
+    gemmCase(variant, { m: 37, n: 41, k: 43 }, { bias: true, activation: 'relu' }),
+    gemmCase(variant, { m: 64, n: 48, k: 96 }, { bias: true, activation: 'relu', transposeB: true }),
+  ]),
+  ...(['blocked-8x8', 'blocked-16x16', 'tiled-64x64'] as const).flatMap((variant) => [
+    gemmCase(variant, { m: 17, n: 13, k: 1001 }, { splitK: 3 }),
+    gemmCase(variant, { m: 32, n: 32, k: 2048 }, { splitK: 4, bias: true, activation: 'relu', transposeA: true }),
+    gemmCase(variant, { batch: [2], m: 12, n: 20, k: 1500 }, { splitK: 5, bias: true }),
+  ]),
+  // The BERT-base weight-gradient shape, dW = Xᵀ · dY, with the default choice of variant and split.
+  gemmCase('blocked-16x16', { m: 128, n: 96, k: 1024 }, { transposeA: true }),
+  gemmCase('tiled-64x64', { m: 128, n: 96, k: 1024 }, { transposeA: true }),
+  gemmCase('tiled-64x64', { m: 130, n: 200, k: 70 }, { bias: true, activation: 'relu', transposeA: true, transposeB: true }),
 ]);

@@ -3,15 +3,26 @@ import { matmulReference } from '../../reference/gemm.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { CpuBackend } from './backend.js';
 
-/** The matrix products on the CPU: the reference loops. */
+/** The matrix products on the CPU: the reference loop per batch, then bias and activation. */
 export function cpuGemmOps(cpu: CpuBackend): GemmOps {
   return {
-    matmul: (a, b) => {
-      const [m, k] = a.shape as [number, number];
-      const n = b.shape[1]!;
-      const out = new Float32Array(m * n);
-      matmulReference(cpu.values(a) as Float32Array, cpu.values(b) as Float32Array, out, m, n, k);
-      return new Tensor(cpu, out, [m, n], 'f32');
+    matmul: (a, b, s) => {
+      const x = cpu.values(a);
+      const y = cpu.values(b);
+      const out = new Float32Array(s.batches * s.m * s.n);
+      const matrix = new Float64Array(s.m * s.n);
+      const bias = s.bias ? cpu.values(s.bias) : undefined;
+      for (let batch = 0; batch < s.batches; batch++) {
+        const aView = x.subarray(batch * s.strideA, batch * s.strideA + s.m * s.k);
+        const bView = y.subarray(batch * s.strideB, batch * s.strideB + s.k * s.n);
+        matmulReference(aView, bView, matrix, s.m, s.n, s.k, { transA: s.transA, transB: s.transB });
+        for (let i = 0; i < matrix.length; i++) {
+          let v = matrix[i]! + (bias ? bias[i % s.n]! : 0);
+          if (s.activation === 'relu') v = Math.max(v, 0);
+          out[batch * s.m * s.n + i] = v;
+        }
+      }
+      return new Tensor(cpu, out, [...s.batchShape, s.m, s.n], 'f32');
     },
   };
 }

@@ -8,6 +8,7 @@ import { type AdapterReport, type DeviceOptions, openDevice } from './device.js'
 import { BufferUsage, MapMode } from './gpu-constants.js';
 import { webgpuElementwiseOps } from './ops/elementwise.js';
 import { webgpuGemmOps } from './ops/gemm.js';
+import type { GemmVariant } from '../../ops/gemm.js';
 import { webgpuNormOps } from './ops/norm.js';
 import { webgpuSoftmaxOps } from './ops/softmax.js';
 import { webgpuLossOps } from './ops/loss.js';
@@ -71,6 +72,8 @@ export class WebGPUBackend implements Backend, Dispatcher {
   #encoder: GPUCommandEncoder | undefined;
   #pass: GPUComputePassEncoder | undefined;
   #recorded = 0;
+  /** The GEMM variant `tuneGemm()` chose for this adapter (undefined: chosen by adapter kind). */
+  gemmVariant: GemmVariant | undefined;
   #dispatches = 0;
   #submits = 0;
   // Keeps Dawn's GPU object reachable for as long as the device is used.
@@ -186,7 +189,11 @@ export class WebGPUBackend implements Backend, Dispatcher {
   }
 
   release(storage: unknown): void {
-    if (!this.#lost) this.pool.release((storage as GpuStorage).buffer);
+    this.releaseStorage(storage as GpuStorage);
+  }
+
+  releaseStorage(storage: GpuStorage): void {
+    if (!this.#lost) this.pool.release(storage.buffer);
   }
 
   dispatch<V>(

@@ -1,0 +1,193 @@
+import blockedSource from '../../shaders/gemm/blocked.wgsl';
+import reduceSource from '../../shaders/gemm/split-k-reduce.wgsl';
+import { matmulReference } from '../reference/gemm.js';
+import { type EpilogueActivation, activationFunction } from './activation-fn.js';
+import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
+
+/** One batched GEMM: C[b] = op(A[b]) · op(B[b]) (+ bias, activation) for b < batches. */
+export interface GemmProblem {
+  m: number;
+  n: number;
+  k: number;
+  batches: number;
+  /** A is stored [K, M] (per batch) instead of [M, K]. */
+  transA: boolean;
+  /** B is stored [N, K] instead of [K, N]. */
+  transB: boolean;
+  /** Elements between batch matrices; 0 broadcasts one matrix to every batch. */
+  strideA: number;
+  strideB: number;
+  activation: EpilogueActivation;
+}
+
+/** Register-block shape: each invocation computes tm × tn outputs; a workgroup is wgX × wgY invocations. */
+export interface BlockShape {
+  tm: number;
+  tn: number;
+  wgX: number;
+  wgY: number;
+}
+
+export interface BlockedVariant extends BlockShape {
+  vec4: boolean;
+  transA: boolean;
+  transB: boolean;
+  bias: boolean;
+  activation: EpilogueActivation;
+  /** Writes split-K partials (no epilogue) instead of C. */
+  split: boolean;
+}
+
+const bool = [false, true] as const;
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/**
+ * The straight-line body of a tm × tn block: accumulators acc{r}_{j} (C[row0 + r, col0 + 4j ..]),
+ * per k-step a{r} = A[row0 + r, k .. k+3] and b{kk}_{j} = B[k + kk, col0 + 4j ..], loaded along
+ * each layout's contiguous dimension (the load helpers are in blocked.wgsl).
+ */
+function blockCode(v: BlockedVariant): { DECLARE: string; STEP: string; STORE: string } {
+  const rows = range(v.tm);
+  const cols4 = range(v.tn / 4);
+  const ks = range(4);
+  const lane = 'xyzw';
+  const step: string[] = [];
+  if (v.transA) {
+    // A stored [K, M]: vec4 down 4 rows for each k, then transposed.
+    for (const kk of ks) for (const i of range(v.tm / 4)) step.push(`let ta${kk}_${i} = a_col4(base_a, k + ${kk}u, row0 + ${4 * i}u);`);
+    for (const r of rows) step.push(`let a${r} = vec4(${ks.map((kk) => `ta${kk}_${r >> 2}.${lane[r & 3]}`).join(', ')});`);
+  } else {
+    for (const r of rows) step.push(`let a${r} = a_row4(base_a, row0 + ${r}u, k);`);
+  }
+  if (v.transB) {
+    // B stored [N, K]: vec4 along k for each column, then transposed.
+    for (const col of range(v.tn)) step.push(`let tb${col} = b_row4(base_b, col0 + ${col}u, k);`);
+    for (const kk of ks) for (const j of cols4) step.push(`let b${kk}_${j} = vec4(${range(4).map((q) => `tb${4 * j + q}.${lane[kk]}`).join(', ')});`);
+  } else {
+    for (const kk of ks) for (const j of cols4) step.push(`let b${kk}_${j} = b_col4(base_b, k + ${kk}u, col0 + ${4 * j}u);`);
+  }
+  for (const r of rows) {
+    for (const j of cols4) step.push(`acc${r}_${j} += ${ks.map((kk) => `a${r}.${lane[kk]} * b${kk}_${j}`).join(' + ')};`);
+  }
+  const indent = (lines: string[], depth: number) => lines.map((l) => `${'  '.repeat(depth)}${l}`).join('\n');
+  return {
+    DECLARE: indent(rows.flatMap((r) => cols4.map((j) => `var acc${r}_${j} = vec4<f32>();`)), 1),
+    STEP: indent(step, 2),
+    STORE: indent(rows.flatMap((r) => cols4.map((j) => `store4(base_c, row0 + ${r}u, col0 + ${4 * j}u, acc${r}_${j});`)), 1),
+  };
+}
+
+/** Register-blocked GEMM for CPU-emulated adapters (see shaders/gemm/blocked.wgsl). */
+export const gemmBlockedKernel: Kernel<BlockedVariant> = {
+  name: 'gemm/blocked',
+  source: blockedSource,
+  bindings: [
+    { name: 'a', kind: 'read-only-storage' },
+    { name: 'b', kind: 'read-only-storage' },
+    { name: 'bias', kind: 'read-only-storage' },
+    { name: 'c', kind: 'storage' },
+    { name: 'params', kind: 'uniform' },
+  ],
+  workgroupSize: (v) => [v.wgX, v.wgY, 1],
+  defines: (v) => ({
+    ELEM: v.vec4 ? 'vec4<f32>' : 'f32',
+    VEC4: v.vec4,
+    TM: v.tm,
+    TN: v.tn,
+    ...blockCode(v),
+    TRANS_A: v.transA,
+    TRANS_B: v.transB,
+    BIAS: v.bias,
+    EPILOGUE: !v.split,
+    ACTIVATION_FN: activationFunction(v.activation),
+  }),
+  variants: bool.flatMap((vec4) =>
+    bool.flatMap((transA) =>
+      bool.flatMap((transB) =>
+        bool.map((split) => ({ tm: 8, tn: 8, wgX: 8, wgY: 8, vec4, transA, transB, bias: !split, activation: split ? 'none' : 'relu', split }) as BlockedVariant),
+      ),
+    ),
+  ),
+  references: { matmul: matmulReference },
+};
+
+export interface SplitReduceVariant {
+  bias: boolean;
+  activation: EpilogueActivation;
+}
+
+/** Sums split-K partials in a fixed order and applies the epilogue. */
+export const splitKReduceKernel: Kernel<SplitReduceVariant> = {
+  name: 'gemm/split-k-reduce',
+  source: reduceSource,
+  bindings: [
+    { name: 'partial', kind: 'read-only-storage' },
+    { name: 'bias', kind: 'read-only-storage' },
+    { name: 'c', kind: 'storage' },
+    { name: 'params', kind: 'uniform' },
+  ],
+  workgroupSize: () => [256, 1, 1],
+  defines: (v) => ({ BIAS: v.bias, ACTIVATION_FN: activationFunction(v.activation) }),
+  variants: bool.flatMap((bias) => (['none', 'relu'] as const).map((activation) => ({ bias, activation }))),
+  references: { matmul: matmulReference },
+};
+
+/**
+ * Records C = op(A)·op(B) (+ bias, activation) with the register-blocked kernel. `splits` > 1
+ * divides K among that many partial products (for long K and few output blocks) and adds them
+ * in a second pass.
+ */
+export function encodeGemmBlocked(
+  gpu: Dispatcher,
+  shape: BlockShape,
+  p: GemmProblem,
+  a: GpuStorage,
+  b: GpuStorage,
+  bias: GpuStorage | undefined,
+  c: GpuStorage,
+  splits = 1,
+): void {
+  const { m, n, k, batches } = p;
+  if (m === 0 || n === 0 || batches === 0) return;
+  const vec4 = m % 4 === 0 && n % 4 === 0 && k % 4 === 0 && p.strideA % 4 === 0 && p.strideB % 4 === 0;
+  // Splits cover whole multiples of 4 of K (the vec4 step); fewer splits if K is short.
+  const { kPerSplit, splitCount } = splitK(k, splits, 4);
+  const groups: [number, number, number] = [
+    Math.ceil(n / (shape.tn * shape.wgX)),
+    Math.ceil(m / (shape.tm * shape.wgY)),
+    batches * splitCount,
+  ];
+  const limit = gpu.limits.maxComputeWorkgroupsPerDimension;
+  if (groups.some((g) => g > limit)) {
+    throw new RangeError(`matmul: [${m}, ${k}] · [${k}, ${n}] × ${batches} needs ${groups.join('×')} workgroups; this device allows ${limit} per dimension`);
+  }
+  const split = splitCount > 1;
+  const variant: BlockedVariant = { ...shape, vec4, transA: p.transA, transB: p.transB, bias: !!bias && !split, activation: split ? 'none' : p.activation, split };
+  const target = split ? gpu.allocate([splitCount * batches * m * n], 'f32', 'matmul split-K') : c;
+  gpu.dispatch(gemmBlockedKernel, variant, [a, b, bias ?? a, target, gemmParams(p, split ? kPerSplit : 0)], groups);
+  if (split) encodeSplitReduce(gpu, p, target, splitCount, bias, c);
+}
+
+/** The Params block blocked.wgsl and tiled.wgsl share; `kPerSplit` 0 means no split. */
+export function gemmParams(p: GemmProblem, kPerSplit: number): Uint32Array {
+  return new Uint32Array([p.m, p.n, p.k, kPerSplit || Math.max(p.k, 4), p.strideA, p.strideB, p.m * p.n, p.batches]);
+}
+
+/** How many splits of K, each a multiple of `multiple`, cover K when at most `splits` are wanted. */
+export function splitK(k: number, splits: number, multiple: number): { kPerSplit: number; splitCount: number } {
+  const kPerSplit = Math.max(multiple, Math.ceil(k / splits / multiple) * multiple);
+  return { kPerSplit, splitCount: Math.max(1, Math.ceil(k / kPerSplit)) };
+}
+
+/** Adds the split-K partials in `workspace` into C with the epilogue, then frees the workspace. */
+export function encodeSplitReduce(gpu: Dispatcher, p: GemmProblem, workspace: GpuStorage, splitCount: number, bias: GpuStorage | undefined, c: GpuStorage): void {
+  const total = p.batches * p.m * p.n;
+  gpu.dispatch(
+    splitKReduceKernel,
+    { bias: !!bias, activation: p.activation },
+    [workspace, bias ?? workspace, c, new Uint32Array([total, p.n, splitCount])],
+    grid1D(Math.ceil(total / 256), gpu.limits.maxComputeWorkgroupsPerDimension),
+  );
+  gpu.releaseStorage(workspace);
+}
