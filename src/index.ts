@@ -12,6 +12,7 @@ export {
   type WebGPUStats,
 } from './backend/webgpu/backend.js';
 export type { AdapterReport, DeviceOptions } from './backend/webgpu/device.js';
+export type { GemmTuning } from './backend/webgpu/ops/gemm.js';
 export type { PoolStats } from './backend/webgpu/buffer-pool.js';
 export { add, mul, type ElementwiseOps } from './ops/elementwise.js';
 export { matmul, GEMM_VARIANTS, type GemmOps, type GemmVariant, type GemmActivation, type MatmulOptions, type MatmulSpec } from './ops/gemm.js';

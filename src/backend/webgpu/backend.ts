@@ -7,7 +7,7 @@ import { BufferPool, type PoolStats } from './buffer-pool.js';
 import { type AdapterReport, type DeviceOptions, openDevice } from './device.js';
 import { BufferUsage, MapMode } from './gpu-constants.js';
 import { webgpuElementwiseOps } from './ops/elementwise.js';
-import { webgpuGemmOps } from './ops/gemm.js';
+import { type GemmTuning, tuneGemm, webgpuGemmOps } from './ops/gemm.js';
 import type { GemmVariant } from '../../ops/gemm.js';
 import { webgpuNormOps } from './ops/norm.js';
 import { webgpuSoftmaxOps } from './ops/softmax.js';
@@ -250,6 +250,15 @@ export class WebGPUBackend implements Backend, Dispatcher {
     this.flush();
     this.#assertAlive('sync');
     await Promise.race([this.device.queue.onSubmittedWorkDone(), this.#lostSignal]);
+  }
+
+  /**
+   * Times the GEMM kernel variants suited to this adapter and makes the fastest the default for
+   * later matmuls (remembered per adapter in localStorage where available). Call once after
+   * creating the backend; until then the choice goes by adapter kind.
+   */
+  tuneGemm(options?: { candidates?: GemmVariant[]; force?: boolean }): Promise<GemmTuning> {
+    return tuneGemm(this, options);
   }
 
   /** Buffer pool and command counters. */

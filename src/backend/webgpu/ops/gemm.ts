@@ -54,3 +54,82 @@ function splitKFor(gpu: WebGPUBackend, shape: BlockShape, s: MatmulSpec): number
   if (workgroups >= wanted || s.k < 1024) return 1;
   return Math.min(Math.ceil(wanted / workgroups), Math.floor(s.k / 256));
 }
+
+/** What `tuneGemm` measured: milliseconds per product for each candidate, and the winner. */
+export interface GemmTuning {
+  variant: GemmVariant;
+  /** Median ms per product of each candidate on the probe shape. */
+  timings: Partial<Record<GemmVariant, number>>;
+  /** The probe product, M×K×N. */
+  shape: [number, number, number];
+  /** True when the choice came from an earlier run's cache rather than from timing now. */
+  cached: boolean;
+}
+
+/** Candidates per adapter kind: register blocks for CPU-emulated adapters, the tiled kernel for GPUs. */
+export function gemmCandidates(gpu: WebGPUBackend): GemmVariant[] {
+  return gpu.report.isFallbackAdapter
+    ? ['blocked-8x8', 'blocked-16x16', 'blocked-16x32', 'blocked-32x16', 'tiled-64x64']
+    : ['tiled-64x64', 'blocked-8x8'];
+}
+
+const STORAGE_KEY = 'shaderformer.gemm-tuning.v1';
+
+/**
+ * Times the candidate GEMM variants on a representative product (a few runs each after a
+ * compile run) and makes the fastest the default for this backend's later matmuls. The choice
+ * is remembered per adapter in `localStorage` where there is one, so later page loads skip the
+ * timing (`force` re-times).
+ */
+export async function tuneGemm(gpu: WebGPUBackend, options: { candidates?: GemmVariant[]; force?: boolean } = {}): Promise<GemmTuning> {
+  const candidates = options.candidates ?? gemmCandidates(gpu);
+  const shape: [number, number, number] = gpu.report.isFallbackAdapter ? [512, 512, 512] : [1024, 1024, 1024];
+  const adapterKey = [gpu.report.vendor, gpu.report.architecture, gpu.report.device, gpu.report.description].join('|');
+  const storage = (globalThis as { localStorage?: Storage }).localStorage;
+  if (!options.force && storage) {
+    try {
+      const saved = JSON.parse(storage.getItem(STORAGE_KEY) ?? '{}') as Record<string, GemmTuning>;
+      const entry = saved[adapterKey];
+      if (entry && candidates.includes(entry.variant)) {
+        gpu.gemmVariant = entry.variant;
+        return { ...entry, cached: true };
+      }
+    } catch {
+      // A corrupt cache entry is ignored and overwritten below.
+    }
+  }
+  const [m, k, n] = shape;
+  const a = gpu.tensor(new Float32Array(m * k).fill(0.5), [m, k]);
+  const b = gpu.tensor(new Float32Array(k * n).fill(0.25), [k, n]);
+  const timings: Partial<Record<GemmVariant, number>> = {};
+  try {
+    for (const variant of candidates) {
+      const spec = { m, n, k, batchShape: [], batches: 1, transA: false, transB: false, strideA: 0, strideB: 0, bias: undefined, activation: 'none', variant, splitK: 1 } as const;
+      const run = async () => {
+        const started = performance.now();
+        gpu.ops.matmul(a, b, spec).dispose();
+        await gpu.sync();
+        return performance.now() - started;
+      };
+      await run(); // compiles
+      const runs = [await run(), await run(), await run()].sort((x, y) => x - y);
+      timings[variant] = runs[1]!;
+    }
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
+  const variant = candidates.reduce((best, v) => (timings[v]! < timings[best]! ? v : best));
+  gpu.gemmVariant = variant;
+  const tuning: GemmTuning = { variant, timings, shape, cached: false };
+  if (storage) {
+    try {
+      const saved = JSON.parse(storage.getItem(STORAGE_KEY) ?? '{}') as Record<string, GemmTuning>;
+      saved[adapterKey] = tuning;
+      storage.setItem(STORAGE_KEY, JSON.stringify(saved));
+    } catch {
+      // Storage full or disabled: the choice still holds for this backend.
+    }
+  }
+  return tuning;
+}
