@@ -7,7 +7,8 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Browser } from 'puppeteer-core';
+import { loadavg } from 'node:os';
+import puppeteer, { type Browser } from 'puppeteer-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { createWebGPUBackend } from '../src/index.js';
 import { launchChromium } from '../test/harness/chromium.js';
@@ -79,7 +80,10 @@ async function serveBenchPage(outDir: string): Promise<{ url: string; server: Pr
 
 /** The page's host, called through page.evaluate (strings, not functions: nothing rewrites them). */
 async function browserHost(browser: Browser, url: string): Promise<BenchmarkHost> {
-  const page = await browser.newPage();
+  // A slow implementation on a big case can take minutes under load: a client of our own, with a
+  // longer limit per protocol call than launchChromium's default 180 s.
+  const client = await puppeteer.connect({ browserWSEndpoint: browser.wsEndpoint(), protocolTimeout: 30 * 60_000 });
+  const page = await client.newPage();
   page.on('pageerror', (error) => console.error(`[page] ${String(error)}`));
   page.on('console', (message) => {
     if (message.type() === 'error') console.error(`[page] ${message.text()}`);
@@ -107,6 +111,8 @@ function nodeHost(): BenchmarkHost {
   });
 }
 
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
 function describeRow(row: Row): string {
   if (row.value === null) return `error: ${row.error}`;
   const check = row.ok ? `max|err| ${row.maxAbsErr}` : `CHECK FAILED: ${row.error}`;
@@ -123,6 +129,7 @@ async function runBenchmark(host: BenchmarkHost, name: string, options: Options,
   console.log(`[${name}] ${cases.length} cases × ${impls.length} implementations (${impls.join(', ')}), budget ${options.budgetSeconds} s each`);
   const rows: Row[] = [];
   const started = Date.now();
+  const loadAtStart = loadavg();
   for (const [index, c] of cases.entries()) {
     const elapsed = ((Date.now() - started) / 1000).toFixed(0);
     console.log(`[${name}] (${index + 1}/${cases.length}, ${elapsed} s) ${c.case}: ${c.detail}`);
@@ -145,6 +152,7 @@ async function runBenchmark(host: BenchmarkHost, name: string, options: Options,
     node: process.version,
     adapter,
     budgetSeconds: options.budgetSeconds,
+    loadAverage: { start: loadAtStart.map(round2), end: loadavg().map(round2) },
     cases,
     rows,
   };
@@ -173,7 +181,8 @@ export async function main(argv: string[]): Promise<void> {
     const filtered = options.cases.length > 0 || options.impls.length > 0;
     for (const name of options.names) {
       const report = await runBenchmark(host, name, options, options.node ? 'node' : 'chromium', browserVersion);
-      console.log(`\n${name}: GFLOP/s (higher is better), ${report.environment}, ${describeAdapter(report.adapter)}\n${formatTable(report)}\n`);
+      const load = `load average ${report.loadAverage.start[0]} at start, ${report.loadAverage.end[0]} at end`;
+      console.log(`\n${name}: GFLOP/s (higher is better), ${report.environment}, ${describeAdapter(report.adapter)}, ${load}\n${formatTable(report)}\n`);
       const out = options.out ?? (filtered ? undefined : join(root, 'bench/results', `${name}${options.node ? '-node' : ''}.json`));
       if (out) {
         mkdirSync(dirname(out), { recursive: true });

@@ -14,6 +14,11 @@ export interface Report {
   adapter: AdapterReport;
   /** Seconds of timing budget per (case, implementation). */
   budgetSeconds: number;
+  /**
+   * The machine's 1/5/15-minute load averages when the run started and ended. Software adapters
+   * run on the CPU, so other work on the machine lowers every number.
+   */
+  loadAverage: { start: number[]; end: number[] };
   cases: CaseInfo[];
   rows: Row[];
 }
