@@ -1,6 +1,8 @@
 // Partial sums of squares of up to 7 tensors in one dispatch, the first pass of globalNorm.
-// Workgroup g covers CHUNK consecutive elements of one tensor k and writes
-//   partials[partial_offset + g] = Σ x² over them (lanes stride the chunk, then a tree).
+// Workgroup g covers CHUNK consecutive elements of one tensor k; lane l adds the squares of
+// elements l, l + WORKGROUP_X, … of the chunk (neighbouring lanes, neighbouring addresses) and
+// writes partials[(partial_offset + g)·WORKGROUP_X + l]. No tree and no barrier here: the one
+// workgroup of sqrt_sum.wgsl adds all partials.
 // Tensor k owns workgroups first_group(k) … first_group(k + 1) − 1; a batch with fewer than 7
 // tensors binds a real tensor again in the spare slots and gives them no workgroups.
 // Fixed order everywhere, no atomics: the same bits every run.
@@ -24,8 +26,6 @@ struct Params {
 @group(0) @binding(8) var<uniform> params: Params;
 
 const CHUNK = ${WORKGROUP_X}u * ${PER_LANE}u;
-
-var<workgroup> partial: array<f32, ${WORKGROUP_X}>;
 
 fn first_group(k: u32) -> u32 {
   return params.first_group[k / 4u][k % 4u];
@@ -64,15 +64,5 @@ fn main(
     let v = load(k, i);
     acc += v * v;
   }
-  partial[lane] = acc;
-  workgroupBarrier();
-  for (var stride = ${WORKGROUP_X}u / 2u; stride > 0u; stride /= 2u) {
-    if (lane < stride) {
-      partial[lane] += partial[lane + stride];
-    }
-    workgroupBarrier();
-  }
-  if (lane == 0u) {
-    partials[params.partial_offset + g] = partial[0];
-  }
+  partials[(params.partial_offset + g) * ${WORKGROUP_X}u + lane] = acc;
 }

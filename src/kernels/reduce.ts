@@ -6,12 +6,12 @@ import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.
 
 const WORKGROUP = 256;
 
-/** A variant of the sum kernel: lanes across columns (a power of two ≤ 256); the rest of the 256 lanes go across rows. */
+/** A variant of the sum kernel: lanes per output (a power of two ≤ 32; 1 means no tree, no barrier). */
 export interface SumVariant {
-  readonly cols: number;
+  readonly rows: number;
 }
 
-/** Partial or final sums over the rows of an [outer, rows, cols] strided view; see shaders/reduce/sum.wgsl. */
+/** Partial or final sums over the rows of a strided [outer, rows, cols] view; see shaders/reduce/sum.wgsl. */
 export const sumKernel: Kernel<SumVariant> = {
   name: 'reduce/sum',
   source: sumSource,
@@ -21,17 +21,17 @@ export const sumKernel: Kernel<SumVariant> = {
     { name: 'params', kind: 'uniform' },
   ],
   workgroupSize: () => [WORKGROUP, 1, 1],
-  defines: ({ cols }) => ({ COLS: cols, ROWS: WORKGROUP / cols, TREE: cols < WORKGROUP }),
-  variants: [1, 2, 4, 8, 16, 32, 64, 128, 256].map((cols) => ({ cols })),
+  defines: ({ rows }) => ({ ROWS: rows, TREE: rows > 1 }),
+  variants: [1, 2, 4, 8, 16, 32].map((rows) => ({ rows })),
   references: { sum: sumReference },
 };
 
 /** How many tensors one sum-of-squares dispatch reads (7 inputs + 1 output = the WebGPU default of 8 storage buffers per stage). */
 export const SUM_SQUARES_SLOTS = 7;
-const SUM_SQUARES_PER_LANE = 16;
+const SUM_SQUARES_PER_LANE = 64;
 const SUM_SQUARES_CHUNK = WORKGROUP * SUM_SQUARES_PER_LANE;
 
-/** Per-chunk sums of squares of up to 7 tensors: the first pass of globalNorm. */
+/** Per-lane sums of squares over chunks of up to 7 tensors: the first pass of globalNorm. */
 export const sumSquaresKernel: Kernel<Record<string, never>> = {
   name: 'reduce/sum_squares',
   source: sumSquaresSource,
@@ -71,10 +71,10 @@ interface SumLayout {
   colStride: number;
 }
 
-/** Serial additions per lane before a split's partial sum is written. */
+/** Serial additions per lane in one split; longer reductions are split and summed again. */
 const ROWS_PER_LANE = 64;
-/** Rows shorter than this, along the last axis, are summed one row per lane instead of one row per workgroup. */
-const SHORT_ROW = 64;
+/** Most lanes per output: trees stay at most 5 barriers deep (barriers are slow on CPU drivers). */
+const MAX_LANES_PER_OUTPUT = 32;
 
 /** Storage for a temporary buffer of `n` f32 values. */
 export type AllocateTemporary = (n: number) => GpuStorage;
@@ -95,11 +95,7 @@ export function encodeSum(
   release: (storage: GpuStorage) => void,
 ): void {
   if (outer * inner === 0) return;
-  // Short last-axis rows: lanes go across rows (cols = the rows, each summed by one lane).
-  const layout: SumLayout =
-    inner === 1 && length < SHORT_ROW
-      ? { outer: 1, outerStride: 0, rows: length, rowStride: 1, cols: outer, colStride: length }
-      : { outer, outerStride: length * inner, rows: length, rowStride: inner, cols: inner, colStride: 1 };
+  const layout = { outer, outerStride: length * inner, rows: length, rowStride: inner, cols: inner, colStride: 1 };
   encodeSumPasses(gpu, x, out, layout, temporary, release);
 }
 
@@ -111,35 +107,41 @@ function encodeSumPasses(
   temporary: AllocateTemporary,
   release: (storage: GpuStorage) => void,
 ): void {
-  const { outer, rows, cols } = layout;
-  const laneCols = Math.min(WORKGROUP, 2 ** Math.ceil(Math.log2(cols)));
-  const splitRows = (WORKGROUP / laneCols) * ROWS_PER_LANE;
-  const splits = Math.max(1, Math.ceil(rows / splitRows));
-  const colGroups = Math.ceil(cols / laneCols);
-  const groups = colGroups * splits * outer;
-  const target = splits === 1 ? out : temporary(outer * splits * cols);
+  const outputs = layout.outer * layout.cols;
+  // Several lanes per output only where rows are contiguous (so they coalesce) and long enough
+  // to give each lane ROWS_PER_LANE of them; elsewhere neighbouring lanes take neighbouring outputs.
+  const lanes =
+    layout.rowStride === 1
+      ? Math.min(MAX_LANES_PER_OUTPUT, 2 ** Math.max(0, Math.floor(Math.log2(layout.rows / ROWS_PER_LANE))))
+      : 1;
+  const splitRows = lanes * ROWS_PER_LANE;
+  const splits = Math.max(1, Math.ceil(layout.rows / splitRows));
+  const slots = splits * outputs;
+  const groups = Math.ceil(slots / (WORKGROUP / lanes));
+  const target = splits === 1 ? out : temporary(slots);
   const params = new Uint32Array([
-    layout.outerStride,
-    rows,
-    layout.rowStride,
-    cols,
+    outputs,
+    layout.cols,
     layout.colStride,
+    layout.outerStride,
+    layout.rows,
+    layout.rowStride,
     splitRows,
-    splits,
-    colGroups,
+    slots,
     groups,
   ]);
-  gpu.dispatch(sumKernel, { cols: laneCols }, [x, target, params], grid1D(groups, gpu.limits.maxComputeWorkgroupsPerDimension));
+  gpu.dispatch(sumKernel, { rows: lanes }, [x, target, params], grid1D(groups, gpu.limits.maxComputeWorkgroupsPerDimension));
   if (splits === 1) return;
-  // The partials are [outer, splits, cols]: sum their middle axis.
-  const next = { outer, outerStride: splits * cols, rows: splits, rowStride: cols, cols, colStride: 1 };
+  // The partials are [splits, Q]: sum their first axis, Q outputs side by side.
+  const next = { outer: 1, outerStride: 0, rows: splits, rowStride: outputs, cols: outputs, colStride: 1 };
   encodeSumPasses(gpu, target, out, next, temporary, release);
   release(target);
 }
 
 /**
- * Records out[0] = sqrt(Σ_t Σ_i t[i]²): sum-of-squares partials for up to 7 tensors per dispatch,
- * then one workgroup adds the partials and takes the root.
+ * Records out[0] = sqrt(Σ_t Σ_i t[i]²): sum-of-squares partials (one per lane, 256 per chunk of
+ * 16,384 elements) for up to 7 tensors per dispatch, then one workgroup adds the partials and
+ * takes the root.
  */
 export function encodeGlobalNorm(
   gpu: Dispatcher,
@@ -149,7 +151,7 @@ export function encodeGlobalNorm(
   release: (storage: GpuStorage) => void,
 ): void {
   const chunks = tensors.map((t) => Math.ceil(t.size / SUM_SQUARES_CHUNK));
-  const count = chunks.reduce((a, b) => a + b, 0);
+  const count = chunks.reduce((a, b) => a + b, 0) * WORKGROUP;
   const partials = temporary(count);
   const limit = gpu.limits.maxComputeWorkgroupsPerDimension;
   let offset = 0;

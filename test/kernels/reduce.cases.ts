@@ -93,6 +93,10 @@ export default defineSuite('reduce', [
   sumCase([70000, 2], 0, true),
   sumCase([512, 3072], 0),
   sumCase([512, 3072], 1),
+  // last-axis rows of 300, 768, 1500: 4, 8 and 16 lanes per row
+  sumCase([40, 300], 1),
+  sumCase([64, 768], -1),
+  sumCase([9, 1500], 1, true),
   // the bias gradient: 8192 rows of 768 columns takes three passes
   sumCase([8192, 768], 0),
   sumCase([8192, 768], 0, true),
