@@ -26,9 +26,11 @@ const FRAC_1_SQRT_2PI = 0.39894228040143268;
 const SQRT_2_OVER_PI = 0.79788456080286536;
 const GELU_TANH_CUBIC = 0.044715;
 
-// WGSL has no erf. Two least-squares polynomial fits (Chebyshev nodes, fitted in float64 against
-// mpmath); evaluated in f32 the pair gives |erf error| ≤ 7.4e-8 over all t (about 1.2 ulp of
-// erf near 1), and erfc keeps a relative error ≤ 1e-5 down to 1e-38.
+// WGSL has no erf. Two least-squares polynomial fits (600 Chebyshev nodes each, fitted in float64
+// against mpmath's erf). Evaluated in f32 (checked at 220,000 points of [0, 12]), the
+// pair gives |erf error| ≤ 7.4e-8 for all t (about 1.2 ulp of erf near 1), and erfc keeps a
+// relative error ≤ 1.5e-6 for t ≤ 4 and ≤ 8e-6 up to t = 10 (mostly from rounding t² in f32), so
+// Φ(x) stays accurate relative to itself in the negative tail.
 
 // erf(t) for |t| < 1: t + t·P(t²), P fitted to erf(t)/t − 1 (the t + t·P form keeps the large
 // leading term exact).
