@@ -14,7 +14,7 @@ export {
 export type { AdapterReport, DeviceOptions } from './backend/webgpu/device.js';
 export type { GemmTuning } from './backend/webgpu/ops/gemm.js';
 export type { PoolStats } from './backend/webgpu/buffer-pool.js';
-export { add, mul, type ElementwiseOps } from './ops/elementwise.js';
+export { add, mul, scale, addScaled, type ElementwiseOps } from './ops/elementwise.js';
 export { matmul, GEMM_VARIANTS, type GemmOps, type GemmVariant, type GemmActivation, type MatmulOptions, type MatmulSpec } from './ops/gemm.js';
 export * from './ops/norm.js';
 export * from './ops/softmax.js';

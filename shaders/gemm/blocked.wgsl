@@ -40,7 +40,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> c: array<${ELEM}>;
 @group(0) @binding(4) var<uniform> params: Params;
 
-${ACTIVATION_FN}
+${ACTIVATION_FNS}
 
 #if ${VEC4}
 // A[row, k .. k+3] for A stored [M, K].

@@ -18,7 +18,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
 
-${ACTIVATION_FN}
+${ACTIVATION_FNS}
 
 @compute @workgroup_size(${WORKGROUP_X}, ${WORKGROUP_Y})
 fn main(@builtin(global_invocation_id) id: vec3u) {

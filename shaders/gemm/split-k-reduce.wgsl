@@ -13,7 +13,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
 @group(0) @binding(3) var<uniform> params: Params;
 
-${ACTIVATION_FN}
+${ACTIVATION_FNS}
 
 @compute @workgroup_size(${WORKGROUP_X})
 fn main(

@@ -25,7 +25,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
 
-${ACTIVATION_FN}
+${ACTIVATION_FNS}
 
 const TILE = 64u;
 const DEPTH = 16u;

@@ -1,5 +1,6 @@
 import activationSource from '../../shaders/activation/activation.wgsl';
 import { activationBackwardReference, activationReference, type ActivationName } from '../reference/activation.js';
+import { activationFunctions } from './activation-fn.js';
 import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
 
 /** A variant of the activation kernels: which activation. */
@@ -12,12 +13,11 @@ const ACTIVATIONS: readonly ActivationName[] = ['gelu', 'gelu_tanh', 'relu', 'no
 
 const activationDefines = (activation: ActivationName, backward: boolean) => ({
   BACKWARD: backward,
-  GELU: activation === 'gelu',
-  GELU_TANH: activation === 'gelu_tanh',
-  RELU: activation === 'relu',
+  ACTIVATION_FNS: activationFunctions(activation),
 });
 
-// Forward and backward are two kernels over one shader file, so both use the same GELU code.
+// Forward and backward are two kernels over one shader file; the GELU code itself is shared with
+// the GEMM epilogues (shaders/common/activation.wgsl).
 
 /** y[i] = act(x[i]), one element per invocation. */
 export const activationKernel: Kernel<ActivationVariant> = {

@@ -1,7 +1,7 @@
 import blockedSource from '../../shaders/gemm/blocked.wgsl';
 import reduceSource from '../../shaders/gemm/split-k-reduce.wgsl';
 import { matmulReference } from '../reference/gemm.js';
-import { type EpilogueActivation, activationFunction } from './activation-fn.js';
+import { type EpilogueActivation, activationFunctions } from './activation-fn.js';
 import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
 
 /** One batched GEMM: C[b] = op(A[b]) · op(B[b]) (+ bias, activation) for b < batches. */
@@ -100,12 +100,12 @@ export const gemmBlockedKernel: Kernel<BlockedVariant> = {
     TRANS_B: v.transB,
     BIAS: v.bias,
     EPILOGUE: !v.split,
-    ACTIVATION_FN: activationFunction(v.activation),
+    ACTIVATION_FNS: activationFunctions(v.activation),
   }),
   variants: bool.flatMap((vec4) =>
     bool.flatMap((transA) =>
       bool.flatMap((transB) =>
-        bool.map((split) => ({ tm: 8, tn: 8, wgX: 8, wgY: 8, vec4, transA, transB, bias: !split, activation: split ? 'none' : 'relu', split }) as BlockedVariant),
+        bool.map((split) => ({ tm: 8, tn: 8, wgX: 8, wgY: 8, vec4, transA, transB, bias: !split, activation: split ? 'none' : 'gelu', split }) as BlockedVariant),
       ),
     ),
   ),
@@ -128,8 +128,8 @@ export const splitKReduceKernel: Kernel<SplitReduceVariant> = {
     { name: 'params', kind: 'uniform' },
   ],
   workgroupSize: () => [256, 1, 1],
-  defines: (v) => ({ BIAS: v.bias, ACTIVATION_FN: activationFunction(v.activation) }),
-  variants: bool.flatMap((bias) => (['none', 'relu'] as const).map((activation) => ({ bias, activation }))),
+  defines: (v) => ({ BIAS: v.bias, ACTIVATION_FNS: activationFunctions(v.activation) }),
+  variants: bool.flatMap((bias) => (['none', 'relu', 'gelu', 'gelu_tanh'] as const).map((activation) => ({ bias, activation }))),
   references: { matmul: matmulReference },
 };
 

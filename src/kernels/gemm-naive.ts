@@ -1,6 +1,6 @@
 import naiveSource from '../../shaders/gemm/naive.wgsl';
 import { matmulReference } from '../reference/gemm.js';
-import { type EpilogueActivation, activationFunction } from './activation-fn.js';
+import { type EpilogueActivation, activationFunctions } from './activation-fn.js';
 import type { GemmProblem } from './gemm-blocked.js';
 import type { Dispatcher, GpuStorage, Kernel } from './kernel.js';
 
@@ -27,8 +27,8 @@ export const gemmNaiveKernel: Kernel<NaiveVariant> = {
     { name: 'params', kind: 'uniform' },
   ],
   workgroupSize: () => [TILE, TILE, 1],
-  defines: (v) => ({ TRANS_A: v.transA, TRANS_B: v.transB, BIAS: v.bias, ACTIVATION_FN: activationFunction(v.activation) }),
-  variants: bool.flatMap((transA) => bool.flatMap((transB) => bool.map((bias) => ({ transA, transB, bias, activation: bias ? 'relu' : 'none' }) as NaiveVariant))),
+  defines: (v) => ({ TRANS_A: v.transA, TRANS_B: v.transB, BIAS: v.bias, ACTIVATION_FNS: activationFunctions(v.activation) }),
+  variants: bool.flatMap((transA) => bool.flatMap((transB) => bool.map((bias) => ({ transA, transB, bias, activation: bias ? 'gelu_tanh' : 'none' }) as NaiveVariant))),
   references: { matmul: matmulReference },
 };
 

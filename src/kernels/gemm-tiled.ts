@@ -1,6 +1,6 @@
 import tiledSource from '../../shaders/gemm/tiled.wgsl';
 import { matmulReference } from '../reference/gemm.js';
-import { type EpilogueActivation, activationFunction } from './activation-fn.js';
+import { type EpilogueActivation, activationFunctions } from './activation-fn.js';
 import { type GemmProblem, encodeSplitReduce, gemmParams, splitK } from './gemm-blocked.js';
 import type { Dispatcher, GpuStorage, Kernel } from './kernel.js';
 
@@ -29,9 +29,9 @@ export const gemmTiledKernel: Kernel<TiledVariant> = {
     { name: 'params', kind: 'uniform' },
   ],
   workgroupSize: () => [16, 16, 1],
-  defines: (v) => ({ TRANS_A: v.transA, TRANS_B: v.transB, BIAS: v.bias, EPILOGUE: !v.split, ACTIVATION_FN: activationFunction(v.activation) }),
+  defines: (v) => ({ TRANS_A: v.transA, TRANS_B: v.transB, BIAS: v.bias, EPILOGUE: !v.split, ACTIVATION_FNS: activationFunctions(v.activation) }),
   variants: bool.flatMap((transA) =>
-    bool.flatMap((transB) => bool.map((split) => ({ transA, transB, bias: !split, activation: split ? 'none' : 'relu', split }) as TiledVariant)),
+    bool.flatMap((transB) => bool.map((split) => ({ transA, transB, bias: !split, activation: split ? 'none' : 'gelu', split }) as TiledVariant)),
   ),
   references: { matmul: matmulReference },
 };

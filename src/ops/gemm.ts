@@ -1,9 +1,10 @@
 import { ShapeError, formatShape } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { ActivationName } from '../reference/activation.js';
 import { checkDType, checkSameBackend, checkShapeEquals } from './shared.js';
 
-/** Activations the GEMM epilogue can fuse. */
-export type GemmActivation = 'none' | 'relu';
+/** Activations the GEMM epilogue can fuse (the same functions as `gelu`, `relu`). */
+export type GemmActivation = ActivationName;
 
 /** GEMM kernel variants of the WebGPU backend (the CPU backend ignores the choice). */
 export const GEMM_VARIANTS = ['naive', 'blocked-8x8', 'blocked-16x16', 'blocked-32x16', 'blocked-16x32', 'blocked-32x32', 'tiled-64x64'] as const;
@@ -84,7 +85,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
     checkDType(op, 'bias', bias, ['f32']);
     checkShapeEquals(op, 'bias', bias, [n]);
   }
-  if (!['none', 'relu'].includes(activation)) throw new ShapeError(`${op}: unknown activation ${JSON.stringify(activation)}`);
+  if (!['none', 'relu', 'gelu', 'gelu_tanh'].includes(activation)) throw new ShapeError(`${op}: unknown activation ${JSON.stringify(activation)}`);
   if (variant !== undefined && !GEMM_VARIANTS.includes(variant)) {
     throw new ShapeError(`${op}: unknown variant ${JSON.stringify(variant)}; one of ${GEMM_VARIANTS.join(', ')}`);
   }

@@ -1,4 +1,5 @@
 import { type GemmVariant, type MatmulOptions, matmul } from '../../src/index.js';
+import { activate } from '../../src/reference/activation.js';
 import { matmulReference } from '../../src/reference/gemm.js';
 import { type GpuCase, defineSuite } from '../harness/cases.js';
 
@@ -46,7 +47,7 @@ function gemmCase(variant: GemmVariant, shape: Shape, options: Omit<MatmulOption
         matmulReference(x.subarray(i * m * k, (i + 1) * m * k), y.subarray(bOffset, bOffset + k * n), matrix, m, n, k, { transA: transposeA, transB: transposeB });
         for (let j = 0; j < m * n; j++) {
           const v = matrix[j]! + (options.bias ? biasValues[j % n]! : 0);
-          want[i * m * n + j] = activation === 'relu' ? Math.max(v, 0) : v;
+          want[i * m * n + j] = activate(activation, v);
         }
       }
       ctx.expectClose('C', got, want, { atol: (k + 1) * 2 ** -19, rtol: 1e-5 });
@@ -117,11 +118,12 @@ export default defineSuite('gemm', [
     gemmCase(variant, { batch: [2, 3], m: 20, n: 12, k: 16 }, { transposeA: true }),
     gemmCase(variant, { batch: [3], m: 33, n: 17, k: 29, sharedB: true }),
     gemmCase(variant, { m: 37, n: 41, k: 43 }, { bias: true, activation: 'relu' }),
-    gemmCase(variant, { m: 64, n: 48, k: 96 }, { bias: true, activation: 'relu', transposeB: true }),
+    gemmCase(variant, { m: 64, n: 48, k: 96 }, { bias: true, activation: 'gelu', transposeB: true }),
+    gemmCase(variant, { m: 29, n: 31, k: 23 }, { activation: 'gelu_tanh' }),
   ]),
   ...(['blocked-8x8', 'blocked-16x16', 'tiled-64x64'] as const).flatMap((variant) => [
     gemmCase(variant, { m: 17, n: 13, k: 1001 }, { splitK: 3 }),
-    gemmCase(variant, { m: 32, n: 32, k: 2048 }, { splitK: 4, bias: true, activation: 'relu', transposeA: true }),
+    gemmCase(variant, { m: 32, n: 32, k: 2048 }, { splitK: 4, bias: true, activation: 'gelu', transposeA: true }),
     gemmCase(variant, { batch: [2], m: 12, n: 20, k: 1500 }, { splitK: 5, bias: true }),
   ]),
   // The BERT-base weight-gradient shape, dW = Xᵀ · dY, with the default choice of variant and split.

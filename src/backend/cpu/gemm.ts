@@ -1,4 +1,5 @@
 import type { GemmOps } from '../../ops/gemm.js';
+import { activate } from '../../reference/activation.js';
 import { matmulReference } from '../../reference/gemm.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { CpuBackend } from './backend.js';
@@ -17,9 +18,7 @@ export function cpuGemmOps(cpu: CpuBackend): GemmOps {
         const bView = y.subarray(batch * s.strideB, batch * s.strideB + s.k * s.n);
         matmulReference(aView, bView, matrix, s.m, s.n, s.k, { transA: s.transA, transB: s.transB });
         for (let i = 0; i < matrix.length; i++) {
-          let v = matrix[i]! + (bias ? bias[i % s.n]! : 0);
-          if (s.activation === 'relu') v = Math.max(v, 0);
-          out[batch * s.m * s.n + i] = v;
+          out[batch * s.m * s.n + i] = activate(s.activation, matrix[i]! + (bias ? bias[i % s.n]! : 0));
         }
       }
       return new Tensor(cpu, out, [...s.batchShape, s.m, s.n], 'f32');
