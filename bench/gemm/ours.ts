@@ -6,7 +6,7 @@ import type { GemmImpl, PreparedGemm } from './bench.js';
 export interface OurGemmVariant {
   impl: `shaderformer/${string}`;
   /**
-   * True once the variant reads transposed operands itself (then `product` receives A stored [k, m]
+   * True when the variant reads transposed operands itself (then `product` receives A stored [k, m]
    * when `transA`, B stored [n, k] when `transB`). While false, the runner gives it the backward
    * cases with the transposes materialised on the CPU, and both flags are false.
    */
@@ -17,18 +17,12 @@ export interface OurGemmVariant {
   product(gpu: WebGPUBackend, a: Tensor, b: Tensor, layout: { transA: boolean; transB: boolean }): Tensor;
 }
 
-// `matmul` picks a kernel per adapter unless told: the naive entry forces `variant: 'naive'`. Typed
-// loosely so this file compiles both before and after `MatmulOptions` (variant, transposeA/B) lands.
-const matmulWith = matmul as (a: Tensor, b: Tensor, options?: { variant?: string; transposeA?: boolean; transposeB?: boolean }) => Tensor;
-
 export const ourGemmVariants: OurGemmVariant[] = [
   {
     impl: 'shaderformer/naive',
-    // TODO(gemm transposed operands): once matmul's transposeA/transposeB land, set `transposes: true`
-    // and make this the transposed call, so /dX and /dW time it:
-    //   matmulWith(a, b, { variant: 'naive', transposeA: layout.transA, transposeB: layout.transB })
-    transposes: false,
-    product: (_gpu, a, b) => matmulWith(a, b, { variant: 'naive' }),
+    transposes: true,
+    // `matmul` picks a kernel per adapter unless told: force the naive baseline.
+    product: (_gpu, a, b, { transA, transB }) => matmul(a, b, { variant: 'naive', transposeA: transA, transposeB: transB }),
   },
 ];
 
