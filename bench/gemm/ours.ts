@@ -1,5 +1,5 @@
 // Our GEMM variants. Adding a kernel variant to the benchmark is one entry in `ourGemmVariants`.
-import { type Tensor, type WebGPUBackend, matmul } from '../../src/index.js';
+import { type GemmVariant, type Tensor, type WebGPUBackend, matmul } from '../../src/index.js';
 import type { GemmImpl, PreparedGemm } from './bench.js';
 
 /** One of our GEMM kernels as the benchmark calls it. */
@@ -17,14 +17,15 @@ export interface OurGemmVariant {
   product(gpu: WebGPUBackend, a: Tensor, b: Tensor, layout: { transA: boolean; transB: boolean }): Tensor;
 }
 
-export const ourGemmVariants: OurGemmVariant[] = [
-  {
-    impl: 'shaderformer/naive',
-    transposes: true,
-    // `matmul` picks a kernel per adapter unless told: force the naive baseline.
-    product: (_gpu, a, b, { transA, transB }) => matmul(a, b, { variant: 'naive', transposeA: transA, transposeB: transB }),
-  },
-];
+/** A variant forced by name, reading transposed operands itself. */
+const forced = (variant: GemmVariant): OurGemmVariant => ({
+  impl: `shaderformer/${variant}`,
+  transposes: true,
+  product: (_gpu, a, b, { transA, transB }) => matmul(a, b, { variant, transposeA: transA, transposeB: transB }),
+});
+
+// `matmul` picks a kernel per adapter unless told, so every entry forces its variant; `naive` is the baseline.
+export const ourGemmVariants: OurGemmVariant[] = (['naive', 'blocked-8x8', 'blocked-16x16', 'blocked-16x32', 'blocked-32x16', 'blocked-32x32', 'tiled-64x64'] as const).map(forced);
 
 /** Our variants as benchmark implementations on `gpu`. */
 export function ourGemmImpls(gpu: WebGPUBackend, variants: OurGemmVariant[] = ourGemmVariants): GemmImpl[] {

@@ -135,6 +135,9 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   let base_b = batch * params.stride_b;
   let k_begin = split * params.k_per_split;
   let k_end = min(params.k, k_begin + params.k_per_split);
+  let kdim = params.k;
+  let m4 = m / 4u;
+  let n4 = n / 4u;
 
 ${DECLARE}
   for (var k = k_begin; k < k_end; k += 4u) {
