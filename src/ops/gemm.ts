@@ -7,7 +7,7 @@ import { checkDType, checkSameBackend, checkShapeEquals } from './shared.js';
 export type GemmActivation = ActivationName;
 
 /** GEMM kernel variants of the WebGPU backend (the CPU backend ignores the choice). */
-export const GEMM_VARIANTS = ['naive', 'blocked-8x8', 'blocked-16x16', 'blocked-32x16', 'blocked-16x32', 'blocked-32x32', 'tiled-64x64'] as const;
+export const GEMM_VARIANTS = ['naive', 'blocked-8x8', 'blocked-16x16', 'blocked-16x32', 'blocked-32x32', 'tiled-64x64'] as const;
 export type GemmVariant = (typeof GEMM_VARIANTS)[number];
 
 /** Options of `matmul`. */

@@ -10,14 +10,13 @@ import type { WebGPUBackend } from '../backend.js';
 export const BLOCK_SHAPES: Record<Exclude<GemmVariant, 'naive' | 'tiled-64x64'>, BlockShape> = {
   'blocked-8x8': { tm: 8, tn: 8, wgX: 8, wgY: 8 },
   'blocked-16x16': { tm: 16, tn: 16, wgX: 4, wgY: 4 },
-  'blocked-32x16': { tm: 32, tn: 16, wgX: 4, wgY: 2 },
   'blocked-16x32': { tm: 16, tn: 32, wgX: 2, wgY: 4 },
   'blocked-32x32': { tm: 32, tn: 32, wgX: 2, wgY: 2 },
 };
 
 /** The variant used when none is forced: tuned per adapter when `tuneGemm()` ran, else by adapter kind. */
 export function defaultGemmVariant(gpu: WebGPUBackend): GemmVariant {
-  return gpu.gemmVariant ?? (gpu.report.isFallbackAdapter ? 'blocked-16x16' : 'tiled-64x64');
+  return gpu.gemmVariant ?? (gpu.report.isFallbackAdapter ? 'blocked-16x32' : 'tiled-64x64');
 }
 
 /** The matrix products on WebGPU. */
@@ -69,7 +68,7 @@ export interface GemmTuning {
 /** Candidates per adapter kind: register blocks for CPU-emulated adapters, the tiled kernel for GPUs. */
 export function gemmCandidates(gpu: WebGPUBackend): GemmVariant[] {
   return gpu.report.isFallbackAdapter
-    ? ['blocked-8x8', 'blocked-16x16', 'blocked-16x32', 'blocked-32x16', 'tiled-64x64']
+    ? ['blocked-16x16', 'blocked-16x32', 'blocked-32x32']
     : ['tiled-64x64', 'blocked-8x8'];
 }
 
