@@ -40,6 +40,15 @@ export interface BlockedVariant extends BlockShape {
 
 const bool = [false, true] as const;
 
+/** The bindings every GEMM kernel declares (naive, blocked, tiled): A, B, bias (A again when unused), C, Params. */
+export const GEMM_BINDINGS: Kernel<never>['bindings'] = [
+  { name: 'a', kind: 'read-only-storage' },
+  { name: 'b', kind: 'read-only-storage' },
+  { name: 'bias', kind: 'read-only-storage' },
+  { name: 'c', kind: 'storage' },
+  { name: 'params', kind: 'uniform' },
+];
+
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 /**
@@ -97,7 +106,9 @@ function blockCode(v: BlockedVariant): { DECLARE: string; STEP: string; STORE: s
   return {
     DECLARE: indent(declare, 1),
     STEP: indent(step, 2),
-    STORE: indent(rows.flatMap((r) => cols4.map((j) => `store4(base_c, row0 + ${r}u, col0 + ${4 * j}u, acc${r}_${j});`)), 1),
+    // The accumulators go through an array so that store4 (and the epilogue's activation, which
+    // for GELU is long) is compiled once in a loop rather than inlined tm·tn/4 times.
+    STORE: indent([`var block: array<vec4<f32>, ${(v.tm * v.tn) / 4}>;`, ...rows.flatMap((r) => cols4.map((j) => `block[${r * cols4.length + j}] = acc${r}_${j};`))], 1),
   };
 }
 
@@ -105,13 +116,7 @@ function blockCode(v: BlockedVariant): { DECLARE: string; STEP: string; STORE: s
 export const gemmBlockedKernel: Kernel<BlockedVariant> = {
   name: 'gemm/blocked',
   source: blockedSource,
-  bindings: [
-    { name: 'a', kind: 'read-only-storage' },
-    { name: 'b', kind: 'read-only-storage' },
-    { name: 'bias', kind: 'read-only-storage' },
-    { name: 'c', kind: 'storage' },
-    { name: 'params', kind: 'uniform' },
-  ],
+  bindings: GEMM_BINDINGS,
   workgroupSize: (v) => [v.wgX, v.wgY, 1],
   defines: (v) => ({
     ELEM: v.vec4 ? 'vec4<f32>' : 'f32',

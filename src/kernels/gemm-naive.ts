@@ -1,7 +1,7 @@
 import naiveSource from '../../shaders/gemm/naive.wgsl';
 import { matmulReference } from '../reference/gemm.js';
 import { type EpilogueActivation, activationFunctions } from './activation-fn.js';
-import type { GemmProblem } from './gemm-blocked.js';
+import { GEMM_BINDINGS, type GemmProblem } from './gemm-blocked.js';
 import type { Dispatcher, GpuStorage, Kernel } from './kernel.js';
 
 const TILE = 16;
@@ -19,13 +19,7 @@ const bool = [false, true] as const;
 export const gemmNaiveKernel: Kernel<NaiveVariant> = {
   name: 'gemm/naive',
   source: naiveSource,
-  bindings: [
-    { name: 'a', kind: 'read-only-storage' },
-    { name: 'b', kind: 'read-only-storage' },
-    { name: 'bias', kind: 'read-only-storage' },
-    { name: 'c', kind: 'storage' },
-    { name: 'params', kind: 'uniform' },
-  ],
+  bindings: GEMM_BINDINGS,
   workgroupSize: () => [TILE, TILE, 1],
   defines: (v) => ({ TRANS_A: v.transA, TRANS_B: v.transB, BIAS: v.bias, ACTIVATION_FNS: activationFunctions(v.activation) }),
   variants: bool.flatMap((transA) => bool.flatMap((transB) => bool.map((bias) => ({ transA, transB, bias, activation: bias ? 'gelu_tanh' : 'none' }) as NaiveVariant))),

@@ -1,7 +1,7 @@
 import tiledSource from '../../shaders/gemm/tiled.wgsl';
 import { matmulReference } from '../reference/gemm.js';
 import { type EpilogueActivation, activationFunctions } from './activation-fn.js';
-import { type GemmProblem, encodeSplitReduce, gemmParams, splitK } from './gemm-blocked.js';
+import { GEMM_BINDINGS, type GemmProblem, encodeSplitReduce, gemmParams, splitK } from './gemm-blocked.js';
 import type { Dispatcher, GpuStorage, Kernel } from './kernel.js';
 
 /** Rows and columns of C one workgroup computes. */
@@ -21,13 +21,7 @@ const bool = [false, true] as const;
 export const gemmTiledKernel: Kernel<TiledVariant> = {
   name: 'gemm/tiled',
   source: tiledSource,
-  bindings: [
-    { name: 'a', kind: 'read-only-storage' },
-    { name: 'b', kind: 'read-only-storage' },
-    { name: 'bias', kind: 'read-only-storage' },
-    { name: 'c', kind: 'storage' },
-    { name: 'params', kind: 'uniform' },
-  ],
+  bindings: GEMM_BINDINGS,
   workgroupSize: () => [16, 16, 1],
   defines: (v) => ({ TRANS_A: v.transA, TRANS_B: v.transB, BIAS: v.bias, EPILOGUE: !v.split, ACTIVATION_FNS: activationFunctions(v.activation) }),
   variants: bool.flatMap((transA) =>

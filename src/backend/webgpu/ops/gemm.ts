@@ -16,7 +16,7 @@ export const BLOCK_SHAPES: Record<Exclude<GemmVariant, 'naive' | 'tiled-64x64'>,
 
 /** The variant used when none is forced: tuned per adapter when `tuneGemm()` ran, else by adapter kind. */
 export function defaultGemmVariant(gpu: WebGPUBackend): GemmVariant {
-  return gpu.gemmVariant ?? (gpu.report.isFallbackAdapter ? 'blocked-16x32' : 'tiled-64x64');
+  return gpu.gemmVariant ?? (gpu.report.isFallbackAdapter ? 'blocked-32x32' : 'tiled-64x64');
 }
 
 /** The matrix products on WebGPU. */
