@@ -42,6 +42,12 @@ async function main(): Promise<void> {
   ]);
   fillTable('limits', Object.entries(r.limits).map(([k, v]) => [k, v.toLocaleString('en')]));
 
+  status.textContent = 'Timing the GEMM variants for this adapter (compiles each once; can take a few seconds)…';
+  const tuning = await gpu.tuneGemm();
+  fillTable(
+    'tuning',
+    Object.entries(tuning.timings).map(([variant, ms]) => [variant, `${ms!.toFixed(1)} ms${variant === tuning.variant ? '  ← chosen' : ''}`]),
+  );
   status.textContent = `Running a ${M}×${K} · ${K}×${N} matrix product…`;
   const a = randomMatrix(M * K);
   const b = randomMatrix(K * N);
@@ -55,7 +61,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < want.length; i++) maxError = Math.max(maxError, Math.abs(got[i]! - want[i]!));
   fillTable('gemm', [
     ['shape', `[${M}, ${K}] · [${K}, ${N}]`],
-    ['kernel', 'gemm/naive'],
+    ['kernel', tuning.variant],
     ['max |gpu − cpu|', maxError.toExponential(2)],
     ['time (first run, includes compile)', `${gpuMs.toFixed(1)} ms`],
   ]);

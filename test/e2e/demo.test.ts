@@ -29,7 +29,7 @@ describe('demos in headless Chromium', () => {
 
   test('GPU check: shows the adapter and a GEMM max error under 1e-4', async () => {
     await page.goto(`${inject('demoUrl')}gemm-check/`);
-    await page.waitForFunction('document.body.dataset.state !== undefined', { timeout: 60_000 });
+    await page.waitForFunction('document.body.dataset.state !== undefined', { timeout: 100_000 });
     mkdirSync(outputDir, { recursive: true });
     await page.screenshot({ path: `${outputDir}/demo-gemm-check.png`, fullPage: true });
     const status = await page.$eval('#status', (el) => el.textContent ?? '');
@@ -38,6 +38,9 @@ describe('demos in headless Chromium', () => {
     const features = await page.$eval('[data-key="features"]', (el) => el.textContent ?? '');
     expect(architecture.length).toBeGreaterThan(0);
     expect(features.length).toBeGreaterThan(0);
+    const tuned = await page.$$eval('#tuning td', (cells) => cells.map((c) => c.textContent ?? ''));
+    expect(tuned.length).toBeGreaterThan(1);
+    expect(tuned.filter((t) => t.includes('chosen'))).toHaveLength(1);
     const limits = await page.$$eval('#limits tr', (rows) => rows.length);
     expect(limits).toBeGreaterThan(5);
     const maxError = Number(await page.evaluate('document.body.dataset.maxError'));
