@@ -64,8 +64,8 @@ export function createGemmBenchmark(impls: GemmImpl[], cases: GemmCase[] = gemmC
       try {
         gemm = await impl.prepare(impl.transposes ? p.operands : p.plain);
         const timing = await timeOperations(gemm, budgetMs);
-        const { m, k, n } = p.spec;
-        row.value = round3((2 * m * n * k) / (timing.ms * 1e6));
+        const { m, k, n, batch } = p.spec;
+        row.value = round3((2 * batch * m * n * k) / (timing.ms * 1e6));
         row.ms = round3(timing.ms);
         row.rounds = timing.rounds;
         row.perRound = timing.perRound;

@@ -6,7 +6,8 @@
 //   "<M>x<K>x<N>/dX": dX[M, K] = dY[M, N] · Wᵀ   (W stored [K, N]; product M×N×K, B transposed)
 //   "<M>x<K>x<N>/dW": dW[K, N] = Xᵀ · dY[M, N]   (X stored [M, K]; product K×M×N, A transposed,
 //                                                 inner dimension M = the tokens of the batch)
-// All three have 2·M·K·N flops.
+// All three have 2·M·K·N flops. "<M>x<K>x<N>/batch<B>" is B independent products of that shape in one
+// call (operands [B, M, K] · [B, K, N]), 2·B·M·K·N flops, to compare the batched form with the plain one.
 
 /** One product C[m, n] = op(A)[m, k] · op(B)[k, n], op = transpose when the flag is set. */
 export interface GemmCase {
@@ -18,11 +19,13 @@ export interface GemmCase {
   transA: boolean;
   /** B is stored [n, k] (the product reads Bᵀ). */
   transB: boolean;
+  /** Independent products in one call (1: a plain matrix product). */
+  batch: number;
   detail: string;
 }
 
 function forward(m: number, k: number, n: number, what: string): GemmCase {
-  return { case: `${m}x${k}x${n}`, m, k, n, transA: false, transB: false, detail: `C[${m},${n}] = A[${m},${k}]·B[${k},${n}]${what}` };
+  return { case: `${m}x${k}x${n}`, m, k, n, transA: false, transB: false, batch: 1, detail: `C[${m},${n}] = A[${m},${k}]·B[${k},${n}]${what}` };
 }
 
 /** A forward product Y[M,N] = X[M,K]·W[K,N] and its two backward products. */
@@ -30,8 +33,8 @@ function withBackward(m: number, k: number, n: number, what: string): GemmCase[]
   const name = `${m}x${k}x${n}`;
   return [
     forward(m, k, n, what),
-    { case: `${name}/dX`, m, k: n, n: k, transA: false, transB: true, detail: `dX[${m},${k}] = dY[${m},${n}]·Wᵀ, W stored [${k},${n}]` },
-    { case: `${name}/dW`, m: k, k: m, n, transA: true, transB: false, detail: `dW[${k},${n}] = Xᵀ·dY[${m},${n}], X stored [${m},${k}]` },
+    { case: `${name}/dX`, m, k: n, n: k, transA: false, transB: true, batch: 1, detail: `dX[${m},${k}] = dY[${m},${n}]·Wᵀ, W stored [${k},${n}]` },
+    { case: `${name}/dW`, m: k, k: m, n, transA: true, transB: false, batch: 1, detail: `dW[${k},${n}] = Xᵀ·dY[${m},${n}], X stored [${m},${k}]` },
   ];
 }
 
@@ -40,6 +43,7 @@ export const gemmCases: GemmCase[] = [
   forward(256, 256, 256, ''),
   forward(512, 512, 512, ''),
   forward(1024, 1024, 1024, ''),
+  { ...forward(512, 512, 512, ''), case: '512x512x512/batch4', batch: 4, detail: 'C[4,512,512] = A[4,512,512]·B[4,512,512] (batched)' },
   ...withBackward(512, 768, 768, ' (BERT-base attention projection)'),
   ...withBackward(512, 3072, 768, ' (BERT-base feed-forward out)'),
   ...withBackward(512, 768, 3072, ' (BERT-base feed-forward in)'),
@@ -47,6 +51,7 @@ export const gemmCases: GemmCase[] = [
 
 /** The operands of a case as stored (A [m,k] or [k,m], B [k,n] or [n,k]), uniform in [-1, 1]. */
 export interface GemmOperands {
+  batch: number;
   m: number;
   k: number;
   n: number;
@@ -54,29 +59,32 @@ export interface GemmOperands {
   transB: boolean;
   a: Float32Array<ArrayBuffer>;
   b: Float32Array<ArrayBuffer>;
-  /** Stored shapes of A and B. */
-  aShape: [number, number];
-  bShape: [number, number];
+  /** Stored shapes of A and B ([batch, …] when batch > 1). */
+  aShape: number[];
+  bShape: number[];
 }
 
 export function makeOperands(c: GemmCase, random: () => number): GemmOperands {
   const fill = (size: number) => Float32Array.from({ length: size }, () => 2 * random() - 1);
+  const batch = c.batch > 1 ? [c.batch] : [];
   return {
+    batch: c.batch,
     m: c.m,
     k: c.k,
     n: c.n,
     transA: c.transA,
     transB: c.transB,
-    a: fill(c.m * c.k),
-    b: fill(c.k * c.n),
-    aShape: c.transA ? [c.k, c.m] : [c.m, c.k],
-    bShape: c.transB ? [c.n, c.k] : [c.k, c.n],
+    a: fill(c.batch * c.m * c.k),
+    b: fill(c.batch * c.k * c.n),
+    aShape: [...batch, ...(c.transA ? [c.k, c.m] : [c.m, c.k])],
+    bShape: [...batch, ...(c.transB ? [c.n, c.k] : [c.k, c.n])],
   };
 }
 
 /** The same product with both operands in plain layout (transposes materialised on the CPU). */
 export function plainOperands(x: GemmOperands): GemmOperands {
   if (!x.transA && !x.transB) return x;
+  if (x.batch > 1) throw new Error('plainOperands: batched cases are plain already');
   return {
     ...x,
     transA: false,
@@ -102,14 +110,17 @@ export function transpose(x: Float32Array, rows: number, cols: number): Float32A
  */
 export function gemmReference(x: GemmOperands): Float64Array {
   if (x.transA || x.transB) throw new Error('gemmReference: pass plainOperands()');
-  const { m, k, n, a, b } = x;
-  const c = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    const row = c.subarray(i * n, (i + 1) * n);
-    for (let p = 0; p < k; p++) {
-      const aip = a[i * k + p]!;
-      const bRow = p * n;
-      for (let j = 0; j < n; j++) row[j] = row[j]! + aip * b[bRow + j]!;
+  const { batch, m, k, n, a, b } = x;
+  const c = new Float64Array(batch * m * n);
+  for (let t = 0; t < batch; t++) {
+    const [aOff, bOff, cOff] = [t * m * k, t * k * n, t * m * n];
+    for (let i = 0; i < m; i++) {
+      const row = c.subarray(cOff + i * n, cOff + (i + 1) * n);
+      for (let p = 0; p < k; p++) {
+        const aip = a[aOff + i * k + p]!;
+        const bRow = bOff + p * n;
+        for (let j = 0; j < n; j++) row[j] = row[j]! + aip * b[bRow + j]!;
+      }
     }
   }
   return c;

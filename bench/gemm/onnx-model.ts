@@ -41,10 +41,10 @@ function intAttribute(name: string, value: number): number[] {
 }
 
 /**
- * The model Y = op(A)·op(B) with inputs A, B of the given stored shapes and output Y [m, n]:
+ * The model Y = op(A)·op(B) with inputs A, B of the given stored shapes and output Y of `yShape` ([m, n] or [batch, m, n]):
  * MatMul when neither operand is transposed, else Gemm with transA/transB (opset 13, no C).
  */
-export function gemmModel(aShape: readonly number[], bShape: readonly number[], m: number, n: number, transA: boolean, transB: boolean): Uint8Array {
+export function gemmModel(aShape: readonly number[], bShape: readonly number[], yShape: readonly number[], transA: boolean, transB: boolean): Uint8Array {
   const plain = !transA && !transB;
   const node = [
     ...bytesField(1, 'A'),
@@ -59,7 +59,7 @@ export function gemmModel(aShape: readonly number[], bShape: readonly number[], 
     ...bytesField(2, 'gemm'),
     ...bytesField(11, tensorInfo('A', aShape)),
     ...bytesField(11, tensorInfo('B', bShape)),
-    ...bytesField(12, tensorInfo('Y', [m, n])),
+    ...bytesField(12, tensorInfo('Y', yShape)),
   ];
   const model = [
     ...intField(1, 8), // ir_version

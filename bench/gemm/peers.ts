@@ -53,14 +53,15 @@ const tfjs: GemmImpl = {
   transposes: true,
   async prepare(x): Promise<PreparedGemm<tf.Tensor>> {
     await tfReady();
-    const a = tf.tensor2d(x.a, x.aShape, 'float32');
-    const b = tf.tensor2d(x.b, x.bShape, 'float32');
+    const a = tf.tensor(x.a, x.aShape, 'float32');
+    const b = tf.tensor(x.b, x.bShape, 'float32');
     return {
       launch: () => tf.matMul(a, b, x.transA, x.transB),
       // tfjs has no public completion call: read one element of the last product, which submits the
       // queued work and resolves after it (queue order).
       wait: async (results) => {
-        const probe = tf.slice(results[results.length - 1]!, [0, 0], [1, 1]);
+        const last = results[results.length - 1]!;
+        const probe = tf.slice(last, last.shape.map(() => 0), last.shape.map(() => 1));
         await probe.data();
         probe.dispose();
       },
@@ -93,13 +94,13 @@ const onnxruntime: GemmImpl = {
   transposes: true,
   async prepare(x): Promise<PreparedGemm<OrtOutput>> {
     await ortReady();
-    const model = gemmModel(x.aShape, x.bShape, x.m, x.n, x.transA, x.transB);
+    const model = gemmModel(x.aShape, x.bShape, [...(x.batch > 1 ? [x.batch] : []), x.m, x.n], x.transA, x.transB);
     const session = await ort.InferenceSession.create(model, {
       executionProviders: ['webgpu'],
       preferredOutputLocation: 'gpu-buffer',
     });
     const device = (await ort.env.webgpu.device) as GPUDevice;
-    const upload = (values: Float32Array<ArrayBuffer>, dims: [number, number]) => {
+    const upload = (values: Float32Array<ArrayBuffer>, dims: number[]) => {
       const buffer = device.createBuffer({ size: values.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
       device.queue.writeBuffer(buffer, 0, values);
       return { buffer, tensor: ort.Tensor.fromGpuBuffer(buffer, { dataType: 'float32', dims }) };
