@@ -6,17 +6,17 @@ import puppeteer, { type Browser } from 'puppeteer-core';
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
 
 /** The Chromium binary: $CHROME_PATH, else the usual system paths; a clear error when there is none. */
-export function findChromium(): string {
-  const fromEnv = process.env.CHROME_PATH;
+export function findChromium(env: Record<string, string | undefined> = process.env, candidates: readonly string[] = CANDIDATES): string {
+  const fromEnv = env.CHROME_PATH;
   if (fromEnv) {
     if (!existsSync(fromEnv)) throw new Error(`CHROME_PATH=${fromEnv} does not exist`);
     return fromEnv;
   }
-  const found = CANDIDATES.find((path) => existsSync(path));
+  const found = candidates.find((path) => existsSync(path));
   if (found) return found;
   throw new Error(
     [
-      'No Chromium found for the GPU tests (looked at $CHROME_PATH, ' + CANDIDATES.join(', ') + ').',
+      'No Chromium found for the GPU tests (looked at $CHROME_PATH, ' + candidates.join(', ') + ').',
       'Install it:  sudo apt-get install -y chromium      (Debian/Ubuntu; Ubuntu may need the snap or a .deb of Google Chrome)',
       '        or:  point CHROME_PATH at any Chrome/Chromium 113+ binary.',
     ].join('\n'),
