@@ -19,37 +19,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> row_loss: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
 
-var<workgroup> partial: array<vec2f, ${WORKGROUP_X}>;
-
-// Max over the workgroup (x components); every lane gets the result.
-fn workgroup_max(lane: u32, value: f32) -> f32 {
-  partial[lane].x = value;
-  workgroupBarrier();
-  for (var stride = ${WORKGROUP_X}u / 2u; stride > 0u; stride /= 2u) {
-    if (lane < stride) {
-      partial[lane].x = max(partial[lane].x, partial[lane + stride].x);
-    }
-    workgroupBarrier();
-  }
-  let result = partial[0].x;
-  workgroupBarrier(); // all lanes have read the result before partial is written again
-  return result;
-}
-
-// Two sums over the workgroup at once; every lane gets the result.
-fn workgroup_sum2(lane: u32, value: vec2f) -> vec2f {
-  partial[lane] = value;
-  workgroupBarrier();
-  for (var stride = ${WORKGROUP_X}u / 2u; stride > 0u; stride /= 2u) {
-    if (lane < stride) {
-      partial[lane] += partial[lane + stride];
-    }
-    workgroupBarrier();
-  }
-  let result = partial[0];
-  workgroupBarrier();
-  return result;
-}
+${WORKGROUP_REDUCE}
 
 @compute @workgroup_size(${WORKGROUP_X})
 fn main(
@@ -67,14 +37,14 @@ fn main(
   for (var j = lane; j < params.c; j += ${WORKGROUP_X}u) {
     row_max = max(row_max, logits[base + j]);
   }
-  let m = workgroup_max(lane, row_max);
+  let m = workgroupMax(lane, vec2f(row_max, 0.0)).x;
 
   var sums = vec2f(0.0);
   for (var j = lane; j < params.c; j += ${WORKGROUP_X}u) {
     let x = logits[base + j];
     sums += vec2f(exp(x - m), x);
   }
-  let total = workgroup_sum2(lane, sums);
+  let total = workgroupSum(lane, sums);
 
   if (lane == 0u) {
     let lse = m + log(total.x);

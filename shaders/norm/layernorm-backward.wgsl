@@ -20,22 +20,7 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> partials: array<f32>;
 @group(0) @binding(7) var<uniform> params: Params;
 
-var<workgroup> scratch: array<vec2f, ${WORKGROUP_X}>;
-
-// Σ of `value` over the workgroup (WORKGROUP_X is a power of two); every lane gets the total.
-fn workgroupSum(lane: u32, value: vec2f) -> vec2f {
-  scratch[lane] = value;
-  workgroupBarrier();
-  for (var stride = ${WORKGROUP_X}u / 2u; stride > 0u; stride /= 2u) {
-    if (lane < stride) {
-      scratch[lane] += scratch[lane + stride];
-    }
-    workgroupBarrier();
-  }
-  let total = scratch[0];
-  workgroupBarrier();
-  return total;
-}
+${WORKGROUP_REDUCE}
 
 @compute @workgroup_size(${WORKGROUP_X})
 fn main(

@@ -17,23 +17,7 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> rstd: array<f32>;
 @group(0) @binding(6) var<uniform> params: Params;
 
-var<workgroup> scratch: array<f32, ${WORKGROUP_X}>;
-
-// Σ of `value` over the workgroup (WORKGROUP_X is a power of two); every lane gets the total.
-fn workgroupSum(lane: u32, value: f32) -> f32 {
-  scratch[lane] = value;
-  workgroupBarrier();
-  for (var stride = ${WORKGROUP_X}u / 2u; stride > 0u; stride /= 2u) {
-    if (lane < stride) {
-      scratch[lane] += scratch[lane + stride];
-    }
-    workgroupBarrier();
-  }
-  let total = scratch[0];
-  // Every lane has read the total before a later call overwrites scratch.
-  workgroupBarrier();
-  return total;
-}
+${WORKGROUP_REDUCE}
 
 @compute @workgroup_size(${WORKGROUP_X})
 fn main(

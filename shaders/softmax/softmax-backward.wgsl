@@ -12,22 +12,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(3) var<uniform> params: Params;
 
-var<workgroup> scratch: array<f32, ${WORKGROUP_X}>;
-
-// Σ of `value` over the workgroup (WORKGROUP_X is a power of two); every lane gets the total.
-fn workgroupSum(lane: u32, value: f32) -> f32 {
-  scratch[lane] = value;
-  workgroupBarrier();
-  for (var stride = ${WORKGROUP_X}u / 2u; stride > 0u; stride /= 2u) {
-    if (lane < stride) {
-      scratch[lane] += scratch[lane + stride];
-    }
-    workgroupBarrier();
-  }
-  let total = scratch[0];
-  workgroupBarrier();
-  return total;
-}
+${WORKGROUP_REDUCE}
 
 @compute @workgroup_size(${WORKGROUP_X})
 fn main(

@@ -20,24 +20,7 @@ struct Params {
 
 const NEG_MAX = -0x1.fffffep+127f;
 
-var<workgroup> scratch: array<f32, ${WORKGROUP_X}>;
-
-// max (or Σ) of `value` over the workgroup (WORKGROUP_X is a power of two); every lane gets it.
-fn workgroupReduce(lane: u32, value: f32, take_max: bool) -> f32 {
-  scratch[lane] = value;
-  workgroupBarrier();
-  for (var stride = ${WORKGROUP_X}u / 2u; stride > 0u; stride /= 2u) {
-    if (lane < stride) {
-      let other = scratch[lane + stride];
-      scratch[lane] = select(scratch[lane] + other, max(scratch[lane], other), take_max);
-    }
-    workgroupBarrier();
-  }
-  let total = scratch[0];
-  // Every lane has read the result before a later call overwrites scratch.
-  workgroupBarrier();
-  return total;
-}
+${WORKGROUP_REDUCE}
 
 fn logit(base: u32, mask_base: u32, j: u32) -> f32 {
 #if ${MASKED}
@@ -65,14 +48,14 @@ fn main(
   for (var j = lane; j < n; j += ${WORKGROUP_X}u) {
     local_max = max(local_max, logit(base, mask_base, j));
   }
-  let m = workgroupReduce(lane, local_max, true);
+  let m = workgroupMax(lane, local_max);
 
   var sum = 0.0;
   for (var j = lane; j < n; j += ${WORKGROUP_X}u) {
     let v = logit(base, mask_base, j);
     sum += select(exp(v - m), 0.0, v <= NEG_MAX);
   }
-  let total = workgroupReduce(lane, sum, false);
+  let total = workgroupSum(lane, sum);
 
   // total ≥ 1 unless every entry is masked (the max contributes exp(0)); then write zeros.
   for (var j = lane; j < n; j += ${WORKGROUP_X}u) {

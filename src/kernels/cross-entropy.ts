@@ -3,6 +3,7 @@ import forwardSource from '../../shaders/loss/cross-entropy-forward.wgsl';
 import meanSource from '../../shaders/loss/cross-entropy-mean.wgsl';
 import countSource from '../../shaders/loss/count-labels.wgsl';
 import { crossEntropyBackwardReference, crossEntropyReference } from '../reference/loss.js';
+import { workgroupReduceDefines } from './workgroup-reduce.js';
 import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
 
 // The cross-entropy family: a row kernel and a mean kernel for the forward, a label count and a
@@ -23,7 +24,7 @@ export const crossEntropyForwardKernel: Kernel<NoVariant> = {
     { name: 'params', kind: 'uniform' },
   ],
   workgroupSize: () => [WORKGROUP, 1, 1],
-  defines: () => ({}),
+  defines: () => workgroupReduceDefines('vec2f'),
   variants: [{}],
   references: { crossEntropy: crossEntropyReference },
 };

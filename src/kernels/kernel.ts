@@ -71,7 +71,9 @@ export function renderShader(source: string, defines: ShaderDefines, kernelName 
     const name = match[1]!;
     if (!(name in defines)) throw new Error(`${kernelName}: shader placeholder \${${name}} has no value`);
     strings.push(source.slice(last, match.index));
-    values.push(defines[name]);
+    // A pasted shader fragment (a shared file under shaders/common/) may have placeholders of its own.
+    const value = defines[name];
+    values.push(typeof value === 'string' && value.includes('${') ? renderShader(value, defines, kernelName) : value);
     last = match.index! + match[0].length;
   }
   strings.push(source.slice(last));

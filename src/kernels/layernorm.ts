@@ -2,6 +2,7 @@ import forwardSource from '../../shaders/norm/layernorm.wgsl';
 import backwardSource from '../../shaders/norm/layernorm-backward.wgsl';
 import paramGradsSource from '../../shaders/norm/layernorm-param-grads.wgsl';
 import { layerNormBackwardReference, layerNormReference } from '../reference/norm.js';
+import { workgroupReduceDefines } from './workgroup-reduce.js';
 import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
 import { ROW_WORKGROUPS, type RowWorkgroup, rowWorkgroup } from './rows.js';
 
@@ -31,7 +32,7 @@ export const layerNormKernel: Kernel<LayerNormVariant> = {
     { name: 'params', kind: 'uniform' },
   ],
   workgroupSize: ({ workgroup }) => [workgroup, 1, 1],
-  defines: () => ({}),
+  defines: () => workgroupReduceDefines('f32'),
   variants: ROW_VARIANTS,
   references: { layerNorm: layerNormReference },
 };
@@ -51,7 +52,7 @@ export const layerNormBackwardKernel: Kernel<LayerNormVariant> = {
     { name: 'params', kind: 'uniform' },
   ],
   workgroupSize: ({ workgroup }) => [workgroup, 1, 1],
-  defines: () => ({}),
+  defines: () => workgroupReduceDefines('vec2f'),
   variants: ROW_VARIANTS,
   references: { layerNormBackward: layerNormBackwardReference },
 };

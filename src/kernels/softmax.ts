@@ -1,6 +1,7 @@
 import forwardSource from '../../shaders/softmax/softmax.wgsl';
 import backwardSource from '../../shaders/softmax/softmax-backward.wgsl';
 import { softmaxBackwardReference, softmaxReference } from '../reference/softmax.js';
+import { workgroupReduceDefines } from './workgroup-reduce.js';
 import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
 import { ROW_WORKGROUPS, type RowWorkgroup, rowWorkgroup } from './rows.js';
 
@@ -25,7 +26,7 @@ export const softmaxKernel: Kernel<SoftmaxVariant> = {
     { name: 'params', kind: 'uniform' },
   ],
   workgroupSize: ({ workgroup }) => [workgroup, 1, 1],
-  defines: ({ masked }) => ({ MASKED: masked }),
+  defines: ({ masked }) => ({ MASKED: masked, ...workgroupReduceDefines('f32') }),
   variants: [false, true].flatMap((masked) => ROW_WORKGROUPS.map((workgroup) => ({ masked, workgroup }))),
   references: { softmax: softmaxReference },
 };
@@ -41,7 +42,7 @@ export const softmaxBackwardKernel: Kernel<SoftmaxBackwardVariant> = {
     { name: 'params', kind: 'uniform' },
   ],
   workgroupSize: ({ workgroup }) => [workgroup, 1, 1],
-  defines: () => ({}),
+  defines: () => workgroupReduceDefines('f32'),
   variants: ROW_WORKGROUPS.map((workgroup) => ({ workgroup })),
   references: { softmaxBackward: softmaxBackwardReference },
 };
