@@ -16,12 +16,14 @@ import { describeAdapter } from '../test/harness/report.js';
 import { wgslText } from '../vite.config.js';
 import { createGemmBenchmark } from './gemm/bench.js';
 import { ourGemmImpls } from './gemm/ours.js';
+import { createAttentionBenchmark } from './attention/bench.js';
+import { ourAttentionImpls } from './attention/ours.js';
 import type { Row } from './lib/bench.js';
 import { type BenchmarkHost, exposeHost } from './lib/host.js';
-import { type Report, caseRatio, formatTable } from './lib/report.js';
+import { type Report, caseRatio, formatTable, metricLabel } from './lib/report.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const BENCHMARKS = ['gemm'];
+const BENCHMARKS = ['gemm', 'attention'];
 
 const USAGE = `usage: npm run bench -- <${BENCHMARKS.join('|')}>… [options]
   --node           run our implementations in Node with Dawn (the webgpu package) instead of Chromium; no peers
@@ -107,7 +109,13 @@ async function browserHost(browser: Browser, url: string): Promise<BenchmarkHost
 function nodeHost(): BenchmarkHost {
   return exposeHost(async () => {
     const gpu = await createWebGPUBackend();
-    return { adapter: gpu.report, benchmarks: { gemm: () => createGemmBenchmark(ourGemmImpls(gpu)) } };
+    return {
+      adapter: gpu.report,
+      benchmarks: {
+        gemm: () => createGemmBenchmark(ourGemmImpls(gpu)),
+        attention: () => createAttentionBenchmark(ourAttentionImpls(gpu)),
+      },
+    };
   });
 }
 
@@ -116,7 +124,9 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
 function describeRow(row: Row): string {
   if (row.value === null) return `error: ${row.error}`;
   const check = row.ok ? `max|err| ${row.maxAbsErr}` : `CHECK FAILED: ${row.error}`;
-  return `${row.value} GFLOP/s  (${row.ms} ms/op, median of ${row.rounds}×${row.perRound}; ${check})${row.note ? ` [${row.note}]` : ''}`;
+  const memory = row.peakBytes === undefined ? '' : `, peak ${(row.peakBytes / 2 ** 20).toFixed(1)} MiB`;
+  const value = row.metric === 'ms' ? `${row.value} ms` : `${row.value} GFLOP/s`;
+  return `${value}${memory}  (${row.ms} ms/op, median of ${row.rounds}×${row.perRound}; ${check})${row.note ? ` [${row.note}]` : ''}`;
 }
 
 async function runBenchmark(host: BenchmarkHost, name: string, options: Options, environment: Report['environment'], browserVersion?: string): Promise<Report> {
@@ -140,7 +150,7 @@ async function runBenchmark(host: BenchmarkHost, name: string, options: Options,
       console.log(`    ${impl.padEnd(32)} ${describeRow(row)}`);
     }
     const { ratio, ours, peer } = caseRatio(rows.filter((r) => r.case === c.case));
-    if (ratio !== undefined) console.log(`    best ours / best peer: ${ratio.toFixed(2)}× (${ours!.impl} vs ${peer!.impl})`);
+    if (ratio !== undefined) console.log(`    best ours vs best peer: ${ratio.toFixed(2)}× as fast (${ours!.impl} vs ${peer!.impl})`);
     await host.release(name, c.case);
   }
   console.log(`[${name}] done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -182,7 +192,7 @@ export async function main(argv: string[]): Promise<void> {
     for (const name of options.names) {
       const report = await runBenchmark(host, name, options, options.node ? 'node' : 'chromium', browserVersion);
       const load = `load average ${report.loadAverage.start[0]} at start, ${report.loadAverage.end[0]} at end`;
-      console.log(`\n${name}: GFLOP/s (higher is better), ${report.environment}, ${describeAdapter(report.adapter)}, ${load}\n${formatTable(report)}\n`);
+      console.log(`\n${name}: ${metricLabel(report)}, ${report.environment}, ${describeAdapter(report.adapter)}, ${load}\n${formatTable(report)}\n`);
       const out = options.out ?? (filtered ? undefined : join(root, 'bench/results', `${name}${options.node ? '-node' : ''}.json`));
       if (out) {
         mkdirSync(dirname(out), { recursive: true });

@@ -24,6 +24,7 @@ export * from './ops/activation.js';
 export * from './ops/reduce.js';
 export * from './ops/optim.js';
 export * from './ops/dropout.js';
+export * from './ops/attention.js';
 export {
   ShaderformerError,
   ShapeError,

@@ -5,7 +5,8 @@ export interface Row {
   case: string;
   /** `shaderformer/<variant>` for ours, the npm package name for a peer. */
   impl: string;
-  metric: 'gflops';
+  /** GFLOP/s (higher is better) or milliseconds per operation (lower is better). */
+  metric: 'gflops' | 'ms';
   /** The metric's value (median over rounds); null when the implementation failed to run. */
   value: number | null;
   /** Largest |result − float64 CPU reference| over the read-back result; null when not run. */
@@ -16,6 +17,8 @@ export interface Row {
   ms?: number;
   rounds?: number;
   perRound?: number;
+  /** GPU bytes one operation holds at its peak beyond its inputs (where the implementation can tell). */
+  peakBytes?: number;
   /** How this row differs from the case's plain definition (e.g. an operand transposed before timing). */
   note?: string;
   /** Why the implementation did not run. */

@@ -25,34 +25,60 @@ export interface Report {
 
 const OURS = 'shaderformer/';
 
+const NAIVE = `${OURS}naive`;
+
 function cell(row: Row | undefined): string {
   if (!row) return '-';
   if (row.value === null) return 'error';
-  return `${row.ok ? '' : '✗ '}${row.value.toFixed(row.value < 10 ? 2 : 1)}`;
+  const memory = row.peakBytes === undefined ? '' : ` (${(row.peakBytes / 2 ** 20).toFixed(0)} MiB)`;
+  return `${row.ok ? '' : '✗ '}${row.value.toFixed(row.value < 10 ? 2 : 1)}${memory}`;
+}
+
+/** How many times better `a` is than `b`: a ratio of GFLOP/s, or the inverse ratio of milliseconds. */
+function speedup(a: Row, b: Row): number {
+  return a.metric === 'ms' ? b.value! / a.value! : a.value! / b.value!;
 }
 
 function best(rows: Row[]): Row | undefined {
-  return rows.filter((r) => r.ok && r.value !== null).sort((x, y) => y.value! - x.value!)[0];
+  const score = (r: Row) => (r.metric === 'ms' ? -r.value! : r.value!);
+  return rows.filter((r) => r.ok && r.value !== null).sort((x, y) => score(y) - score(x))[0];
 }
 
-/** Our best and the best peer on one case, and their ratio (rows that failed the check do not count). */
+/** Our best and the best peer on one case, and how many times faster ours is (rows that failed the check do not count). */
 export function caseRatio(rows: Row[]): { ours?: Row; peer?: Row; ratio?: number } {
   const ours = best(rows.filter((r) => r.impl.startsWith(OURS)));
   const peer = best(rows.filter((r) => !r.impl.startsWith(OURS)));
-  return { ours, peer, ratio: ours && peer ? ours.value! / peer.value! : undefined };
+  return { ours, peer, ratio: ours && peer ? speedup(ours, peer) : undefined };
 }
 
-/** One line per case, one column per implementation (GFLOP/s), and our best ÷ the best peer. */
+/** How many times faster our best is than our naive baseline on one case. */
+export function naiveRatio(rows: Row[]): { ours?: Row; ratio?: number } {
+  const ours = best(rows.filter((r) => r.impl.startsWith(OURS) && r.impl !== NAIVE));
+  const naive = rows.find((r) => r.impl === NAIVE && r.ok && r.value !== null);
+  return { ours, ratio: ours && naive ? speedup(ours, naive) : undefined };
+}
+
+/** The unit line of a report's table. */
+export function metricLabel(report: Report): string {
+  return report.rows[0]?.metric === 'ms'
+    ? 'ms per operation (lower is better; peak GPU MiB held, where known, in parentheses)'
+    : 'GFLOP/s (higher is better)';
+}
+
+/** One line per case, one column per implementation, and how many times faster our best is than the best peer and than our naive baseline. */
 export function formatTable(report: Report): string {
   const impls = [...new Set(report.rows.map((r) => r.impl))];
-  const header = ['case', ...impls, 'best ours / best peer'];
+  const withNaive = impls.includes(NAIVE);
+  const header = ['case', ...impls, ...(withNaive ? ['best ours vs naive'] : []), 'best ours vs best peer'];
   const lines = report.cases
     .filter((c) => report.rows.some((r) => r.case === c.case))
     .map((c) => {
       const rows = report.rows.filter((r) => r.case === c.case);
       const { ours, peer, ratio } = caseRatio(rows);
       const vs = ratio === undefined ? '-' : `${ratio.toFixed(2)}× (${ours!.impl.slice(OURS.length)} vs ${peer!.impl})`;
-      return [c.case, ...impls.map((impl) => cell(rows.find((r) => r.impl === impl))), vs];
+      const self = naiveRatio(rows);
+      const vsNaive = self.ratio === undefined ? '-' : `${self.ratio.toFixed(2)}× (${self.ours!.impl.slice(OURS.length)})`;
+      return [c.case, ...impls.map((impl) => cell(rows.find((r) => r.impl === impl))), ...(withNaive ? [vsNaive] : []), vs];
     });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const format = (cells: string[]) => cells.map((s, i) => (i === 0 || i === cells.length - 1 ? s.padEnd(widths[i]!) : s.padStart(widths[i]!))).join('  ').trimEnd();

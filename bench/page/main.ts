@@ -4,6 +4,9 @@ import { type BenchmarkHost, exposeHost } from '../lib/host.js';
 import { createGemmBenchmark } from '../gemm/bench.js';
 import { ourGemmImpls } from '../gemm/ours.js';
 import { peerGemmImpls } from '../gemm/peers.js';
+import { createAttentionBenchmark } from '../attention/bench.js';
+import { ourAttentionImpls } from '../attention/ours.js';
+import { peerAttentionImpls } from '../attention/peers.js';
 
 declare global {
   interface Window {
@@ -15,6 +18,9 @@ window.shaderformerBench = exposeHost(async () => {
   const gpu = await createWebGPUBackend();
   return {
     adapter: gpu.report as AdapterReport,
-    benchmarks: { gemm: () => createGemmBenchmark([...ourGemmImpls(gpu), ...peerGemmImpls]) },
+    benchmarks: {
+      gemm: () => createGemmBenchmark([...ourGemmImpls(gpu), ...peerGemmImpls]),
+      attention: () => createAttentionBenchmark([...ourAttentionImpls(gpu), ...peerAttentionImpls]),
+    },
   };
 });

@@ -11,6 +11,7 @@ import type { ActivationOps } from '../ops/activation.js';
 import type { ReduceOps } from '../ops/reduce.js';
 import type { OptimOps } from '../ops/optim.js';
 import type { DropoutOps } from '../ops/dropout.js';
+import type { AttentionOps } from '../ops/attention.js';
 
 /**
  * The ops every backend implements, one interface per family in `src/ops/<family>.ts`.
@@ -28,7 +29,8 @@ export interface BackendOps
     ActivationOps,
     ReduceOps,
     OptimOps,
-    DropoutOps {}
+    DropoutOps,
+    AttentionOps {}
 
 /** Name of an op every backend must implement. */
 export type OpName = keyof BackendOps;

@@ -12,6 +12,7 @@ import { dropoutKernel } from './dropout.js';
 import { philoxKernel } from './philox.js';
 import { layerNormBackwardKernel, layerNormKernel, layerNormParamGradsKernel } from './layernorm.js';
 import { softmaxBackwardKernel, softmaxKernel } from './softmax.js';
+import { attentionBackwardDkDvKernel, attentionBackwardDqKernel, attentionForwardKernel, attentionScoresKernel } from './attention.js';
 
 /** Every kernel the library ships; tests render and check each variant of each. */
-export const allKernels: readonly Kernel<never>[] = [binaryKernel, scaleKernel, activationKernel, activationBackwardKernel, sumKernel, sumSquaresKernel, sqrtSumKernel, gemmNaiveKernel, gemmBlockedKernel, gemmTiledKernel, splitKReduceKernel, layerNormKernel, layerNormBackwardKernel, layerNormParamGradsKernel, softmaxKernel, softmaxBackwardKernel, adamwKernel, dropoutKernel, philoxKernel, crossEntropyForwardKernel, crossEntropyMeanKernel, countLabelsKernel, crossEntropyBackwardKernel, embeddingGatherKernel, embeddingScatterAddKernel] as Kernel<never>[];
+export const allKernels: readonly Kernel<never>[] = [binaryKernel, scaleKernel, activationKernel, activationBackwardKernel, sumKernel, sumSquaresKernel, sqrtSumKernel, gemmNaiveKernel, gemmBlockedKernel, gemmTiledKernel, splitKReduceKernel, layerNormKernel, layerNormBackwardKernel, layerNormParamGradsKernel, softmaxKernel, softmaxBackwardKernel, adamwKernel, dropoutKernel, philoxKernel, crossEntropyForwardKernel, crossEntropyMeanKernel, countLabelsKernel, crossEntropyBackwardKernel, embeddingGatherKernel, embeddingScatterAddKernel, attentionForwardKernel, attentionBackwardDqKernel, attentionBackwardDkDvKernel, attentionScoresKernel] as Kernel<never>[];

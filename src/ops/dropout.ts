@@ -47,15 +47,20 @@ export function dropoutBackward(dy: Tensor, options: DropoutOptions): Tensor {
 function checkDropout(op: string, name: string, t: Tensor, options: DropoutOptions): DropoutMask {
   checkSameBackend(op, t);
   checkDType(op, name, t, ['f32']);
-  if (typeof options !== 'object' || options === null) throw new ShapeError(`${op}: options { p, seed } are required`);
+  return checkDropoutOptions(op, t.size, options);
+}
+
+/** Checks dropout options for a tensor of `size` elements and resolves the key; errors read `${op}: ${label}p must …`. */
+export function checkDropoutOptions(op: string, size: number, options: DropoutOptions, label = ''): DropoutMask {
+  if (typeof options !== 'object' || options === null) throw new ShapeError(`${op}: ${label || 'options '}{ p, seed } are required`);
   const { p, seed, offset = 0 } = options;
-  if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new ShapeError(`${op}: p must be in [0, 1), got ${String(p)}`);
+  if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new ShapeError(`${op}: ${label}p must be in [0, 1), got ${String(p)}`);
   const key: [number, number] = typeof seed === 'number' ? [seed, 0] : Array.isArray(seed) && seed.length === 2 ? [seed[0], seed[1]] : [NaN, NaN];
   if (!key.every((k) => Number.isInteger(k) && k >= 0 && k < 2 ** 32)) {
-    throw new ShapeError(`${op}: seed must be a u32 or a pair of u32, got ${JSON.stringify(seed)}`);
+    throw new ShapeError(`${op}: ${label}seed must be a u32 or a pair of u32, got ${JSON.stringify(seed)}`);
   }
-  if (!Number.isInteger(offset) || offset < 0 || offset > 2 ** 53 - t.size) {
-    throw new ShapeError(`${op}: offset must be an integer ≥ 0 with offset + size (${t.size}) ≤ 2^53, got ${String(offset)}`);
+  if (!Number.isInteger(offset) || offset < 0 || offset > 2 ** 53 - size) {
+    throw new ShapeError(`${op}: ${label}offset must be an integer ≥ 0 with offset + size (${size}) ≤ 2^53, got ${String(offset)}`);
   }
   return { p, key, offset };
 }

@@ -12,6 +12,7 @@ import { cpuActivationOps } from './activation.js';
 import { cpuReduceOps } from './reduce.js';
 import { cpuOptimOps } from './optim.js';
 import { cpuDropoutOps } from './dropout.js';
+import { cpuAttentionOps } from './attention.js';
 
 type CpuStorage = Float32Array | Int32Array | Uint32Array | Uint16Array;
 
@@ -30,6 +31,7 @@ export class CpuBackend implements Backend {
     ...cpuReduceOps(this),
     ...cpuOptimOps(this),
     ...cpuDropoutOps(this),
+    ...cpuAttentionOps(this),
   };
 
   tensor(data: TensorData, shape: readonly number[], dtype?: DType): Tensor {

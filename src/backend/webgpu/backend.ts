@@ -17,6 +17,8 @@ import { webgpuActivationOps } from './ops/activation.js';
 import { webgpuReduceOps } from './ops/reduce.js';
 import { webgpuOptimOps } from './ops/optim.js';
 import { webgpuDropoutOps } from './ops/dropout.js';
+import { webgpuAttentionOps } from './ops/attention.js';
+import type { AttentionTiling } from '../../kernels/attention.js';
 import { PipelineCache } from './pipeline-cache.js';
 
 /** Options for `createWebGPUBackend`. */
@@ -74,6 +76,8 @@ export class WebGPUBackend implements Backend, Dispatcher {
   #recorded = 0;
   /** The GEMM variant `tuneGemm()` chose for this adapter (undefined: chosen by adapter kind). */
   gemmVariant: GemmVariant | undefined;
+  /** The fused attention kernels' layout (undefined: chosen by adapter kind). */
+  attentionTiling: AttentionTiling | undefined;
   #dispatches = 0;
   #submits = 0;
   // Keeps Dawn's GPU object reachable for as long as the device is used.
@@ -90,6 +94,7 @@ export class WebGPUBackend implements Backend, Dispatcher {
     ...webgpuReduceOps(this),
     ...webgpuOptimOps(this),
     ...webgpuDropoutOps(this),
+    ...webgpuAttentionOps(this),
   };
 
   /** @internal Use `createWebGPUBackend()`. */
@@ -259,6 +264,11 @@ export class WebGPUBackend implements Backend, Dispatcher {
    */
   tuneGemm(options?: { candidates?: GemmVariant[]; force?: boolean }): Promise<GemmTuning> {
     return tuneGemm(this, options);
+  }
+
+  /** Starts a new `peakLiveBytes` from the bytes live now, to measure what a piece of work holds at once. */
+  resetPeakStats(): void {
+    this.pool.resetPeak();
   }
 
   /** Buffer pool and command counters. */

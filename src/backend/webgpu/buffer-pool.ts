@@ -108,6 +108,11 @@ export class BufferPool {
     this.#free.clear();
   }
 
+  /** Starts a new peak: peakLiveBytes becomes the current liveBytes. */
+  resetPeak(): void {
+    this.#stats.peakLiveBytes = this.#stats.liveBytes;
+  }
+
   /** A snapshot of the counters. */
   stats(): PoolStats {
     return { ...this.#stats };

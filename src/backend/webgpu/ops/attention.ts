@@ -1,0 +1,100 @@
+import { ATTENTION_TILINGS, type AttentionTiling, encodeAttentionBackward, encodeAttentionForward, encodeAttentionScores } from '../../../kernels/attention.js';
+import type { GpuStorage } from '../../../kernels/kernel.js';
+import type { AttentionOps, AttentionSpec } from '../../../ops/attention.js';
+import { type DropoutOptions, dropout, dropoutBackward } from '../../../ops/dropout.js';
+import { scale } from '../../../ops/elementwise.js';
+import { matmul } from '../../../ops/gemm.js';
+import { softmax, softmaxBackward } from '../../../ops/softmax.js';
+import { Tensor } from '../../../tensor/tensor.js';
+import type { WebGPUBackend } from '../backend.js';
+
+/** The fused kernels' layout for this adapter: the backend's override, else by adapter kind. */
+export function attentionTiling(gpu: WebGPUBackend): AttentionTiling {
+  return gpu.attentionTiling ?? (gpu.report.isFallbackAdapter ? ATTENTION_TILINGS.cpu : ATTENTION_TILINGS.gpu);
+}
+
+/**
+ * Attention on WebGPU: the fused kernels (shaders/attention/forward, backward-dq, backward-dkdv),
+ * and the non-fused composition (GEMM, scale and mask, softmax, dropout, GEMM) that keeps the
+ * probabilities.
+ */
+export function webgpuAttentionOps(gpu: WebGPUBackend): AttentionOps {
+  const storage = (t: Tensor, op: string) => t.storage<GpuStorage>(op);
+  const dropoutOptions = (s: AttentionSpec): DropoutOptions | null =>
+    s.dropout ? { p: s.dropout.p, seed: s.dropout.key, offset: s.dropout.offset } : null;
+
+  return {
+    attention: (q, k, v, s) => {
+      const op = 'attention';
+      const out = gpu.allocate(q.shape, 'f32', op);
+      const lse = gpu.allocate([s.batch, s.heads, s.tq], 'f32', op);
+      encodeAttentionForward(gpu, attentionTiling(gpu), s, {
+        q: storage(q, op),
+        k: storage(k, op),
+        v: storage(v, op),
+        keyMask: s.keyMask ? storage(s.keyMask, op) : null,
+        out,
+        lse,
+      });
+      return { out: new Tensor(gpu, out, q.shape, 'f32'), lse: new Tensor(gpu, lse, [s.batch, s.heads, s.tq], 'f32') };
+    },
+
+    attentionBackward: (dOut, q, k, v, out, lse, s) => {
+      const op = 'attentionBackward';
+      const dq = gpu.allocate(q.shape, 'f32', op);
+      const dk = gpu.allocate(k.shape, 'f32', op);
+      const dv = gpu.allocate(v.shape, 'f32', op);
+      const delta = gpu.allocate([s.batch, s.heads, s.tq], 'f32', op);
+      encodeAttentionBackward(gpu, attentionTiling(gpu), s, {
+        q: storage(q, op),
+        k: storage(k, op),
+        v: storage(v, op),
+        keyMask: s.keyMask ? storage(s.keyMask, op) : null,
+        out: storage(out, op),
+        lse: storage(lse, op),
+        dOut: storage(dOut, op),
+        dq,
+        dk,
+        dv,
+        delta,
+      });
+      gpu.releaseStorage(delta);
+      return {
+        dq: new Tensor(gpu, dq, q.shape, 'f32'),
+        dk: new Tensor(gpu, dk, k.shape, 'f32'),
+        dv: new Tensor(gpu, dv, v.shape, 'f32'),
+      };
+    },
+
+    attentionWithProbabilities: (q, k, v, s) => {
+      const op = 'attentionWithProbabilities';
+      const scores = matmul(q, k, { transposeB: true }); // [B, H, Tq, Tk]
+      encodeAttentionScores(gpu, s, s.keyMask ? storage(s.keyMask, op) : null, storage(scores, op), storage(q, op));
+      const probs = softmax(scores);
+      scores.dispose();
+      const drop = dropoutOptions(s);
+      const dropped = drop ? dropout(probs, drop) : probs;
+      const out = matmul(dropped, v); // [B, H, Tq, Dh]
+      if (dropped !== probs) dropped.dispose();
+      return { out, probs };
+    },
+
+    attentionBackwardFromProbabilities: (dOut, q, k, v, probs, s) => {
+      const drop = dropoutOptions(s);
+      const dropped = drop ? dropout(probs, drop) : probs;
+      const dv = matmul(dropped, dOut, { transposeA: true }); // [B, H, Tk, Dh]
+      if (dropped !== probs) dropped.dispose();
+      const dDropped = matmul(dOut, v, { transposeB: true }); // [B, H, Tq, Tk]
+      const dProbs = drop ? dropoutBackward(dDropped, drop) : dDropped;
+      if (dProbs !== dDropped) dDropped.dispose();
+      const dScores = softmaxBackward(dProbs, probs);
+      dProbs.dispose();
+      const dLogits = scale(dScores, s.scale); // the gradient of the scaled scores
+      dScores.dispose();
+      const dq = matmul(dLogits, k); // [B, H, Tq, Dh]
+      const dk = matmul(dLogits, q, { transposeA: true }); // [B, H, Tk, Dh]
+      dLogits.dispose();
+      return { dq, dk, dv };
+    },
+  };
+}

@@ -1,0 +1,158 @@
+import { ShapeError, formatShape } from '../errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { type DropoutMask, type DropoutOptions, checkDropoutOptions } from './dropout.js';
+import { checkDType, checkSameBackend, checkShapeEquals } from './shared.js';
+
+/** Options of `attention`, `attentionWithProbabilities` and `attentionBackward` (the backward takes the forward's). */
+export interface AttentionOptions {
+  /** Multiplies Q·Kᵀ before the softmax (default 1/√Dh). */
+  scale?: number;
+  /** Decoder self-attention: query i attends key j only when j ≤ i (top-left aligned when Tq ≠ Tk). */
+  causal?: boolean;
+  /**
+   * Key padding, [B, Tk] i32 or u32 (Hugging Face's `attention_mask`): key j of batch b is attended
+   * when keyMask[b, j] ≠ 0. A query row that sees no key at all gets output 0 and no gradient.
+   */
+  keyMask?: Tensor;
+  /**
+   * Dropout on the attention probabilities. Element (b, h, i, j) of the [B, H, Tq, Tk] probabilities
+   * uses stream position offset + ((b·H + h)·Tq + i)·Tk + j, as `dropout` on that tensor would.
+   */
+  dropout?: DropoutOptions;
+}
+
+/** A checked attention call, as backends receive it. */
+export interface AttentionSpec {
+  batch: number;
+  heads: number;
+  tq: number;
+  tk: number;
+  dh: number;
+  scale: number;
+  causal: boolean;
+  keyMask: Tensor | null;
+  dropout: DropoutMask | null;
+}
+
+/** What `attention` returns: the output and the row log-sum-exp its backward needs. */
+export interface AttentionResult {
+  /** softmax(scale·Q·Kᵀ + mask)·V (with dropout on the probabilities), [B, H, Tq, Dh]. */
+  out: Tensor;
+  /** log Σ_j exp(scale·q_i·k_j) over the visible keys of each query row, [B, H, Tq]; −∞ for a row that sees no key. */
+  lse: Tensor;
+}
+
+/** What `attentionWithProbabilities` returns: the output and the probabilities, for inspection and the non-fused backward. */
+export interface AttentionProbabilitiesResult {
+  /** As `attention`'s out, [B, H, Tq, Dh]. */
+  out: Tensor;
+  /** softmax(scale·Q·Kᵀ + mask) before dropout, [B, H, Tq, Tk]; rows sum to 1 (0 for a row that sees no key). */
+  probs: Tensor;
+}
+
+/** What the forward saved for the backward: `attention`'s lse (fused) or `attentionWithProbabilities`' probs (non-fused). */
+export type AttentionSaved = { out: Tensor; lse: Tensor } | { probs: Tensor };
+
+/** The gradients of attention. */
+export interface AttentionGrads {
+  dq: Tensor;
+  dk: Tensor;
+  dv: Tensor;
+}
+
+/** Scaled dot-product attention. Backends implement this interface (arguments already checked by the functions below). */
+export interface AttentionOps {
+  /** Fused forward: out and lse, no [Tq, Tk] matrix in memory. */
+  attention(q: Tensor, k: Tensor, v: Tensor, spec: AttentionSpec): AttentionResult;
+  /** Fused backward: probabilities recomputed from lse. */
+  attentionBackward(dOut: Tensor, q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor, spec: AttentionSpec): AttentionGrads;
+  /** Non-fused forward (GEMM, softmax, GEMM) that keeps the probabilities. */
+  attentionWithProbabilities(q: Tensor, k: Tensor, v: Tensor, spec: AttentionSpec): AttentionProbabilitiesResult;
+  /** Non-fused backward from the saved probabilities. */
+  attentionBackwardFromProbabilities(dOut: Tensor, q: Tensor, k: Tensor, v: Tensor, probs: Tensor, spec: AttentionSpec): AttentionGrads;
+}
+
+/** Head sizes the fused kernels take: a multiple of 4 up to this. */
+export const MAX_FUSED_HEAD_DIM = 128;
+
+/**
+ * Multi-head scaled dot-product attention, fused: out = dropout(softmax(scale·Q·Kᵀ + mask))·V for
+ * q [B, H, Tq, Dh] and k, v [B, H, Tk, Dh] (f32), without ever storing the [Tq, Tk] scores (online
+ * softmax, flash-attention style). Masks: `causal`, `keyMask` (padding). Returns out and the row
+ * log-sum-exp for `attentionBackward`. Dh must be a multiple of 4, at most 128.
+ */
+export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): AttentionResult {
+  const spec = checkAttention('attention', q, k, v, options);
+  if (spec.dh % 4 !== 0 || spec.dh > MAX_FUSED_HEAD_DIM) {
+    throw new ShapeError(
+      `attention: the fused kernel needs a head size Dh that is a multiple of 4 and at most ${MAX_FUSED_HEAD_DIM}, got Dh = ${spec.dh} (q ${formatShape(q.shape)}); use attentionWithProbabilities`,
+    );
+  }
+  return q.backend.ops.attention(q, k, v, spec);
+}
+
+/**
+ * Attention as GEMM, softmax, GEMM (no fusion), returning the probabilities [B, H, Tq, Tk] as well:
+ * for attention maps, and the baseline the fused kernel is measured against. Same options and
+ * output as `attention`; any head size.
+ */
+export function attentionWithProbabilities(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): AttentionProbabilitiesResult {
+  const spec = checkAttention('attentionWithProbabilities', q, k, v, options);
+  return q.backend.ops.attentionWithProbabilities(q, k, v, spec);
+}
+
+/**
+ * dQ, dK, dV of attention for the upstream gradient dOut [B, H, Tq, Dh], given the inputs, the
+ * same options as the forward, and what the forward saved: `{ out, lse }` from `attention` (fused
+ * backward, probabilities recomputed) or `{ probs }` from `attentionWithProbabilities` (non-fused).
+ */
+export function attentionBackward(dOut: Tensor, q: Tensor, k: Tensor, v: Tensor, saved: AttentionSaved, options: AttentionOptions = {}): AttentionGrads {
+  const op = 'attentionBackward';
+  const spec = checkAttention(op, q, k, v, options);
+  checkSameBackend(op, dOut);
+  checkDType(op, 'dOut', dOut, ['f32']);
+  checkShapeEquals(op, 'dOut', dOut, q.shape);
+  if (typeof saved !== 'object' || saved === null) throw new ShapeError(`${op}: saved must be { out, lse } from attention or { probs } from attentionWithProbabilities`);
+  if ('probs' in saved) {
+    checkSameBackend(op, saved.probs);
+    checkDType(op, 'probs', saved.probs, ['f32']);
+    checkShapeEquals(op, 'probs', saved.probs, [spec.batch, spec.heads, spec.tq, spec.tk]);
+    return q.backend.ops.attentionBackwardFromProbabilities(dOut, q, k, v, saved.probs, spec);
+  }
+  if (!saved.out || !saved.lse) throw new ShapeError(`${op}: saved must be { out, lse } from attention or { probs } from attentionWithProbabilities`);
+  checkSameBackend(op, saved.out, saved.lse);
+  checkDType(op, 'out', saved.out, ['f32']);
+  checkDType(op, 'lse', saved.lse, ['f32']);
+  checkShapeEquals(op, 'out', saved.out, q.shape);
+  checkShapeEquals(op, 'lse', saved.lse, [spec.batch, spec.heads, spec.tq]);
+  if (spec.dh % 4 !== 0 || spec.dh > MAX_FUSED_HEAD_DIM) {
+    throw new ShapeError(`${op}: the fused backward needs Dh a multiple of 4 and at most ${MAX_FUSED_HEAD_DIM}, got ${spec.dh}`);
+  }
+  return q.backend.ops.attentionBackward(dOut, q, k, v, saved.out, saved.lse, spec);
+}
+
+function checkAttention(op: string, q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions): AttentionSpec {
+  checkSameBackend(op, q, k, v);
+  for (const [name, t] of [['q', q], ['k', k], ['v', v]] as const) {
+    checkDType(op, name, t, ['f32']);
+    if (t.rank !== 4) throw new ShapeError(`${op}: ${name} must have shape [B, H, T, Dh], got ${t.describe()}`);
+  }
+  const [batch, heads, tq, dh] = q.shape as [number, number, number, number];
+  const tk = k.shape[2]!;
+  checkShapeEquals(op, 'k', k, [batch, heads, tk, dh]);
+  checkShapeEquals(op, 'v', v, [batch, heads, tk, dh]);
+  if (typeof options !== 'object' || options === null) throw new ShapeError(`${op}: options must be an object`);
+  const scale = options.scale ?? 1 / Math.sqrt(dh);
+  if (typeof scale !== 'number' || !Number.isFinite(scale)) throw new ShapeError(`${op}: scale must be a finite number, got ${String(options.scale)}`);
+  let keyMask: Tensor | null = null;
+  if (options.keyMask !== undefined) {
+    keyMask = options.keyMask;
+    checkSameBackend(op, q, keyMask);
+    checkDType(op, 'keyMask', keyMask, ['i32', 'u32']);
+    checkShapeEquals(op, 'keyMask', keyMask, [batch, tk]);
+  }
+  const probabilities = batch * heads * tq * tk;
+  const checked = options.dropout === undefined ? null : checkDropoutOptions(op, probabilities, options.dropout, 'dropout ');
+  const dropout = checked && checked.p > 0 ? checked : null; // p = 0 is no dropout
+  return { batch, heads, tq, tk, dh, scale, causal: options.causal === true, keyMask, dropout };
+}
