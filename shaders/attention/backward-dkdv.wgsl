@@ -1,3 +1,8 @@
+#if ${SUBGROUPS}
+enable subgroups;
+// The shuffles run in loops whose trip counts are uniform across the workgroup.
+diagnostic(off, subgroup_uniformity);
+#endif
 // Fused attention backward, part 2 of 2: dK and dV, after backward-dq.wgsl wrote delta. Per key row j:
 //   dV_j = Σ_i p_ij·Z_ij·dO_i,  dK_j = scale·Σ_i dS_ij·q_i,  dS_ij = p_ij·(Z_ij·dO_i·v_j − delta_i),
 // with p_ij = exp(scale·q_i·k_j − lse_i) recomputed. Each invocation owns ROWS key rows (k, v and
@@ -20,7 +25,9 @@ ${ATTENTION_COMMON}
 
 const DH4: u32 = ${DH4}u;
 const BC: u32 = ${BC}u;
-const BLOCK_ROWS: u32 = ${WORKGROUP_X}u * ${ROWS}u;
+// ROW_LANES rows per pass over the workgroup, SPLIT invocations per row.
+const ROW_LANES: u32 = ${ROW_LANES}u;
+const BLOCK_ROWS: u32 = ROW_LANES * ${ROWS}u;
 
 #if ${STAGE}
 var<workgroup> q_tile: array<vec4f, BC * DH4>;
@@ -41,6 +48,9 @@ fn main(
     return;
   }
   let b = bh / params.heads;
+  // This invocation's row within a pass, and the first of its vec4 columns (DH4 / SPLIT of them).
+  let lane_row = lane / ${SPLIT}u;
+  let col = (lane % ${SPLIT}u) * (DH4 / ${SPLIT}u);
   let first_key = (block % params.blocks) * BLOCK_ROWS;
   let q_base = bh * params.tq;
 

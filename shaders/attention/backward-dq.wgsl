@@ -1,3 +1,8 @@
+#if ${SUBGROUPS}
+enable subgroups;
+// The shuffles run in loops whose trip counts are uniform across the workgroup.
+diagnostic(off, subgroup_uniformity);
+#endif
 // Fused attention backward, part 1 of 2: dQ, and delta_i = dO_i·O_i for part 2. Per query row i
 // (with Z the dropout factor, 1 without dropout):
 //   p_ij = exp(scale·q_i·k_j − lse_i),  dS_ij = p_ij·(Z_ij·dO_i·v_j − delta_i),  dQ_i = scale·Σ_j dS_ij·k_j.
@@ -20,7 +25,9 @@ ${ATTENTION_COMMON}
 
 const DH4: u32 = ${DH4}u;
 const BC: u32 = ${BC}u;
-const BLOCK_ROWS: u32 = ${WORKGROUP_X}u * ${ROWS}u;
+// ROW_LANES rows per pass over the workgroup, SPLIT invocations per row.
+const ROW_LANES: u32 = ${ROW_LANES}u;
+const BLOCK_ROWS: u32 = ROW_LANES * ${ROWS}u;
 
 #if ${STAGE}
 var<workgroup> k_tile: array<vec4f, BC * DH4>;
@@ -39,6 +46,9 @@ fn main(
     return;
   }
   let b = bh / params.heads;
+  // This invocation's row within a pass, and the first of its vec4 columns (DH4 / SPLIT of them).
+  let lane_row = lane / ${SPLIT}u;
+  let col = (lane % ${SPLIT}u) * (DH4 / ${SPLIT}u);
   let first_row = (block % params.blocks) * BLOCK_ROWS;
   let kv_base = bh * params.tk * DH4;
 

@@ -1,3 +1,8 @@
+#if ${SUBGROUPS}
+enable subgroups;
+// The shuffles run in loops whose trip counts are uniform across the workgroup.
+diagnostic(off, subgroup_uniformity);
+#endif
 // Fused attention forward (flash-attention style): out = dropout(softmax(scale·Q·Kᵀ + mask))·V and
 // the row log-sum-exp, without writing any [Tq, Tk] matrix. Each invocation owns ROWS query rows:
 // their q (pre-scaled), output accumulator o, running max m and running sum l live in registers.
@@ -23,7 +28,9 @@ ${ATTENTION_COMMON}
 
 const DH4: u32 = ${DH4}u;
 const BC: u32 = ${BC}u;
-const BLOCK_ROWS: u32 = ${WORKGROUP_X}u * ${ROWS}u;
+// ROW_LANES rows per pass over the workgroup, SPLIT invocations per row.
+const ROW_LANES: u32 = ${ROW_LANES}u;
+const BLOCK_ROWS: u32 = ROW_LANES * ${ROWS}u;
 const NEG_MAX = -0x1.fffffep+127f;
 
 #if ${STAGE}
@@ -43,6 +50,9 @@ fn main(
     return;
   }
   let b = bh / params.heads;
+  // This invocation's row within a pass, and the first of its vec4 columns (DH4 / SPLIT of them).
+  let lane_row = lane / ${SPLIT}u;
+  let col = (lane % ${SPLIT}u) * (DH4 / ${SPLIT}u);
   let first_row = (block % params.blocks) * BLOCK_ROWS;
   let kv_base = bh * params.tk * DH4;
 

@@ -16,6 +16,12 @@ export interface AttentionTiling {
   readonly rows: number;
   /** Copy each tile of the streamed rows to workgroup memory first (real GPUs) or read storage directly (CPU adapters). */
   readonly stage: boolean;
+  /**
+   * Invocations sharing one row, each holding Dh/split of it; their partial dot products are summed
+   * with subgroup shuffles (needs the subgroups feature and subgroups of at least `split` lanes).
+   * 1: one invocation per row, no subgroup operations.
+   */
+  readonly split: number;
 }
 
 /** A fused attention kernel variant: head size, tiling, tile length and which masks and dropout are compiled in. */
@@ -41,10 +47,16 @@ export interface AttentionDims {
   readonly dropout: DropoutMask | null;
 }
 
-/** Tilings: CPU adapters read K/V straight from (cached) storage; GPUs stage tiles in workgroup memory. */
+/**
+ * Tilings: CPU adapters read K/V straight from (cached) storage; GPUs stage tiles in workgroup
+ * memory, and with subgroups split each row over 4 invocations, so an invocation holds several
+ * rows of Dh/4 and each value read from workgroup memory feeds several FMAs.
+ */
 export const ATTENTION_TILINGS = {
-  cpu: { workgroup: 64, rows: 1, stage: false },
-  gpu: { workgroup: 64, rows: 1, stage: true },
+  cpu: { workgroup: 64, rows: 1, stage: false, split: 1 },
+  'cpu-subgroups': { workgroup: 64, rows: 4, stage: false, split: 4 },
+  gpu: { workgroup: 128, rows: 1, stage: true, split: 1 },
+  'gpu-subgroups': { workgroup: 128, rows: 4, stage: true, split: 4 },
 } as const satisfies Record<string, AttentionTiling>;
 
 const flags = [false, true];
@@ -52,7 +64,9 @@ const flags = [false, true];
 const testedVariants: AttentionVariant[] = [8, 16, 32].flatMap((dh4) =>
   Object.values(ATTENTION_TILINGS).flatMap((tiling) =>
     flags.flatMap((causal) =>
-      flags.flatMap((keyMask) => flags.map((dropout) => ({ ...tiling, rows: rowsFor(tiling, 4 * dh4), dh4, tile: 16, causal, keyMask, dropout }))),
+      flags.flatMap((keyMask) =>
+        flags.map((dropout) => ({ ...tiling, rows: rowsFor(tiling, 4 * dh4), split: splitFor(tiling, dh4), dh4, tile: 16, causal, keyMask, dropout })),
+      ),
     ),
   ),
 );
@@ -60,10 +74,13 @@ const testedVariants: AttentionVariant[] = [8, 16, 32].flatMap((dh4) =>
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 /** Placeholders every fused kernel shares. */
-function commonDefines({ dh4, rows, tile, stage, causal, keyMask, dropout }: AttentionVariant) {
+function commonDefines({ dh4, rows, tile, stage, split, workgroup, causal, keyMask, dropout }: AttentionVariant) {
   return {
     ATTENTION_COMMON: commonSource,
     PHILOX: philoxFunctions,
+    SUBGROUPS: split > 1,
+    SPLIT: split,
+    ROW_LANES: workgroup / split,
     DH4: dh4,
     ROWS: rows,
     BC: tile,
@@ -80,7 +97,7 @@ function commonDefines({ dh4, rows, tile, stage, causal, keyMask, dropout }: Att
  */
 function generator(v: AttentionVariant) {
   const rows = range(v.rows);
-  const ds = range(v.dh4);
+  const ds = range(v.dh4 / v.split); // this invocation's vec4s of a row: columns col + d
   const indent = (n: number) => (line: string) => `${' '.repeat(n)}${line}`;
   return {
     rows: (n: number, line: (r: number) => string[]) => rows.flatMap(line).map(indent(n)).join('\n'),
@@ -88,6 +105,11 @@ function generator(v: AttentionVariant) {
     dotChain: (name: string, a: (d: number) => string, b: (d: number) => string) => [
       `var ${name} = ${a(0)} * ${b(0)};`,
       ...ds.slice(1).map((d) => `${name} = fma(${a(d)}, ${b(d)}, ${name});`),
+    ],
+    /** `let name = Σ of the vec4 expression over the whole row` (a shuffle-xor butterfly over the row's lanes when split). */
+    rowSum: (name: string, vec: string) => [
+      `${v.split > 1 ? 'var' : 'let'} ${name} = dot(${vec}, ${ONE});`,
+      ...range(Math.log2(v.split)).map((bit) => `${name} += subgroupShuffleXor(${name}, ${1 << bit}u);`),
     ],
   };
 }
@@ -100,13 +122,13 @@ function forwardDefines(v: AttentionVariant) {
   const vSource = v.stage ? 'v_tile' : 'v';
   return {
     ...commonDefines(v),
-    KV_AT: v.stage ? 'jj * DH4' : 'kv_base + j * DH4',
+    KV_AT: v.stage ? 'jj * DH4 + col' : 'kv_base + j * DH4 + col',
     LOAD_K: g.overD((d) => `      let k_${d} = ${kSource}[at + ${d}u];`).join('\n'),
     LOAD_V: g.overD((d) => `      let v_${d} = ${vSource}[at + ${d}u];`).join('\n'),
     ROW_INIT: g.rows(2, (r) => [
-      `let i${r} = first_row + ${r}u * ${v.workgroup}u + lane;`,
+      `let i${r} = first_row + ${r}u * ROW_LANES + lane_row;`,
       `let row${r} = bh * params.tq + min(i${r}, params.tq - 1u);`,
-      ...g.overD((d) => `let q${r}_${d} = q[row${r} * DH4 + ${d}u] * params.scale;`),
+      ...g.overD((d) => `let q${r}_${d} = q[row${r} * DH4 + col + ${d}u] * params.scale;`),
       ...g.overD((d) => `var o${r}_${d} = vec4f(0.0);`),
       `var m${r} = NEG_MAX;`,
       `var l${r} = 0.0;`,
@@ -115,7 +137,8 @@ function forwardDefines(v: AttentionVariant) {
     ROW_TILE_MAX_INIT: g.rows(4, (r) => [`var tile_max${r} = NEG_MAX;`]),
     ROW_SCORES: g.rows(6, (r) => [
       ...g.dotChain(`dot${r}`, (d) => `q${r}_${d}`, (d) => `k_${d}`),
-      `s${r}[jj] = select(NEG_MAX, dot(dot${r}, ${ONE}), attends(b, i${r}, j));`,
+      ...g.rowSum(`score${r}`, `dot${r}`),
+      `s${r}[jj] = select(NEG_MAX, score${r}, attends(b, i${r}, j));`,
       `tile_max${r} = max(tile_max${r}, s${r}[jj]);`,
     ]),
     ROW_RESCALE: g.rows(4, (r) => [
@@ -134,8 +157,10 @@ function forwardDefines(v: AttentionVariant) {
     ROW_STORE: g.rows(2, (r) => [
       `if (i${r} < params.tq) {`,
       `  let inv${r} = select(0.0, 1.0 / l${r}, l${r} > 0.0);`,
-      ...g.overD((d) => `  out[row${r} * DH4 + ${d}u] = o${r}_${d} * inv${r};`),
-      `  lse[row${r}] = select(neg_inf, m${r} + log(l${r}), l${r} > 0.0);`,
+      ...g.overD((d) => `  out[row${r} * DH4 + col + ${d}u] = o${r}_${d} * inv${r};`),
+      `  if (col == 0u) {`,
+      `    lse[row${r}] = select(neg_inf, m${r} + log(l${r}), l${r} > 0.0);`,
+      '  }',
       '}',
     ]),
   };
@@ -147,30 +172,34 @@ function backwardDqDefines(v: AttentionVariant) {
   const vSource = v.stage ? 'v_tile' : 'v';
   return {
     ...commonDefines(v),
-    KV_AT: v.stage ? 'jj * DH4' : 'kv_base + j * DH4',
+    KV_AT: v.stage ? 'jj * DH4 + col' : 'kv_base + j * DH4 + col',
     LOAD_K: g.overD((d) => `      let k_${d} = ${kSource}[at + ${d}u];`).join('\n'),
     LOAD_V: g.overD((d) => `      let v_${d} = ${vSource}[at + ${d}u];`).join('\n'),
     ROW_INIT: g.rows(2, (r) => [
-      `let i${r} = first_row + ${r}u * ${v.workgroup}u + lane;`,
+      `let i${r} = first_row + ${r}u * ROW_LANES + lane_row;`,
       `let row${r} = bh * params.tq + min(i${r}, params.tq - 1u);`,
-      ...g.overD((d) => `let q${r}_${d} = q[row${r} * DH4 + ${d}u] * params.scale;`),
-      ...g.overD((d) => `let do${r}_${d} = d_out[row${r} * DH4 + ${d}u];`),
+      ...g.overD((d) => `let q${r}_${d} = q[row${r} * DH4 + col + ${d}u] * params.scale;`),
+      ...g.overD((d) => `let do${r}_${d} = d_out[row${r} * DH4 + col + ${d}u];`),
       ...g.overD((d) => `var dq${r}_${d} = vec4f(0.0);`),
       `let lse${r} = lse[row${r}];`,
-      ...g.dotChain(`delta4_${r}`, (d) => `do${r}_${d}`, (d) => `out[row${r} * DH4 + ${d}u]`),
-      `let delta${r} = dot(delta4_${r}, ${ONE});`,
+      ...g.dotChain(`delta4_${r}`, (d) => `do${r}_${d}`, (d) => `out[row${r} * DH4 + col + ${d}u]`),
+      ...g.rowSum(`delta${r}`, `delta4_${r}`),
     ]),
     ROW_GRADS: g.rows(6, (r) => [
       ...g.dotChain(`s4_${r}`, (d) => `q${r}_${d}`, (d) => `k_${d}`),
       ...g.dotChain(`dp4_${r}`, (d) => `do${r}_${d}`, (d) => `v_${d}`),
-      `let p${r} = select(0.0, exp(dot(s4_${r}, ${ONE}) - lse${r}), attends(b, i${r}, j));`,
-      `let ds${r} = vec4f(p${r} * (dropout_factor(row${r}, j) * dot(dp4_${r}, ${ONE}) - delta${r}));`,
+      ...g.rowSum(`score${r}`, `s4_${r}`),
+      ...g.rowSum(`dp${r}`, `dp4_${r}`),
+      `let p${r} = select(0.0, exp(score${r} - lse${r}), attends(b, i${r}, j));`,
+      `let ds${r} = vec4f(p${r} * (dropout_factor(row${r}, j) * dp${r} - delta${r}));`,
       ...g.overD((d) => `dq${r}_${d} = fma(ds${r}, k_${d}, dq${r}_${d});`),
     ]),
     ROW_STORE: g.rows(2, (r) => [
       `if (i${r} < params.tq) {`,
-      ...g.overD((d) => `  dq[row${r} * DH4 + ${d}u] = dq${r}_${d} * params.scale;`),
-      `  delta[row${r}] = delta${r};`,
+      ...g.overD((d) => `  dq[row${r} * DH4 + col + ${d}u] = dq${r}_${d} * params.scale;`),
+      `  if (col == 0u) {`,
+      `    delta[row${r}] = delta${r};`,
+      '  }',
       '}',
     ]),
   };
@@ -182,30 +211,32 @@ function backwardDkDvDefines(v: AttentionVariant) {
   const doSource = v.stage ? 'do_tile' : 'd_out';
   return {
     ...commonDefines(v),
-    LOAD_Q: g.overD((d) => `      let q_${d} = ${qSource}[at + ${d}u];`).join('\n'),
-    LOAD_DO: g.overD((d) => `      let do_${d} = ${doSource}[at + ${d}u];`).join('\n'),
+    LOAD_Q: g.overD((d) => `      let q_${d} = ${qSource}[at + col + ${d}u];`).join('\n'),
+    LOAD_DO: g.overD((d) => `      let do_${d} = ${doSource}[at + col + ${d}u];`).join('\n'),
     ROW_INIT: g.rows(2, (r) => [
-      `let j${r} = first_key + ${r}u * ${v.workgroup}u + lane;`,
+      `let j${r} = first_key + ${r}u * ROW_LANES + lane_row;`,
       `let key${r} = bh * params.tk + min(j${r}, params.tk - 1u);`,
-      ...g.overD((d) => `let k${r}_${d} = k[key${r} * DH4 + ${d}u] * params.scale;`),
-      ...g.overD((d) => `let v${r}_${d} = v[key${r} * DH4 + ${d}u];`),
+      ...g.overD((d) => `let k${r}_${d} = k[key${r} * DH4 + col + ${d}u] * params.scale;`),
+      ...g.overD((d) => `let v${r}_${d} = v[key${r} * DH4 + col + ${d}u];`),
       ...g.overD((d) => `var dk${r}_${d} = vec4f(0.0);`),
       ...g.overD((d) => `var dv${r}_${d} = vec4f(0.0);`),
     ]),
     ROW_GRADS: g.rows(6, (r) => [
       ...g.dotChain(`s4_${r}`, (d) => `q_${d}`, (d) => `k${r}_${d}`),
       ...g.dotChain(`dp4_${r}`, (d) => `do_${d}`, (d) => `v${r}_${d}`),
-      `let p${r} = select(0.0, exp(dot(s4_${r}, ${ONE}) - row_lse), attends(b, i, j${r}));`,
+      ...g.rowSum(`score${r}`, `s4_${r}`),
+      ...g.rowSum(`dp${r}`, `dp4_${r}`),
+      `let p${r} = select(0.0, exp(score${r} - row_lse), attends(b, i, j${r}));`,
       `let z${r} = dropout_factor(q_base + i, j${r});`,
       `let pz${r} = vec4f(p${r} * z${r});`,
-      `let ds${r} = vec4f(p${r} * (z${r} * dot(dp4_${r}, ${ONE}) - row_delta));`,
+      `let ds${r} = vec4f(p${r} * (z${r} * dp${r} - row_delta));`,
       ...g.overD((d) => `dv${r}_${d} = fma(pz${r}, do_${d}, dv${r}_${d});`),
       ...g.overD((d) => `dk${r}_${d} = fma(ds${r}, q_${d}, dk${r}_${d});`),
     ]),
     ROW_STORE: g.rows(2, (r) => [
       `if (j${r} < params.tk) {`,
-      ...g.overD((d) => `  dk[key${r} * DH4 + ${d}u] = dk${r}_${d} * params.scale;`),
-      ...g.overD((d) => `  dv[key${r} * DH4 + ${d}u] = dv${r}_${d};`),
+      ...g.overD((d) => `  dk[key${r} * DH4 + col + ${d}u] = dk${r}_${d} * params.scale;`),
+      ...g.overD((d) => `  dv[key${r} * DH4 + col + ${d}u] = dv${r}_${d};`),
       '}',
     ]),
   };
@@ -329,16 +360,23 @@ function tileLength(gpu: Dispatcher, tiling: AttentionTiling, dh: number): numbe
  * and make LLVM-based CPU adapters (lavapipe) spend minutes compiling.
  */
 export function rowsFor(tiling: AttentionTiling, dh: number): number {
-  return Math.max(1, Math.floor((tiling.rows * 64) / Math.max(dh, 64)));
+  return Math.max(1, Math.floor((tiling.rows * 64) / Math.max(dh / tiling.split, 64)));
+}
+
+/** The tiling's split, halved until it divides the head's vec4 count (Dh = 8 splits over 2 invocations at most). */
+function splitFor(tiling: AttentionTiling, dh4: number): number {
+  let split = tiling.split;
+  while (split > 1 && dh4 % split !== 0) split /= 2;
+  return split;
 }
 
 function variantFor(gpu: Dispatcher, tiling: AttentionTiling, s: AttentionDims, keyMask: boolean): AttentionVariant {
   const rows = rowsFor(tiling, s.dh);
-  return { ...tiling, rows, dh4: s.dh / 4, tile: tileLength(gpu, tiling, s.dh), causal: s.causal, keyMask, dropout: s.dropout !== null };
+  return { ...tiling, rows, split: splitFor(tiling, s.dh / 4), dh4: s.dh / 4, tile: tileLength(gpu, tiling, s.dh), causal: s.causal, keyMask, dropout: s.dropout !== null };
 }
 
 function rowBlocks(gpu: Dispatcher, variant: AttentionVariant, rows: number, batchHeads: number) {
-  const blocks = Math.ceil(rows / (variant.workgroup * variant.rows));
+  const blocks = Math.ceil(rows / ((variant.workgroup / variant.split) * variant.rows));
   return { blocks, groups: grid1D(blocks * batchHeads, gpu.limits.maxComputeWorkgroupsPerDimension) };
 }
 

@@ -206,6 +206,36 @@ const deterministicCase: GpuCase = {
   },
 };
 
+/** Repeated forward + backward steps hold no memory afterwards and, after the first, create no buffers. */
+function noLeakCase(path: 'fused' | 'non-fused'): GpuCase {
+  return {
+    name: `${path} forward + backward: nothing stays allocated, and steps after the first create no buffers`,
+    async run(ctx) {
+      const { tensors: t, options, dispose } = setup(ctx, { b: 2, h: 2, tq: 33, tk: 33, dh: 64 }, { causal: true, dropout: 0.1 });
+      const step = async () => {
+        if (path === 'fused') {
+          const f = attention(t.q, t.k, t.v, options);
+          const g = attentionBackward(t.dOut, t.q, t.k, t.v, f, options);
+          await read(f.out, f.lse, g.dq, g.dk, g.dv);
+        } else {
+          const f = attentionWithProbabilities(t.q, t.k, t.v, options);
+          const g = attentionBackward(t.dOut, t.q, t.k, t.v, f, options);
+          await read(f.out, f.probs, g.dq, g.dk, g.dv);
+        }
+        await ctx.gpu.sync();
+      };
+      await step();
+      const before = ctx.gpu.stats();
+      await step();
+      await step();
+      const after = ctx.gpu.stats();
+      dispose();
+      ctx.expectTrue('live bytes', after.liveBytes === before.liveBytes, `live bytes went from ${before.liveBytes} to ${after.liveBytes}`);
+      ctx.expectTrue('buffers created', after.createdBuffers === before.createdBuffers, `${after.createdBuffers - before.createdBuffers} buffers created after the first step`);
+    },
+  };
+}
+
 export default defineSuite('attention', [
   fusedCase({ b: 1, h: 1, tq: 1, tk: 1, dh: 32 }), // T = 1
   fusedCase({ b: 2, h: 3, tq: 7, tk: 7, dh: 32 }),
@@ -222,6 +252,9 @@ export default defineSuite('attention', [
   fusedCase({ b: 2, h: 2, tq: 37, tk: 37, dh: 64 }, { causal: true, keyLengths: [30, 37], dropout: 0.1, tiling: 'gpu' }),
   fusedCase({ b: 2, h: 2, tq: 37, tk: 37, dh: 64 }, { causal: true, keyLengths: [30, 37], dropout: 0.1, tiling: 'cpu' }),
   fusedCase({ b: 1, h: 1, tq: 70, tk: 70, dh: 128 }, { tiling: 'gpu' }),
+  fusedCase({ b: 2, h: 2, tq: 37, tk: 37, dh: 64 }, { causal: true, keyLengths: [30, 37], dropout: 0.1, tiling: 'gpu-subgroups' }),
+  fusedCase({ b: 2, h: 3, tq: 45, tk: 29, dh: 32 }, { tiling: 'gpu-subgroups' }),
+  fusedCase({ b: 1, h: 2, tq: 19, tk: 23, dh: 8 }, { causal: true, tiling: 'gpu-subgroups' }), // Dh 8: rows split over 2 lanes
   naiveCase({ b: 1, h: 1, tq: 1, tk: 1, dh: 32 }),
   naiveCase({ b: 2, h: 2, tq: 37, tk: 37, dh: 64 }, { causal: true, keyLengths: [30, 37] }),
   naiveCase({ b: 2, h: 2, tq: 29, tk: 45, dh: 64 }, { dropout: 0.1 }),
@@ -229,4 +262,6 @@ export default defineSuite('attention', [
   fullyMaskedCase,
   dropoutAgreementCase,
   deterministicCase,
+  noLeakCase('fused'),
+  noLeakCase('non-fused'),
 ]);

@@ -6,11 +6,26 @@ import { scale } from '../../../ops/elementwise.js';
 import { matmul } from '../../../ops/gemm.js';
 import { softmax, softmaxBackward } from '../../../ops/softmax.js';
 import { Tensor } from '../../../tensor/tensor.js';
+import { ShapeError } from '../../../errors.js';
 import type { WebGPUBackend } from '../backend.js';
 
-/** The fused kernels' layout for this adapter: the backend's override, else by adapter kind. */
+/** Whether the device can run a tiling that splits rows over `split` lanes (subgroup shuffles). */
+function canSplit(gpu: WebGPUBackend, split: number): boolean {
+  return split === 1 || (gpu.device.features.has('subgroups') && gpu.report.subgroupMinSize >= split);
+}
+
+/** The fused kernels' layout for this adapter: the backend's override (checked), else by adapter kind. */
 export function attentionTiling(gpu: WebGPUBackend): AttentionTiling {
-  return gpu.attentionTiling ?? (gpu.report.isFallbackAdapter ? ATTENTION_TILINGS.cpu : ATTENTION_TILINGS.gpu);
+  const forced = gpu.attentionTiling;
+  if (forced) {
+    if (!canSplit(gpu, forced.split)) {
+      throw new ShapeError(`attention: tiling ${JSON.stringify(forced)} splits rows over ${forced.split} lanes, which needs the subgroups feature with subgroups of at least ${forced.split} lanes; this adapter has ${gpu.device.features.has('subgroups') ? `subgroups of ${gpu.report.subgroupMinSize}` : 'no subgroups'}`);
+    }
+    return forced;
+  }
+  // 'gpu-subgroups' is tested but not yet timed on a real GPU, so it is opt-in; 'gpu' was timed on an H100.
+  if (!gpu.report.isFallbackAdapter) return ATTENTION_TILINGS.gpu;
+  return canSplit(gpu, ATTENTION_TILINGS['cpu-subgroups'].split) ? ATTENTION_TILINGS['cpu-subgroups'] : ATTENTION_TILINGS.cpu;
 }
 
 /**
