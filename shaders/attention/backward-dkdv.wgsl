@@ -1,8 +1,3 @@
-#if ${SUBGROUPS}
-enable subgroups;
-// The shuffles run in loops whose trip counts are uniform across the workgroup.
-diagnostic(off, subgroup_uniformity);
-#endif
 // Fused attention backward, part 2 of 2: dK and dV, after backward-dq.wgsl wrote delta. Per key row j:
 //   dV_j = Σ_i p_ij·Z_ij·dO_i,  dK_j = scale·Σ_i dS_ij·q_i,  dS_ij = p_ij·(Z_ij·dO_i·v_j − delta_i),
 // with p_ij = exp(scale·q_i·k_j − lse_i) recomputed. Each invocation owns ROWS key rows (k, v and
@@ -23,12 +18,6 @@ ${ATTENTION_COMMON}
 @group(0) @binding(8) var<storage, read_write> dv: array<vec4f>;
 @group(0) @binding(9) var<uniform> params: Params;
 
-const DH4: u32 = ${DH4}u;
-const BC: u32 = ${BC}u;
-// ROW_LANES rows per pass over the workgroup, SPLIT invocations per row.
-const ROW_LANES: u32 = ${ROW_LANES}u;
-const BLOCK_ROWS: u32 = ROW_LANES * ${ROWS}u;
-
 #if ${STAGE}
 var<workgroup> q_tile: array<vec4f, BC * DH4>;
 var<workgroup> do_tile: array<vec4f, BC * DH4>;
@@ -42,16 +31,15 @@ fn main(
   @builtin(num_workgroups) groups: vec3u,
   @builtin(local_invocation_index) lane: u32,
 ) {
-  let block = group.y * groups.x + group.x;
-  let bh = block / params.blocks;
-  if (bh >= params.batch_heads) {
+  let blk = row_block(group, groups);
+  if (blk.bh >= params.batch_heads) {
     return;
   }
-  let b = bh / params.heads;
-  // This invocation's row within a pass, and the first of its vec4 columns (DH4 / SPLIT of them).
-  let lane_row = lane / ${SPLIT}u;
-  let col = (lane % ${SPLIT}u) * (DH4 / ${SPLIT}u);
-  let first_key = (block % params.blocks) * BLOCK_ROWS;
+  let bh = blk.bh;
+  let b = blk.b;
+  let first_key = blk.first;
+  let lane_row = lane_position(lane).x;
+  let col = lane_position(lane).y;
   let q_base = bh * params.tq;
 
   // Per key row r: j{r}, key{r} = bh·Tk + j{r}, k{r}_{d} (pre-scaled), v{r}_{d}, dk{r}_{d}, dv{r}_{d}.

@@ -1,8 +1,3 @@
-#if ${SUBGROUPS}
-enable subgroups;
-// The shuffles run in loops whose trip counts are uniform across the workgroup.
-diagnostic(off, subgroup_uniformity);
-#endif
 // Fused attention backward, part 1 of 2: dQ, and delta_i = dO_i·O_i for part 2. Per query row i
 // (with Z the dropout factor, 1 without dropout):
 //   p_ij = exp(scale·q_i·k_j − lse_i),  dS_ij = p_ij·(Z_ij·dO_i·v_j − delta_i),  dQ_i = scale·Σ_j dS_ij·k_j.
@@ -23,33 +18,21 @@ ${ATTENTION_COMMON}
 @group(0) @binding(8) var<storage, read_write> delta: array<f32>;
 @group(0) @binding(9) var<uniform> params: Params;
 
-const DH4: u32 = ${DH4}u;
-const BC: u32 = ${BC}u;
-// ROW_LANES rows per pass over the workgroup, SPLIT invocations per row.
-const ROW_LANES: u32 = ${ROW_LANES}u;
-const BLOCK_ROWS: u32 = ROW_LANES * ${ROWS}u;
-
-#if ${STAGE}
-var<workgroup> k_tile: array<vec4f, BC * DH4>;
-var<workgroup> v_tile: array<vec4f, BC * DH4>;
-#endif
-
 @compute @workgroup_size(${WORKGROUP_X})
 fn main(
   @builtin(workgroup_id) group: vec3u,
   @builtin(num_workgroups) groups: vec3u,
   @builtin(local_invocation_index) lane: u32,
 ) {
-  let block = group.y * groups.x + group.x;
-  let bh = block / params.blocks;
-  if (bh >= params.batch_heads) {
+  let blk = row_block(group, groups);
+  if (blk.bh >= params.batch_heads) {
     return;
   }
-  let b = bh / params.heads;
-  // This invocation's row within a pass, and the first of its vec4 columns (DH4 / SPLIT of them).
-  let lane_row = lane / ${SPLIT}u;
-  let col = (lane % ${SPLIT}u) * (DH4 / ${SPLIT}u);
-  let first_row = (block % params.blocks) * BLOCK_ROWS;
+  let bh = blk.bh;
+  let b = blk.b;
+  let first_row = blk.first;
+  let lane_row = lane_position(lane).x;
+  let col = lane_position(lane).y;
   let kv_base = bh * params.tk * DH4;
 
   // Per row r: i{r}, row{r}, q{r}_{d} (pre-scaled), do{r}_{d}, dq{r}_{d}, lse{r}, delta{r}.
@@ -61,13 +44,7 @@ ${ROW_INIT}
 #endif
   for (var j0 = 0u; j0 < key_end; j0 += BC) {
 #if ${STAGE}
-    workgroupBarrier();
-    for (var e = lane; e < BC * DH4; e += ${WORKGROUP_X}u) {
-      let j = min(j0 + e / DH4, params.tk - 1u);
-      k_tile[e] = k[kv_base + j * DH4 + e % DH4];
-      v_tile[e] = v[kv_base + j * DH4 + e % DH4];
-    }
-    workgroupBarrier();
+    stage_kv_tile(kv_base, j0, lane);
 #endif
     let tile_end = min(params.tile, params.tk - j0);
     for (var jj = 0u; jj < tile_end; jj++) {

@@ -1,15 +1,10 @@
-#if ${SUBGROUPS}
-enable subgroups;
-// The shuffles run in loops whose trip counts are uniform across the workgroup.
-diagnostic(off, subgroup_uniformity);
-#endif
 // Fused attention forward (flash-attention style): out = dropout(softmax(scale·Q·Kᵀ + mask))·V and
 // the row log-sum-exp, without writing any [Tq, Tk] matrix. Each invocation owns ROWS query rows:
 // their q (pre-scaled), output accumulator o, running max m and running sum l live in registers.
 // Keys stream past in tiles of BC; per tile the online softmax rescales o and l by exp(m − m_new)
 // and adds the tile's p·v. With STAGE the workgroup first copies each K/V tile to workgroup memory
 // (real GPUs); without, invocations read K/V from storage (CPU adapters: cached memory either way).
-// Workgroup w covers WORKGROUP_X·ROWS query rows.
+// A workgroup covers BLOCK_ROWS consecutive query rows.
 //
 // The per-row code (ROW_* placeholders) is generated in src/kernels/attention.ts as straight-line
 // code over Dh, one named vec4 per 4 elements: no private arrays indexed in loops, which GPU
@@ -26,34 +21,21 @@ ${ATTENTION_COMMON}
 @group(0) @binding(5) var<storage, read_write> lse: array<f32>;
 @group(0) @binding(6) var<uniform> params: Params;
 
-const DH4: u32 = ${DH4}u;
-const BC: u32 = ${BC}u;
-// ROW_LANES rows per pass over the workgroup, SPLIT invocations per row.
-const ROW_LANES: u32 = ${ROW_LANES}u;
-const BLOCK_ROWS: u32 = ROW_LANES * ${ROWS}u;
-const NEG_MAX = -0x1.fffffep+127f;
-
-#if ${STAGE}
-var<workgroup> k_tile: array<vec4f, BC * DH4>;
-var<workgroup> v_tile: array<vec4f, BC * DH4>;
-#endif
-
 @compute @workgroup_size(${WORKGROUP_X})
 fn main(
   @builtin(workgroup_id) group: vec3u,
   @builtin(num_workgroups) groups: vec3u,
   @builtin(local_invocation_index) lane: u32,
 ) {
-  let block = group.y * groups.x + group.x;
-  let bh = block / params.blocks;
-  if (bh >= params.batch_heads) {
+  let blk = row_block(group, groups);
+  if (blk.bh >= params.batch_heads) {
     return;
   }
-  let b = bh / params.heads;
-  // This invocation's row within a pass, and the first of its vec4 columns (DH4 / SPLIT of them).
-  let lane_row = lane / ${SPLIT}u;
-  let col = (lane % ${SPLIT}u) * (DH4 / ${SPLIT}u);
-  let first_row = (block % params.blocks) * BLOCK_ROWS;
+  let bh = blk.bh;
+  let b = blk.b;
+  let first_row = blk.first;
+  let lane_row = lane_position(lane).x;
+  let col = lane_position(lane).y;
   let kv_base = bh * params.tk * DH4;
 
   // Per row r: i{r} (query index), row{r} = bh·Tq + i{r}, q{r}_{d}, o{r}_{d}, m{r}, l{r}, s{r}.
@@ -66,13 +48,7 @@ ${ROW_INIT}
 #endif
   for (var j0 = 0u; j0 < key_end; j0 += BC) {
 #if ${STAGE}
-    workgroupBarrier();
-    for (var e = lane; e < BC * DH4; e += ${WORKGROUP_X}u) {
-      let j = min(j0 + e / DH4, params.tk - 1u);
-      k_tile[e] = k[kv_base + j * DH4 + e % DH4];
-      v_tile[e] = v[kv_base + j * DH4 + e % DH4];
-    }
-    workgroupBarrier();
+    stage_kv_tile(kv_base, j0, lane);
 #endif
     // A run-time trip count: compilers keep these loops rolled (the body is Dh-long already).
     let tile_end = min(params.tile, params.tk - j0);

@@ -1,5 +1,18 @@
-// Shared by the attention kernels (pasted through an ATTENTION_COMMON placeholder): the parameters,
-// the mask test and the dropout factor. Tensors are [B·H, T, Dh] as arrays of vec4f (Dh = 4·DH4).
+#if ${SUBGROUPS}
+enable subgroups;
+// The shuffles run in loops whose trip counts are uniform across the workgroup.
+diagnostic(off, subgroup_uniformity);
+#endif
+// Shared by the attention kernels (pasted through an ATTENTION_COMMON placeholder, before any other
+// declaration): the parameters, the row blocks, the K/V tile staging, the mask test and the dropout
+// factor. Tensors are [B·H, T, Dh] as arrays of vec4f (Dh = 4·DH4).
+
+const DH4: u32 = ${DH4}u;
+const BC: u32 = ${BC}u;
+// ROW_LANES rows per pass over the workgroup, SPLIT invocations per row, ROWS passes.
+const ROW_LANES: u32 = ${ROW_LANES}u;
+const BLOCK_ROWS: u32 = ROW_LANES * ${ROWS}u;
+const NEG_MAX = -0x1.fffffep+127f;
 
 struct Params {
   tq: u32,
@@ -53,5 +66,43 @@ fn dropout_factor(row: u32, j: u32) -> f32 {
 #else
 fn dropout_factor(row: u32, j: u32) -> f32 {
   return 1.0;
+}
+#endif
+
+// Which rows a workgroup owns: BLOCK_ROWS consecutive rows (queries, or keys for dK/dV) of head bh.
+struct RowBlock {
+  bh: u32,
+  // The batch entry, for the key mask.
+  b: u32,
+  first: u32,
+}
+
+// Workgroups are numbered over x and y; `bh` ≥ batch_heads marks a spare one (the caller returns).
+// Uniform across the workgroup (no lane in it), so the return keeps the barriers in uniform control flow.
+fn row_block(group: vec3u, groups: vec3u) -> RowBlock {
+  let block = group.y * groups.x + group.x;
+  let bh = block / params.blocks;
+  return RowBlock(bh, bh / params.heads, (block % params.blocks) * BLOCK_ROWS);
+}
+
+// An invocation's row within a pass (x) and the first of its DH4 / SPLIT vec4 columns (y).
+fn lane_position(lane: u32) -> vec2u {
+  return vec2u(lane / ${SPLIT}u, (lane % ${SPLIT}u) * (DH4 / ${SPLIT}u));
+}
+
+#if ${KV_TILES}
+var<workgroup> k_tile: array<vec4f, BC * DH4>;
+var<workgroup> v_tile: array<vec4f, BC * DH4>;
+
+// Copies keys and values j0 .. j0 + BC − 1 of the head at kv_base to workgroup memory (the last
+// key repeats past Tk), between barriers.
+fn stage_kv_tile(kv_base: u32, j0: u32, lane: u32) {
+  workgroupBarrier();
+  for (var e = lane; e < BC * DH4; e += ${WORKGROUP_X}u) {
+    let j = min(j0 + e / DH4, params.tk - 1u);
+    k_tile[e] = k[kv_base + j * DH4 + e % DH4];
+    v_tile[e] = v[kv_base + j * DH4 + e % DH4];
+  }
+  workgroupBarrier();
 }
 #endif

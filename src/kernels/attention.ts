@@ -5,7 +5,7 @@ import backwardDkDvSource from '../../shaders/attention/backward-dkdv.wgsl';
 import scoresSource from '../../shaders/attention/scores.wgsl';
 import { attentionBackwardReference, attentionReference } from '../reference/attention.js';
 import type { DropoutMask } from '../ops/dropout.js';
-import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
+import { type Dispatcher, type GpuStorage, type Kernel, type ShaderDefines, grid1D } from './kernel.js';
 import { philoxFunctions } from './philox.js';
 
 /** How the fused kernels are laid out for an adapter: invocations per workgroup, rows per invocation, K/V staging. */
@@ -88,6 +88,19 @@ function commonDefines({ dh4, rows, tile, stage, split, workgroup, causal, keyMa
     CAUSAL: causal,
     KEY_MASK: keyMask,
     DROPOUT: dropout,
+    // The K/V tiles in workgroup memory (forward and dQ, when staged); dK/dV stages its own Q/dO tiles.
+    KV_TILES: false,
+  };
+}
+
+/** The K/V reads of the forward and dQ kernels: the tile's row `at`, and this invocation's vec4s of k and v there. */
+function kvDefines(v: AttentionVariant, g: ReturnType<typeof generator>) {
+  const [kSource, vSource] = v.stage ? ['k_tile', 'v_tile'] : ['k', 'v'];
+  return {
+    KV_TILES: v.stage,
+    KV_AT: v.stage ? 'jj * DH4 + col' : 'kv_base + j * DH4 + col',
+    LOAD_K: g.overD((d) => `      let k_${d} = ${kSource}[at + ${d}u];`).join('\n'),
+    LOAD_V: g.overD((d) => `      let v_${d} = ${vSource}[at + ${d}u];`).join('\n'),
   };
 }
 
@@ -118,13 +131,9 @@ const ONE = 'vec4f(1.0)';
 
 function forwardDefines(v: AttentionVariant) {
   const g = generator(v);
-  const kSource = v.stage ? 'k_tile' : 'k';
-  const vSource = v.stage ? 'v_tile' : 'v';
   return {
     ...commonDefines(v),
-    KV_AT: v.stage ? 'jj * DH4 + col' : 'kv_base + j * DH4 + col',
-    LOAD_K: g.overD((d) => `      let k_${d} = ${kSource}[at + ${d}u];`).join('\n'),
-    LOAD_V: g.overD((d) => `      let v_${d} = ${vSource}[at + ${d}u];`).join('\n'),
+    ...kvDefines(v, g),
     ROW_INIT: g.rows(2, (r) => [
       `let i${r} = first_row + ${r}u * ROW_LANES + lane_row;`,
       `let row${r} = bh * params.tq + min(i${r}, params.tq - 1u);`,
@@ -168,13 +177,9 @@ function forwardDefines(v: AttentionVariant) {
 
 function backwardDqDefines(v: AttentionVariant) {
   const g = generator(v);
-  const kSource = v.stage ? 'k_tile' : 'k';
-  const vSource = v.stage ? 'v_tile' : 'v';
   return {
     ...commonDefines(v),
-    KV_AT: v.stage ? 'jj * DH4 + col' : 'kv_base + j * DH4 + col',
-    LOAD_K: g.overD((d) => `      let k_${d} = ${kSource}[at + ${d}u];`).join('\n'),
-    LOAD_V: g.overD((d) => `      let v_${d} = ${vSource}[at + ${d}u];`).join('\n'),
+    ...kvDefines(v, g),
     ROW_INIT: g.rows(2, (r) => [
       `let i${r} = first_row + ${r}u * ROW_LANES + lane_row;`,
       `let row${r} = bh * params.tq + min(i${r}, params.tq - 1u);`,
@@ -244,68 +249,43 @@ function backwardDkDvDefines(v: AttentionVariant) {
 
 const references = { attention: attentionReference, attentionBackward: attentionBackwardReference };
 
+/** A fused kernel: read-only inputs, then outputs, then the uniform `params` (the order of the shader's bindings). */
+function fusedKernel(name: string, source: string, inputs: string[], outputs: string[], defines: (v: AttentionVariant) => ShaderDefines): Kernel<AttentionVariant> {
+  return {
+    name,
+    source,
+    bindings: [
+      ...inputs.map((input) => ({ name: input, kind: 'read-only-storage' as const })),
+      ...outputs.map((output) => ({ name: output, kind: 'storage' as const })),
+      { name: 'params', kind: 'uniform' },
+    ],
+    workgroupSize: ({ workgroup }) => [workgroup, 1, 1],
+    defines,
+    variants: testedVariants,
+    references,
+  };
+}
+
 /** Forward: out and the row log-sum-exp; each invocation owns `rows` query rows, keys stream in tiles. */
-export const attentionForwardKernel: Kernel<AttentionVariant> = {
-  name: 'attention/forward',
-  source: forwardSource,
-  bindings: [
-    { name: 'q', kind: 'read-only-storage' },
-    { name: 'k', kind: 'read-only-storage' },
-    { name: 'v', kind: 'read-only-storage' },
-    { name: 'key_mask', kind: 'read-only-storage' },
-    { name: 'out', kind: 'storage' },
-    { name: 'lse', kind: 'storage' },
-    { name: 'params', kind: 'uniform' },
-  ],
-  workgroupSize: ({ workgroup }) => [workgroup, 1, 1],
-  defines: forwardDefines,
-  variants: testedVariants,
-  references,
-};
+export const attentionForwardKernel = fusedKernel('attention/forward', forwardSource, ['q', 'k', 'v', 'key_mask'], ['out', 'lse'], forwardDefines);
 
 /** Backward part 1: dQ, and delta = rowsum(dO ∘ O) for part 2. */
-export const attentionBackwardDqKernel: Kernel<AttentionVariant> = {
-  name: 'attention/backward-dq',
-  source: backwardDqSource,
-  bindings: [
-    { name: 'q', kind: 'read-only-storage' },
-    { name: 'k', kind: 'read-only-storage' },
-    { name: 'v', kind: 'read-only-storage' },
-    { name: 'key_mask', kind: 'read-only-storage' },
-    { name: 'out', kind: 'read-only-storage' },
-    { name: 'd_out', kind: 'read-only-storage' },
-    { name: 'lse', kind: 'read-only-storage' },
-    { name: 'dq', kind: 'storage' },
-    { name: 'delta', kind: 'storage' },
-    { name: 'params', kind: 'uniform' },
-  ],
-  workgroupSize: ({ workgroup }) => [workgroup, 1, 1],
-  defines: backwardDqDefines,
-  variants: testedVariants,
-  references,
-};
+export const attentionBackwardDqKernel = fusedKernel(
+  'attention/backward-dq',
+  backwardDqSource,
+  ['q', 'k', 'v', 'key_mask', 'out', 'd_out', 'lse'],
+  ['dq', 'delta'],
+  backwardDqDefines,
+);
 
 /** Backward part 2: dK and dV; each invocation owns `rows` key rows, queries stream in tiles. */
-export const attentionBackwardDkDvKernel: Kernel<AttentionVariant> = {
-  name: 'attention/backward-dkdv',
-  source: backwardDkDvSource,
-  bindings: [
-    { name: 'q', kind: 'read-only-storage' },
-    { name: 'k', kind: 'read-only-storage' },
-    { name: 'v', kind: 'read-only-storage' },
-    { name: 'key_mask', kind: 'read-only-storage' },
-    { name: 'd_out', kind: 'read-only-storage' },
-    { name: 'lse', kind: 'read-only-storage' },
-    { name: 'delta', kind: 'read-only-storage' },
-    { name: 'dk', kind: 'storage' },
-    { name: 'dv', kind: 'storage' },
-    { name: 'params', kind: 'uniform' },
-  ],
-  workgroupSize: ({ workgroup }) => [workgroup, 1, 1],
-  defines: backwardDkDvDefines,
-  variants: testedVariants,
-  references,
-};
+export const attentionBackwardDkDvKernel = fusedKernel(
+  'attention/backward-dkdv',
+  backwardDkDvSource,
+  ['q', 'k', 'v', 'key_mask', 'd_out', 'lse', 'delta'],
+  ['dk', 'dv'],
+  backwardDkDvDefines,
+);
 
 /** A variant of the scores kernel of the non-fused path: which masks it applies. */
 export interface AttentionScoresVariant {
