@@ -25,7 +25,9 @@ export function attentionTiling(gpu: WebGPUBackend): AttentionTiling {
   }
   // 'gpu-subgroups' is tested but not yet timed on a real GPU, so it is opt-in; 'gpu' was timed on an H100.
   if (!gpu.report.isFallbackAdapter) return ATTENTION_TILINGS.gpu;
-  return canSplit(gpu, ATTENTION_TILINGS['cpu-subgroups'].split) ? ATTENTION_TILINGS['cpu-subgroups'] : ATTENTION_TILINGS.cpu;
+  if (!canSplit(gpu, ATTENTION_TILINGS['cpu-subgroups'].split)) return ATTENTION_TILINGS.cpu;
+  // Mesa's CPU drivers (lavapipe) compile large register blocks for minutes; SwiftShader in seconds.
+  return gpu.report.vendor === 'mesa' ? ATTENTION_TILINGS['cpu-subgroups-compact'] : ATTENTION_TILINGS['cpu-subgroups'];
 }
 
 /**
