@@ -1,5 +1,6 @@
 import adamwSource from '../../shaders/optim/adamw.wgsl';
-import { adamwReference } from '../reference/optim.js';
+import clipSource from '../../shaders/optim/clip.wgsl';
+import { adamwReference, clipByGlobalNormReference } from '../reference/optim.js';
 import type { AdamWOptions } from '../ops/optim.js';
 import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
 
@@ -49,4 +50,29 @@ export function encodeAdamW(
   ]);
   const groups = grid1D(Math.ceil(n / WORKGROUP), gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.dispatch(adamwKernel, {}, [param, grad, m, v, new Uint8Array(params)], groups);
+}
+
+/** In-place x ← x · min(1, maxNorm / (norm + 1e-6)), the norm read from a one-element buffer. */
+export const clipKernel: Kernel<Record<string, never>> = {
+  name: 'optim/clip',
+  source: clipSource,
+  bindings: [
+    { name: 'norm', kind: 'read-only-storage' },
+    { name: 'x', kind: 'storage' },
+    { name: 'params', kind: 'uniform' },
+  ],
+  workgroupSize: () => [WORKGROUP, 1, 1],
+  defines: () => ({}),
+  variants: [{}],
+  references: { clipByGlobalNorm: clipByGlobalNormReference },
+};
+
+/** Records the clip of `n` elements of `x` in place by the global norm in `norm` [1]. */
+export function encodeClip(gpu: Dispatcher, norm: GpuStorage, x: GpuStorage, n: number, maxNorm: number): void {
+  if (n === 0) return;
+  const params = new ArrayBuffer(8);
+  new Uint32Array(params, 0, 1)[0] = n;
+  new Float32Array(params, 4, 1)[0] = maxNorm;
+  const groups = grid1D(Math.ceil(n / WORKGROUP), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.dispatch(clipKernel, {}, [norm, x, new Uint8Array(params)], groups);
 }

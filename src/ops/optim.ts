@@ -1,6 +1,7 @@
 import { ShapeError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkDType, checkSameBackend, checkShapeEquals } from './shared.js';
+import { globalNorm } from './reduce.js';
 
 /** Hyper-parameters of one AdamW step, with torch.optim.AdamW's defaults. */
 export interface AdamWOptions {
@@ -22,6 +23,8 @@ export interface AdamWOptions {
 export interface OptimOps {
   /** One AdamW step, in place on `param`, `m` and `v` (every option resolved). */
   adamwUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, options: Required<AdamWOptions>): void;
+  /** x ← x · min(1, maxNorm / (norm + 1e-6)) in place, `norm` a one-element tensor from `globalNorm`. */
+  clipByNorm(x: Tensor, norm: Tensor, maxNorm: number): void;
 }
 
 /**
@@ -51,6 +54,21 @@ export function adamwUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, o
   checkRange(op, 'weightDecay', weightDecay, 0, Infinity, false);
   if (!Number.isSafeInteger(step) || step < 1) throw new ShapeError(`${op}: step must be an integer ≥ 1, got ${String(step)}`);
   param.backend.ops.adamwUpdate(param, grad, m, v, { lr, beta1, beta2, eps, weightDecay, step });
+}
+
+/**
+ * Clips gradients by their global norm in place, as torch.nn.utils.clip_grad_norm_: N = √(Σ over all
+ * tensors of Σ g²), then every g ← g · min(1, maxNorm / (N + 1e-6)). Returns N (before clipping) as a
+ * one-element tensor; nothing is read back, so a training step can clip without waiting for the GPU.
+ */
+export function clipByGlobalNorm(grads: readonly Tensor[], maxNorm: number): Tensor {
+  const op = 'clipByGlobalNorm';
+  checkRange(op, 'maxNorm', maxNorm, 0, Infinity, false);
+  if (!(maxNorm > 0)) throw new ShapeError(`${op}: maxNorm must be > 0, got ${maxNorm}`);
+  if (new Set(grads).size !== grads.length) throw new ShapeError(`${op}: a tensor appears twice in grads; it would be clipped twice`);
+  const norm = globalNorm(grads); // checks: non-empty, one backend, f32
+  for (const g of grads) g.backend.ops.clipByNorm(g, norm, maxNorm);
+  return norm;
 }
 
 /** Throws unless `value` is a finite number in [lo, hi) (`openHigh`) or [lo, hi]. */

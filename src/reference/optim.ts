@@ -37,3 +37,16 @@ export function adamwReference(
     param[i] = theta - (lr * mHat) / (Math.sqrt(vHat) + eps);
   }
 }
+
+/**
+ * Clipping by global norm (torch.nn.utils.clip_grad_norm_): with N = √(Σ over every tensor of Σ x²),
+ * every tensor is scaled in place by min(1, maxNorm / (N + 1e-6)). Returns N, before clipping.
+ */
+export function clipByGlobalNormReference(tensors: FloatArray[], maxNorm: number): number {
+  let sumSquares = 0;
+  for (const t of tensors) for (let i = 0; i < t.length; i++) sumSquares += t[i]! * t[i]!;
+  const norm = Math.sqrt(sumSquares);
+  const factor = Math.min(1, maxNorm / (norm + 1e-6));
+  for (const t of tensors) for (let i = 0; i < t.length; i++) t[i] = t[i]! * factor;
+  return norm;
+}

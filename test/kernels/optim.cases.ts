@@ -1,5 +1,5 @@
-import { type AdamWOptions, adamwUpdate } from '../../src/index.js';
-import { adamwReference } from '../../src/reference/optim.js';
+import { type AdamWOptions, adamwUpdate, clipByGlobalNorm } from '../../src/index.js';
+import { adamwReference, clipByGlobalNormReference } from '../../src/reference/optim.js';
 import { type GpuCase, type Tolerance, defineSuite } from '../harness/cases.js';
 
 // f32 on the GPU against the reference (f64 arithmetic, each state rounded to f32 when stored).
@@ -80,7 +80,33 @@ const handWorkedStep: GpuCase = {
   },
 };
 
+// Clipping: the norm is an f32 sum of squares over ≤ 1e5 terms (a few ulp relative, as globalNorm's
+// own cases), and each element is multiplied once by the f32 factor: rtol 1e-5 on both.
+const CLIP_TOLERANCE: Tolerance = { atol: 0, rtol: 1e-5 };
+
+/** clipByGlobalNorm over several tensors against the reference: the norm, and every tensor after clipping. */
+function clipCase(shapes: number[][], maxNorm: number): GpuCase {
+  return {
+    name: `clipByGlobalNorm [${shapes.map((s) => `[${s.join(', ')}]`).join(', ')}] maxNorm ${maxNorm}`,
+    async run(ctx) {
+      const values = shapes.map((shape) => ctx.rng.nonZeroFloats(shape.reduce((a, b) => a * b, 1)));
+      const tensors = values.map((v, i) => ctx.gpu.tensor(v, shapes[i]!));
+      const norm = clipByGlobalNorm(tensors, maxNorm);
+      const got = (await Promise.all([norm, ...tensors].map((t) => t.data()))) as Float32Array[];
+      [norm, ...tensors].forEach((t) => t.dispose());
+      const want = values.map((v) => Float64Array.from(v));
+      const wantNorm = clipByGlobalNormReference(want, maxNorm);
+      ctx.expectClose('norm', got[0]!, [wantNorm], CLIP_TOLERANCE);
+      want.forEach((w, i) => ctx.expectClose(`tensor ${i}`, got[i + 1]!, w, CLIP_TOLERANCE));
+      ctx.expectTrue('clipped or not as expected', (wantNorm > maxNorm) === got.slice(1).some((g, i) => g.some((x, e) => x !== values[i]![e])), `norm ${wantNorm}, maxNorm ${maxNorm}`);
+    },
+  };
+}
+
 export default defineSuite('optim', [
+  clipCase([[7], [33, 5], [257]], 1), // norm ≈ 10 > 1: scaled down
+  clipCase([[3], [4]], 100), // below the limit: untouched
+  clipCase([[768, 128]], 0.5),
   handWorkedStep,
   ...[[1], [7], [33], [257], [129, 65]].map((shape) => adamwCase('lr 1e-2 λ 0.1', { shape, steps: 5, options: base(1e-2, 0.1) })),
   // The PyTorch defaults (β 0.9/0.999, ε 1e-8, λ 0.01) by omission; lr·λ·|p| ≥ 1e-5 stays visible.

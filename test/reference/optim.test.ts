@@ -1,6 +1,6 @@
 // The AdamW reference against hand-worked steps and a closed form, and the checked op's errors.
 import { describe, expect, test } from 'vitest';
-import { ShapeError, adamwUpdate, createCpuBackend } from '../../src/index.js';
+import { ShapeError, adamwUpdate, clipByGlobalNorm, createCpuBackend } from '../../src/index.js';
 import { type AdamWReferenceOptions, adamwReference } from '../../src/reference/optim.js';
 
 const defaults = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
@@ -90,5 +90,24 @@ describe('adamwUpdate on the cpu backend', () => {
   ])('%s', (_name, fn, message) => {
     expect(fn).toThrowError(ShapeError);
     expect(fn).toThrowError(message);
+  });
+});
+
+describe('clipByGlobalNorm', () => {
+  test('scales every tensor by maxNorm / (N + 1e-6) when the global norm N exceeds maxNorm, and returns N', async () => {
+    const cpu = createCpuBackend();
+    const a = cpu.tensor([3, 0], [2]);
+    const b = cpu.tensor([4], [1]);
+    const norm = clipByGlobalNorm([a, b], 1); // N = 5
+    expect(Array.from(await norm.data())).toEqual([5]);
+    const factor = 1 / (5 + 1e-6);
+    expect(Array.from(await a.data())).toEqual([Math.fround(3 * factor), 0]);
+    expect(Array.from(await b.data())).toEqual([Math.fround(4 * factor)]);
+    const c = cpu.tensor([0.3], [1]);
+    clipByGlobalNorm([c], 1);
+    expect(Array.from(await c.data())).toEqual([Math.fround(0.3)]); // under the limit: unchanged
+    expect(() => clipByGlobalNorm([c, c], 1)).toThrow(/^clipByGlobalNorm: a tensor appears twice/);
+    expect(() => clipByGlobalNorm([c], 0)).toThrow(/^clipByGlobalNorm: maxNorm must be > 0/);
+    expect(() => clipByGlobalNorm([], 1)).toThrow(/^globalNorm: expected a non-empty array/);
   });
 });

@@ -10,5 +10,11 @@ export function cpuOptimOps(cpu: CpuBackend): OptimOps {
       // f32 tensors: values() is the storage itself, not a copy.
       adamwReference(cpu.values(param, op) as Float32Array, cpu.values(grad, op), cpu.values(m, op) as Float32Array, cpu.values(v, op) as Float32Array, options);
     },
+    clipByNorm: (x, norm, maxNorm) => {
+      const op = 'clipByGlobalNorm';
+      const values = cpu.values(x, op) as Float32Array;
+      const factor = Math.min(1, maxNorm / (cpu.values(norm, op)[0]! + 1e-6));
+      for (let i = 0; i < values.length; i++) values[i] = values[i]! * factor;
+    },
   };
 }
