@@ -7,7 +7,7 @@ import { gemmTiledKernel } from './gemm-tiled.js';
 import type { Kernel } from './kernel.js';
 import { countLabelsKernel, crossEntropyBackwardKernel, crossEntropyForwardKernel, crossEntropyMeanKernel } from './cross-entropy.js';
 import { embeddingGatherKernel, embeddingScatterAddKernel } from './embedding.js';
-import { adamwKernel, clipKernel } from './adamw.js';
+import { adamwKernel, clipKernel, sgdKernel } from './optim.js';
 import { dropoutKernel } from './dropout.js';
 import { philoxKernel } from './philox.js';
 import { layerNormBackwardKernel, layerNormKernel, layerNormParamGradsKernel } from './layernorm.js';
@@ -15,4 +15,4 @@ import { softmaxBackwardKernel, softmaxKernel } from './softmax.js';
 import { attentionBackwardDkDvKernel, attentionBackwardDqKernel, attentionForwardKernel, attentionScoresKernel } from './attention.js';
 
 /** Every kernel the library ships; tests render and check each variant of each. */
-export const allKernels: readonly Kernel<never>[] = [binaryKernel, scaleKernel, activationKernel, activationBackwardKernel, sumKernel, sumSquaresKernel, sqrtSumKernel, gemmNaiveKernel, gemmBlockedKernel, gemmTiledKernel, splitKReduceKernel, layerNormKernel, layerNormBackwardKernel, layerNormParamGradsKernel, softmaxKernel, softmaxBackwardKernel, adamwKernel, clipKernel, dropoutKernel, philoxKernel, crossEntropyForwardKernel, crossEntropyMeanKernel, countLabelsKernel, crossEntropyBackwardKernel, embeddingGatherKernel, embeddingScatterAddKernel, attentionForwardKernel, attentionBackwardDqKernel, attentionBackwardDkDvKernel, attentionScoresKernel] as Kernel<never>[];
+export const allKernels: readonly Kernel<never>[] = [binaryKernel, scaleKernel, activationKernel, activationBackwardKernel, sumKernel, sumSquaresKernel, sqrtSumKernel, gemmNaiveKernel, gemmBlockedKernel, gemmTiledKernel, splitKReduceKernel, layerNormKernel, layerNormBackwardKernel, layerNormParamGradsKernel, softmaxKernel, softmaxBackwardKernel, adamwKernel, clipKernel, sgdKernel, dropoutKernel, philoxKernel, crossEntropyForwardKernel, crossEntropyMeanKernel, countLabelsKernel, crossEntropyBackwardKernel, embeddingGatherKernel, embeddingScatterAddKernel, attentionForwardKernel, attentionBackwardDqKernel, attentionBackwardDkDvKernel, attentionScoresKernel] as Kernel<never>[];

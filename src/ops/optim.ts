@@ -2,6 +2,7 @@ import { ShapeError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkDType, checkSameBackend, checkShapeEquals } from './shared.js';
 import { globalNorm } from './reduce.js';
+import type { SgdReferenceOptions } from '../reference/optim.js';
 
 /** Hyper-parameters of one AdamW step, with torch.optim.AdamW's defaults. */
 export interface AdamWOptions {
@@ -23,6 +24,8 @@ export interface AdamWOptions {
 export interface OptimOps {
   /** One AdamW step, in place on `param`, `m` and `v` (every option resolved). */
   adamwUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, options: Required<AdamWOptions>): void;
+  /** One SGD step, in place on `param` and `buf` (every option resolved). */
+  sgdUpdate(param: Tensor, grad: Tensor, buf: Tensor, options: SgdReferenceOptions): void;
   /** x ← x · min(1, maxNorm / (norm + 1e-6)) in place, `norm` a one-element tensor from `globalNorm`. */
   clipByNorm(x: Tensor, norm: Tensor, maxNorm: number): void;
 }
@@ -54,6 +57,46 @@ export function adamwUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, o
   checkRange(op, 'weightDecay', weightDecay, 0, Infinity, false);
   if (!Number.isSafeInteger(step) || step < 1) throw new ShapeError(`${op}: step must be an integer ≥ 1, got ${String(step)}`);
   param.backend.ops.adamwUpdate(param, grad, m, v, { lr, beta1, beta2, eps, weightDecay, step });
+}
+
+/** Hyper-parameters of one SGD step, with torch.optim.SGD's defaults. */
+export interface SgdOptions {
+  /** Learning rate, ≥ 0. */
+  lr: number;
+  /** Momentum μ in [0, 1) (default 0: plain SGD, `buf` untouched). */
+  momentum?: number;
+  /** Dampening τ in [0, 1] of the gradient added to the momentum buffer (default 0). */
+  dampening?: number;
+  /** L2 weight decay λ ≥ 0 added to the gradient, coupled as in torch.optim.SGD (default 0). */
+  weightDecay?: number;
+  /** Nesterov momentum (needs momentum > 0 and dampening 0, as in torch). */
+  nesterov?: boolean;
+  /** Index of this step, an integer ≥ 1: on step 1 the momentum buffer starts as the gradient. */
+  step: number;
+}
+
+/**
+ * One SGD step in place (torch.optim.SGD): g ← g + λ·θ; b ← g on step 1, else μ·b + (1 − τ)·g;
+ * θ ← θ − lr·(g + μ·b) with Nesterov, else θ − lr·b. `buf` is the momentum buffer, shaped like `param`.
+ */
+export function sgdUpdate(param: Tensor, grad: Tensor, buf: Tensor, options: SgdOptions): void {
+  const op = 'sgdUpdate';
+  checkSameBackend(op, param, grad, buf);
+  const named: [string, Tensor][] = [['param', param], ['grad', grad], ['buf', buf]];
+  for (const [name, t] of named) {
+    checkDType(op, name, t, ['f32']);
+    checkShapeEquals(op, name, t, param.shape);
+  }
+  if (new Set([param, grad, buf]).size !== 3) throw new ShapeError(`${op}: param, grad and buf must be different tensors`);
+  if (typeof options !== 'object' || options === null) throw new ShapeError(`${op}: options { lr, step, … } are required`);
+  const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false, step } = options;
+  checkRange(op, 'lr', lr, 0, Infinity, false);
+  checkRange(op, 'momentum', momentum, 0, 1, true);
+  checkRange(op, 'dampening', dampening, 0, 1, false);
+  checkRange(op, 'weightDecay', weightDecay, 0, Infinity, false);
+  if (nesterov && (momentum === 0 || dampening !== 0)) throw new ShapeError(`${op}: nesterov needs momentum > 0 and dampening 0, got momentum ${momentum}, dampening ${dampening}`);
+  if (!Number.isSafeInteger(step) || step < 1) throw new ShapeError(`${op}: step must be an integer ≥ 1, got ${String(step)}`);
+  param.backend.ops.sgdUpdate(param, grad, buf, { lr, momentum, dampening, weightDecay, nesterov: nesterov === true, step });
 }
 
 /**

@@ -50,3 +50,30 @@ export function clipByGlobalNormReference(tensors: FloatArray[], maxNorm: number
   for (const t of tensors) for (let i = 0; i < t.length; i++) t[i] = t[i]! * factor;
   return norm;
 }
+
+/** Hyper-parameters of one SGD step, as `sgdUpdate` resolves them. */
+export interface SgdReferenceOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  /** 1 on the first update: the momentum buffer starts as the gradient. */
+  step: number;
+}
+
+/**
+ * One SGD step in place (torch.optim.SGD): g ← g + λ·θ; b ← g on step 1, else μ·b + (1 − τ)·g;
+ * d ← g + μ·b (Nesterov) or b; θ ← θ − lr·d. With μ = 0, d = g and `buf` is not touched.
+ */
+export function sgdReference(param: FloatArray, grad: ArrayLike<number>, buf: FloatArray, { lr, momentum, dampening, weightDecay, nesterov, step }: SgdReferenceOptions): void {
+  for (let i = 0; i < param.length; i++) {
+    const g = grad[i]! + weightDecay * param[i]!;
+    let d = g;
+    if (momentum !== 0) {
+      buf[i] = step === 1 ? g : momentum * buf[i]! + (1 - dampening) * g;
+      d = nesterov ? g + momentum * buf[i]! : buf[i]!;
+    }
+    param[i] = param[i]! - lr * d;
+  }
+}

@@ -1,5 +1,5 @@
-import { type AdamWOptions, adamwUpdate, clipByGlobalNorm } from '../../src/index.js';
-import { adamwReference, clipByGlobalNormReference } from '../../src/reference/optim.js';
+import { type AdamWOptions, type SgdOptions, adamwUpdate, clipByGlobalNorm, sgdUpdate } from '../../src/index.js';
+import { adamwReference, clipByGlobalNormReference, sgdReference } from '../../src/reference/optim.js';
 import { type GpuCase, type Tolerance, defineSuite } from '../harness/cases.js';
 
 // f32 on the GPU against the reference (f64 arithmetic, each state rounded to f32 when stored).
@@ -103,7 +103,41 @@ function clipCase(shapes: number[][], maxNorm: number): GpuCase {
   };
 }
 
+// SGD: the reference keeps f64 state, the GPU f32; each step adds a few roundings of |p|, |b| ≤ ~10
+// (b grows to at most g/(1 − μ)): atol 1e-6, rtol 1e-6 over up to 5 steps. A lost weight decay
+// (λ·p·lr ≥ 1e-4 here), a wrong first-step buffer or Nesterov term is 100× larger.
+const SGD_TOLERANCE: Tolerance = { atol: 1e-6, rtol: 1e-6 };
+
+/** SGD over several steps against the reference: param and the momentum buffer after each step. */
+function sgdCase(shape: number[], options: Omit<SgdOptions, 'step'>, steps = 4): GpuCase {
+  return {
+    name: `sgd ${JSON.stringify(options)} [${shape.join(', ')}] × ${steps} steps`,
+    async run(ctx) {
+      const n = shape.reduce((x, y) => x * y, 1);
+      const wantParam = ctx.rng.nonZeroFloats(n);
+      const wantBuf = ctx.rng.nonZeroFloats(n); // garbage: step 1 must overwrite it (or leave it, without momentum)
+      const param = ctx.gpu.tensor(wantParam, shape);
+      const buf = ctx.gpu.tensor(wantBuf, shape);
+      for (let step = 1; step <= steps; step++) {
+        const g = ctx.rng.nonZeroFloats(n);
+        const grad = ctx.gpu.tensor(g, shape);
+        sgdUpdate(param, grad, buf, { ...options, step });
+        grad.dispose();
+        const { momentum = 0, dampening = 0, weightDecay = 0, nesterov = false } = options;
+        sgdReference(wantParam, g, wantBuf, { lr: options.lr, momentum, dampening, weightDecay, nesterov, step });
+        ctx.expectClose(`param after step ${step}`, await param.data(), wantParam, SGD_TOLERANCE);
+        ctx.expectClose(`buf after step ${step}`, await buf.data(), wantBuf, SGD_TOLERANCE);
+      }
+      [param, buf].forEach((t) => t.dispose());
+    },
+  };
+}
+
 export default defineSuite('optim', [
+  sgdCase([7], { lr: 0.1 }),
+  sgdCase([33, 5], { lr: 0.05, momentum: 0.9, weightDecay: 0.01 }),
+  sgdCase([257], { lr: 0.05, momentum: 0.9, nesterov: true }),
+  sgdCase([1001], { lr: 0.01, momentum: 0.5, dampening: 0.3, weightDecay: 0.1 }),
   clipCase([[7], [33, 5], [257]], 1), // norm ≈ 10 > 1: scaled down
   clipCase([[3], [4]], 100), // below the limit: untouched
   clipCase([[768, 128]], 0.5),

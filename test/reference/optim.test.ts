@@ -1,6 +1,6 @@
 // The AdamW reference against hand-worked steps and a closed form, and the checked op's errors.
 import { describe, expect, test } from 'vitest';
-import { ShapeError, adamwUpdate, clipByGlobalNorm, createCpuBackend } from '../../src/index.js';
+import { ShapeError, adamwUpdate, clipByGlobalNorm, createCpuBackend, sgdUpdate } from '../../src/index.js';
 import { type AdamWReferenceOptions, adamwReference } from '../../src/reference/optim.js';
 
 const defaults = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
@@ -109,5 +109,37 @@ describe('clipByGlobalNorm', () => {
     expect(() => clipByGlobalNorm([c, c], 1)).toThrow(/^clipByGlobalNorm: a tensor appears twice/);
     expect(() => clipByGlobalNorm([c], 0)).toThrow(/^clipByGlobalNorm: maxNorm must be > 0/);
     expect(() => clipByGlobalNorm([], 1)).toThrow(/^globalNorm: expected a non-empty array/);
+  });
+});
+
+describe('sgdUpdate', () => {
+  test('torch.optim.SGD by hand: the buffer starts as the gradient, then μ·b + (1 − τ)·g; Nesterov adds μ·b to g', async () => {
+    const cpu = createCpuBackend();
+    const p = cpu.tensor([1], [1]);
+    const b = cpu.tensor([99], [1]);
+    sgdUpdate(p, cpu.tensor([0.5], [1]), b, { lr: 0.1, momentum: 0.9, weightDecay: 0.1, step: 1 });
+    // g = 0.5 + 0.1·1 = 0.6; b = 0.6; p = 1 − 0.06
+    expect((await b.data())[0]).toBeCloseTo(0.6, 6);
+    expect((await p.data())[0]).toBeCloseTo(0.94, 6);
+    sgdUpdate(p, cpu.tensor([0.5], [1]), b, { lr: 0.1, momentum: 0.9, weightDecay: 0.1, step: 2 });
+    // g = 0.5 + 0.094 = 0.594; b = 0.54 + 0.594 = 1.134; p = 0.94 − 0.1134
+    expect((await b.data())[0]).toBeCloseTo(1.134, 6);
+    expect((await p.data())[0]).toBeCloseTo(0.8266, 6);
+    const q = cpu.tensor([1], [1]);
+    const c = cpu.tensor([0], [1]);
+    sgdUpdate(q, cpu.tensor([1], [1]), c, { lr: 0.1, momentum: 0.5, nesterov: true, step: 1 });
+    // b = 1; d = 1 + 0.5 = 1.5; p = 1 − 0.15
+    expect((await q.data())[0]).toBeCloseTo(0.85, 6);
+  });
+
+  test('checks its arguments', () => {
+    const cpu = createCpuBackend();
+    const t = () => cpu.tensor([1, 2], [2]);
+    const [p, g, b] = [t(), t(), t()];
+    expect(() => sgdUpdate(p, g, b, { lr: 0.1, nesterov: true, step: 1 })).toThrow(/^sgdUpdate: nesterov needs momentum > 0 and dampening 0/);
+    expect(() => sgdUpdate(p, g, p, { lr: 0.1, step: 1 })).toThrow(/^sgdUpdate: param, grad and buf must be different tensors$/);
+    expect(() => sgdUpdate(p, g, b, { lr: 0.1, momentum: 1, step: 1 })).toThrow(/^sgdUpdate: momentum must be in \[0, 1\), got 1$/);
+    expect(() => sgdUpdate(p, g, cpu.tensor([1], [1]), { lr: 0.1, step: 1 })).toThrow(/^sgdUpdate: buf must have shape \[2\], got \[1\]$/);
+    expect(() => sgdUpdate(p, g, b, { lr: 0.1, step: 0 })).toThrow(ShapeError);
   });
 });

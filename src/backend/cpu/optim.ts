@@ -1,5 +1,5 @@
 import type { OptimOps } from '../../ops/optim.js';
-import { adamwReference } from '../../reference/optim.js';
+import { adamwReference, sgdReference } from '../../reference/optim.js';
 import type { CpuBackend } from './backend.js';
 
 /** The optim ops on the CPU: the reference loops, updating the tensors' own arrays in place. */
@@ -9,6 +9,10 @@ export function cpuOptimOps(cpu: CpuBackend): OptimOps {
       const op = 'adamwUpdate';
       // f32 tensors: values() is the storage itself, not a copy.
       adamwReference(cpu.values(param, op) as Float32Array, cpu.values(grad, op), cpu.values(m, op) as Float32Array, cpu.values(v, op) as Float32Array, options);
+    },
+    sgdUpdate: (param, grad, buf, options) => {
+      const op = 'sgdUpdate';
+      sgdReference(cpu.values(param, op) as Float32Array, cpu.values(grad, op), cpu.values(buf, op) as Float32Array, options);
     },
     clipByNorm: (x, norm, maxNorm) => {
       const op = 'clipByGlobalNorm';

@@ -1,4 +1,4 @@
-import { encodeAdamW, encodeClip } from '../../../kernels/adamw.js';
+import { encodeAdamW, encodeClip, encodeSgd } from '../../../kernels/optim.js';
 import type { GpuStorage } from '../../../kernels/kernel.js';
 import type { OptimOps } from '../../../ops/optim.js';
 import type { WebGPUBackend } from '../backend.js';
@@ -9,6 +9,10 @@ export function webgpuOptimOps(gpu: WebGPUBackend): OptimOps {
     adamwUpdate: (param, grad, m, v, options) => {
       const storage = (t: typeof param) => t.storage<GpuStorage>('adamwUpdate');
       encodeAdamW(gpu, storage(param), storage(grad), storage(m), storage(v), param.size, options);
+    },
+    sgdUpdate: (param, grad, buf, options) => {
+      const storage = (t: typeof param) => t.storage<GpuStorage>('sgdUpdate');
+      encodeSgd(gpu, storage(param), storage(grad), storage(buf), param.size, options);
     },
     clipByNorm: (x, norm, maxNorm) => {
       encodeClip(gpu, norm.storage<GpuStorage>('clipByGlobalNorm'), x.storage<GpuStorage>('clipByGlobalNorm'), x.size, maxNorm);

@@ -1,6 +1,7 @@
 import adamwSource from '../../shaders/optim/adamw.wgsl';
 import clipSource from '../../shaders/optim/clip.wgsl';
-import { adamwReference, clipByGlobalNormReference } from '../reference/optim.js';
+import sgdSource from '../../shaders/optim/sgd.wgsl';
+import { type SgdReferenceOptions, adamwReference, clipByGlobalNormReference, sgdReference } from '../reference/optim.js';
 import type { AdamWOptions } from '../ops/optim.js';
 import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
 
@@ -75,4 +76,31 @@ export function encodeClip(gpu: Dispatcher, norm: GpuStorage, x: GpuStorage, n: 
   new Float32Array(params, 4, 1)[0] = maxNorm;
   const groups = grid1D(Math.ceil(n / WORKGROUP), gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.dispatch(clipKernel, {}, [norm, x, new Uint8Array(params)], groups);
+}
+
+/** One SGD step (momentum, dampening, Nesterov, coupled weight decay) in place on param and the momentum buffer. */
+export const sgdKernel: Kernel<Record<string, never>> = {
+  name: 'optim/sgd',
+  source: sgdSource,
+  bindings: [
+    { name: 'param', kind: 'storage' },
+    { name: 'grad', kind: 'read-only-storage' },
+    { name: 'buf', kind: 'storage' },
+    { name: 'params', kind: 'uniform' },
+  ],
+  workgroupSize: () => [WORKGROUP, 1, 1],
+  defines: () => ({}),
+  variants: [{}],
+  references: { sgdUpdate: sgdReference },
+};
+
+/** Records one SGD step over `n` elements, updating `param` and `buf` in place (`buf` unused when momentum is 0). */
+export function encodeSgd(gpu: Dispatcher, param: GpuStorage, grad: GpuStorage, buf: GpuStorage, n: number, o: SgdReferenceOptions): void {
+  if (n === 0) return;
+  const params = new ArrayBuffer(32);
+  new Uint32Array(params, 0, 1)[0] = n;
+  new Float32Array(params, 4, 4).set([o.lr, o.momentum, 1 - o.dampening, o.weightDecay]);
+  new Uint32Array(params, 20, 3).set([o.step === 1 ? 1 : 0, o.nesterov ? 1 : 0, o.momentum !== 0 ? 1 : 0]);
+  const groups = grid1D(Math.ceil(n / WORKGROUP), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.dispatch(sgdKernel, {}, [param, grad, buf, new Uint8Array(params)], groups);
 }

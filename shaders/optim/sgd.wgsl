@@ -1,0 +1,44 @@
+// One SGD step with momentum (PyTorch's torch.optim.SGD), in place, one element per invocation:
+//   g ← g + λ·p                                  (L2 weight decay, coupled as in torch)
+//   b ← g on the first step, else μ·b + (1 − τ)·g (momentum buffer, dampening τ)
+//   d ← g + μ·b with Nesterov, else b
+//   p ← p − lr·d
+// With μ = 0 the buffer is not touched (params.momentum_on = 0): plain SGD.
+
+struct Params {
+  n: u32,
+  lr: f32,
+  momentum: f32,
+  one_minus_dampening: f32,
+  weight_decay: f32,
+  // 1 on the first step (the buffer starts as the gradient), else 0.
+  first: u32,
+  nesterov: u32,
+  momentum_on: u32,
+}
+
+@group(0) @binding(0) var<storage, read_write> param: array<f32>;
+@group(0) @binding(1) var<storage, read> grad: array<f32>;
+@group(0) @binding(2) var<storage, read_write> buf: array<f32>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+@compute @workgroup_size(${WORKGROUP_X})
+fn main(
+  @builtin(workgroup_id) group: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+  @builtin(local_invocation_index) lane: u32,
+) {
+  let i = (group.y * groups.x + group.x) * ${WORKGROUP_X}u + lane;
+  if (i >= params.n) {
+    return;
+  }
+  let p = param[i];
+  let g = grad[i] + params.weight_decay * p;
+  var d = g;
+  if (params.momentum_on != 0u) {
+    let b = select(params.momentum * buf[i] + params.one_minus_dampening * g, g, params.first != 0u);
+    buf[i] = b;
+    d = select(b, g + params.momentum * b, params.nesterov != 0u);
+  }
+  param[i] = p - params.lr * d;
+}
