@@ -26,6 +26,7 @@ export * from './ops/optim.js';
 export * from './ops/dropout.js';
 export * from './ops/attention.js';
 export * from './optim/schedules.js';
+export * from './nn/init.js';
 export {
   ShaderformerError,
   ShapeError,
