@@ -14,13 +14,13 @@ const ready = () =>
   })());
 
 /** [B, X, Y, D] → [B, Y, X, D]: swaps the middle two axes (its own inverse up to the shape). */
-function swapMiddle(values: ArrayLike<number>, b: number, x: number, y: number, d: number): Float32Array<ArrayBuffer> {
+function swapMiddle(values: Float32Array, b: number, x: number, y: number, d: number): Float32Array<ArrayBuffer> {
   const out = new Float32Array(b * x * y * d);
   for (let i = 0; i < b; i++)
     for (let u = 0; u < x; u++)
       for (let w = 0; w < y; w++) {
         const from = ((i * x + u) * y + w) * d;
-        out.set(Array.prototype.slice.call(values, from, from + d) as number[], ((i * y + w) * x + u) * d);
+        out.set(values.subarray(from, from + d), ((i * y + w) * x + u) * d);
       }
   return out;
 }

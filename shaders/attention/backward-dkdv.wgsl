@@ -38,8 +38,9 @@ fn main(
   let bh = blk.bh;
   let b = blk.b;
   let first_key = blk.first;
-  let lane_row = lane_position(lane).x;
-  let col = lane_position(lane).y;
+  let position = lane_position(lane);
+  let lane_row = position.x;
+  let col = position.y;
   let q_base = bh * params.tq;
 
   // Per key row r: j{r}, key{r} = bh·Tk + j{r}, k{r}_{d} (pre-scaled), v{r}_{d}, dk{r}_{d}, dv{r}_{d}.
@@ -65,7 +66,7 @@ ${ROW_INIT}
     }
     workgroupBarrier();
 #endif
-    let tile_end = min(params.tile, params.tq - i0);
+    let tile_end = min(BC, params.tq - i0);
     for (var ii = 0u; ii < tile_end; ii++) {
       let i = i0 + ii;
 #if ${STAGE}

@@ -31,8 +31,9 @@ fn main(
   let bh = blk.bh;
   let b = blk.b;
   let first_row = blk.first;
-  let lane_row = lane_position(lane).x;
-  let col = lane_position(lane).y;
+  let position = lane_position(lane);
+  let lane_row = position.x;
+  let col = position.y;
   let kv_base = bh * params.tk * DH4;
 
   // Per row r: i{r}, row{r}, q{r}_{d} (pre-scaled), do{r}_{d}, dq{r}_{d}, lse{r}, delta{r}.
@@ -46,7 +47,8 @@ ${ROW_INIT}
 #if ${STAGE}
     stage_kv_tile(kv_base, j0, lane);
 #endif
-    let tile_end = min(params.tile, params.tk - j0);
+    // A run-time trip count (the tile's valid keys): compilers keep the loop rolled.
+    let tile_end = min(BC, params.tk - j0);
     for (var jj = 0u; jj < tile_end; jj++) {
       let j = j0 + jj;
       let at = ${KV_AT};

@@ -34,8 +34,9 @@ fn main(
   let bh = blk.bh;
   let b = blk.b;
   let first_row = blk.first;
-  let lane_row = lane_position(lane).x;
-  let col = lane_position(lane).y;
+  let position = lane_position(lane);
+  let lane_row = position.x;
+  let col = position.y;
   let kv_base = bh * params.tk * DH4;
 
   // Per row r: i{r} (query index), row{r} = bh·Tq + i{r}, q{r}_{d}, o{r}_{d}, m{r}, l{r}, s{r}.
@@ -50,8 +51,9 @@ ${ROW_INIT}
 #if ${STAGE}
     stage_kv_tile(kv_base, j0, lane);
 #endif
-    // A run-time trip count: compilers keep these loops rolled (the body is Dh-long already).
-    let tile_end = min(params.tile, params.tk - j0);
+    // A run-time trip count (the tile's valid keys): compilers keep these loops rolled, where a
+    // constant BC let lavapipe unroll the Dh-long bodies (53 s to compile a pipeline, 8.6 s rolled).
+    let tile_end = min(BC, params.tk - j0);
 
     // Scores of the tile, and each row's tile maximum.
 ${ROW_TILE_MAX_INIT}

@@ -29,9 +29,6 @@ struct Params {
   key_hi: u32,
   offset_lo: u32,
   offset_hi: u32,
-  // BC again, as a run-time value: a tile loop bounded by it stays a loop. Bounded by the constant,
-  // LLVM-based CPU compilers (lavapipe) unroll BC copies of the Dh-long body and take minutes.
-  tile: u32,
 }
 
 // Whether query i of batch b may attend key j (j < tk is the caller's to check).

@@ -109,8 +109,9 @@ function kvDefines(v: AttentionVariant, g: ReturnType<typeof generator>) {
 }
 
 /**
- * Straight-line code generation over the head dimension: `each(v, line)` repeats `line(r, d)` for
- * every owned row r and every vec4 d of Dh; `dotChain` is Σ_d a_d ⊙ b_d as one vec4 (fma chain).
+ * Straight-line code generation over the head dimension: `rows(indent, line)` repeats `line(r)` for
+ * every owned row r, `overD(line)` repeats `line(d)` for this invocation's vec4s d of a row;
+ * `dotChain` is Σ_d a_d ⊙ b_d as one vec4 (fma chain), `rowSum` its sum over the whole row.
  */
 function generator(v: AttentionVariant) {
   const rows = range(v.rows);
@@ -133,15 +134,22 @@ function generator(v: AttentionVariant) {
 
 const ONE = 'vec4f(1.0)';
 
+/** The forward's and dQ's first lines per query row r: i{r}, its storage row row{r}, and q{r}_{d} pre-scaled. */
+function queryRowInit(g: ReturnType<typeof generator>, r: number): string[] {
+  return [
+    `let i${r} = first_row + ${r}u * ROW_LANES + lane_row;`,
+    `let row${r} = bh * params.tq + min(i${r}, params.tq - 1u);`,
+    ...g.overD((d) => `let q${r}_${d} = q[row${r} * DH4 + col + ${d}u] * params.scale;`),
+  ];
+}
+
 function forwardDefines(v: AttentionVariant) {
   const g = generator(v);
   return {
     ...commonDefines(v),
     ...kvDefines(v, g),
     ROW_INIT: g.rows(2, (r) => [
-      `let i${r} = first_row + ${r}u * ROW_LANES + lane_row;`,
-      `let row${r} = bh * params.tq + min(i${r}, params.tq - 1u);`,
-      ...g.overD((d) => `let q${r}_${d} = q[row${r} * DH4 + col + ${d}u] * params.scale;`),
+      ...queryRowInit(g, r),
       ...g.overD((d) => `var o${r}_${d} = vec4f(0.0);`),
       `var m${r} = NEG_MAX;`,
       `var l${r} = 0.0;`,
@@ -185,9 +193,7 @@ function backwardDqDefines(v: AttentionVariant) {
     ...commonDefines(v),
     ...kvDefines(v, g),
     ROW_INIT: g.rows(2, (r) => [
-      `let i${r} = first_row + ${r}u * ROW_LANES + lane_row;`,
-      `let row${r} = bh * params.tq + min(i${r}, params.tq - 1u);`,
-      ...g.overD((d) => `let q${r}_${d} = q[row${r} * DH4 + col + ${d}u] * params.scale;`),
+      ...queryRowInit(g, r),
       ...g.overD((d) => `let do${r}_${d} = d_out[row${r} * DH4 + col + ${d}u];`),
       ...g.overD((d) => `var dq${r}_${d} = vec4f(0.0);`),
       `let lse${r} = lse[row${r}];`,
@@ -315,8 +321,8 @@ export const attentionScoresKernel: Kernel<AttentionScoresVariant> = {
 };
 
 /** The uniform block of the fused kernels (shaders/common/attention.wgsl `Params`). */
-function attentionParams(s: AttentionDims, blocks: number, tile: number): Uint8Array {
-  const buffer = new ArrayBuffer(52);
+function attentionParams(s: AttentionDims, blocks: number): Uint8Array {
+  const buffer = new ArrayBuffer(48);
   const u32 = new Uint32Array(buffer);
   const f32 = new Float32Array(buffer);
   u32.set([s.tq, s.tk, s.heads, blocks, s.batch * s.heads]);
@@ -327,7 +333,6 @@ function attentionParams(s: AttentionDims, blocks: number, tile: number): Uint8A
     f32[7] = 1 / (1 - drop.p);
     u32.set([drop.key[0], drop.key[1], drop.offset % 2 ** 32, Math.floor(drop.offset / 2 ** 32)], 8);
   }
-  u32[12] = tile;
   return new Uint8Array(buffer);
 }
 
@@ -375,7 +380,7 @@ export function encodeAttentionForward(
   const variant = variantFor(gpu, tiling, s, io.keyMask !== null);
   const { blocks, groups } = rowBlocks(gpu, variant, s.tq, s.batch * s.heads);
   // Without a key mask the shader never reads binding 3; q fills it (read-only bindings may alias).
-  const resources = [io.q, io.k, io.v, io.keyMask ?? io.q, io.out, io.lse, attentionParams(s, blocks, variant.tile)];
+  const resources = [io.q, io.k, io.v, io.keyMask ?? io.q, io.out, io.lse, attentionParams(s, blocks)];
   gpu.dispatch(attentionForwardKernel, variant, resources, groups);
 }
 
@@ -403,12 +408,12 @@ export function encodeAttentionBackward(
   const mask = io.keyMask ?? io.q;
   if (bh * s.tq > 0) {
     const { blocks, groups } = rowBlocks(gpu, variant, s.tq, bh);
-    const resources = [io.q, io.k, io.v, mask, io.out, io.dOut, io.lse, io.dq, io.delta, attentionParams(s, blocks, variant.tile)];
+    const resources = [io.q, io.k, io.v, mask, io.out, io.dOut, io.lse, io.dq, io.delta, attentionParams(s, blocks)];
     gpu.dispatch(attentionBackwardDqKernel, variant, resources, groups);
   }
   if (bh * s.tk > 0) {
     const { blocks, groups } = rowBlocks(gpu, variant, s.tk, bh);
-    const resources = [io.q, io.k, io.v, mask, io.dOut, io.lse, io.delta, io.dk, io.dv, attentionParams(s, blocks, variant.tile)];
+    const resources = [io.q, io.k, io.v, mask, io.dOut, io.lse, io.delta, io.dk, io.dv, attentionParams(s, blocks)];
     gpu.dispatch(attentionBackwardDkDvKernel, variant, resources, groups);
   }
 }
