@@ -3,7 +3,7 @@ export { scope, keep } from './tensor/scope.js';
 export type { DType, ArrayOf, TensorData } from './tensor/dtype.js';
 export { floatToHalfBits, halfBitsToFloat } from './tensor/dtype.js';
 export type { Backend, BackendOps, OpName } from './backend/backend.js';
-export { CpuBackend, createCpuBackend } from './backend/cpu/backend.js';
+export { CpuBackend, createCpuBackend, type CpuBackendOptions } from './backend/cpu/backend.js';
 export {
   WebGPUBackend,
   createWebGPUBackend,
@@ -14,7 +14,7 @@ export {
 export type { AdapterReport, DeviceOptions } from './backend/webgpu/device.js';
 export type { GemmTuning } from './backend/webgpu/ops/gemm.js';
 export type { PoolStats } from './backend/webgpu/buffer-pool.js';
-export { add, mul, scale, addScaled, type ElementwiseOps } from './ops/elementwise.js';
+export { add, mul, scale, addScaled, accumulate, type ElementwiseOps } from './ops/elementwise.js';
 export { matmul, GEMM_VARIANTS, type GemmOps, type GemmVariant, type GemmActivation, type MatmulOptions, type MatmulSpec } from './ops/gemm.js';
 export * from './ops/norm.js';
 export * from './ops/softmax.js';
@@ -27,6 +27,7 @@ export * from './ops/dropout.js';
 export * from './ops/attention.js';
 export * from './optim/schedules.js';
 export * from './nn/init.js';
+export * from './data/index.js';
 export {
   ShaderformerError,
   ShapeError,

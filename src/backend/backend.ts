@@ -38,7 +38,7 @@ export type OpName = keyof BackendOps;
 /** Where tensors live and ops run: `cpu` (the reference loops) or `webgpu`. */
 export interface Backend {
   /** `'cpu'` or `'webgpu'`. */
-  readonly name: 'cpu' | 'webgpu';
+  readonly name: 'cpu' | 'webgpu' | 'meta';
   /** The op implementations; use the checked functions in `src/ops` (`add`, `matmul`, …) instead. */
   readonly ops: BackendOps;
   /** A tensor holding a copy of `data` (`number[]` or a typed array; dtype inferred from the array type unless given). */
@@ -51,12 +51,16 @@ export interface Backend {
   release(storage: unknown): void;
 }
 
-/** Checks the arguments of `backend.tensor()` and converts `data` to the dtype's storage array. */
+/**
+ * Checks the arguments of `backend.tensor()` and converts `data` to the dtype's storage array;
+ * `floatStorage` 'f64' keeps f32-dtype values in a Float64Array at full precision (the CPU backend's f64 mode).
+ */
 export function prepareTensorData(
   data: TensorData,
   shape: readonly number[],
   dtype: DType | undefined,
-): { values: Float32Array | Int32Array | Uint32Array | Uint16Array; dtype: DType } {
+  floatStorage: 'f32' | 'f64' = 'f32',
+): { values: Float32Array | Float64Array | Int32Array | Uint32Array | Uint16Array; dtype: DType } {
   checkShape('tensor', shape);
   if (dtype !== undefined && !DTYPES.includes(dtype)) {
     throw new ShapeError(`tensor: unknown dtype ${JSON.stringify(dtype)}; expected one of ${DTYPES.join(', ')}`);
@@ -71,5 +75,6 @@ export function prepareTensorData(
   if (data instanceof Uint16Array && resolved !== 'f16') {
     throw new ShapeError(`tensor: a Uint16Array is read as f16 half bits, but dtype ${resolved} was asked for`);
   }
+  if (resolved === 'f32' && floatStorage === 'f64') return { values: Float64Array.from(data as ArrayLike<number>), dtype: resolved };
   return { values: toStorageArray(data, resolved), dtype: resolved };
 }

@@ -1,6 +1,7 @@
+import accumulateSource from '../../shaders/elementwise/accumulate.wgsl';
 import binarySource from '../../shaders/elementwise/binary.wgsl';
 import scaleSource from '../../shaders/elementwise/scale.wgsl';
-import { addReference, addScaledReference, mulReference, scaleReference } from '../reference/elementwise.js';
+import { accumulateReference, addReference, addScaledReference, mulReference, scaleReference } from '../reference/elementwise.js';
 import type { DType } from '../tensor/dtype.js';
 import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
 
@@ -59,6 +60,21 @@ export const scaleKernel: Kernel<ScaleVariant> = {
   references: { scale: scaleReference },
 };
 
+/** into[i] ← into[i] + s · x[i] in place (f32), one element per invocation. */
+export const accumulateKernel: Kernel<Record<string, never>> = {
+  name: 'elementwise/accumulate',
+  source: accumulateSource,
+  bindings: [
+    { name: 'into', kind: 'storage' },
+    { name: 'x', kind: 'read-only-storage' },
+    { name: 'params', kind: 'uniform' },
+  ],
+  workgroupSize: () => [WORKGROUP, 1, 1],
+  defines: () => ({}),
+  variants: [{}],
+  references: { accumulate: accumulateReference },
+};
+
 /**
  * Records `out = a OP b` over `n` elements of a, with b (`bSize` elements, `bSize` dividing `n`)
  * repeated along a; `s` is the factor of `addScaled`.
@@ -87,4 +103,13 @@ export function encodeScale(gpu: Dispatcher, variant: ScaleVariant, x: GpuStorag
   new Float32Array(params.buffer)[1] = s;
   const groups = grid1D(Math.ceil(n / WORKGROUP), gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.dispatch(scaleKernel, variant, [x, out, params], groups);
+}
+
+/** Records `into ← into + s · x` over `n` elements, in place. */
+export function encodeAccumulate(gpu: Dispatcher, into: GpuStorage, x: GpuStorage, n: number, s: number): void {
+  if (n === 0) return;
+  const params = new Uint32Array([n, 0]);
+  new Float32Array(params.buffer)[1] = s;
+  const groups = grid1D(Math.ceil(n / WORKGROUP), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.dispatch(accumulateKernel, {}, [into, x, params], groups);
 }

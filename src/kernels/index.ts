@@ -1,4 +1,4 @@
-import { binaryKernel, scaleKernel } from './elementwise.js';
+import { accumulateKernel, binaryKernel, scaleKernel } from './elementwise.js';
 import { activationBackwardKernel, activationKernel } from './activation.js';
 import { sqrtSumKernel, sumKernel, sumSquaresKernel } from './reduce.js';
 import { gemmBlockedKernel, splitKReduceKernel } from './gemm-blocked.js';
@@ -15,4 +15,4 @@ import { softmaxBackwardKernel, softmaxKernel } from './softmax.js';
 import { attentionBackwardDkDvKernel, attentionBackwardDqKernel, attentionForwardKernel, attentionScoresKernel } from './attention.js';
 
 /** Every kernel the library ships; tests render and check each variant of each. */
-export const allKernels: readonly Kernel<never>[] = [binaryKernel, scaleKernel, activationKernel, activationBackwardKernel, sumKernel, sumSquaresKernel, sqrtSumKernel, gemmNaiveKernel, gemmBlockedKernel, gemmTiledKernel, splitKReduceKernel, layerNormKernel, layerNormBackwardKernel, layerNormParamGradsKernel, softmaxKernel, softmaxBackwardKernel, adamwKernel, clipKernel, sgdKernel, dropoutKernel, philoxKernel, crossEntropyForwardKernel, crossEntropyMeanKernel, countLabelsKernel, crossEntropyBackwardKernel, embeddingGatherKernel, embeddingScatterAddKernel, attentionForwardKernel, attentionBackwardDqKernel, attentionBackwardDkDvKernel, attentionScoresKernel] as Kernel<never>[];
+export const allKernels: readonly Kernel<never>[] = [binaryKernel, scaleKernel, accumulateKernel, activationKernel, activationBackwardKernel, sumKernel, sumSquaresKernel, sqrtSumKernel, gemmNaiveKernel, gemmBlockedKernel, gemmTiledKernel, splitKReduceKernel, layerNormKernel, layerNormBackwardKernel, layerNormParamGradsKernel, softmaxKernel, softmaxBackwardKernel, adamwKernel, clipKernel, sgdKernel, dropoutKernel, philoxKernel, crossEntropyForwardKernel, crossEntropyMeanKernel, countLabelsKernel, crossEntropyBackwardKernel, embeddingGatherKernel, embeddingScatterAddKernel, attentionForwardKernel, attentionBackwardDqKernel, attentionBackwardDkDvKernel, attentionScoresKernel] as Kernel<never>[];

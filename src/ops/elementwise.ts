@@ -15,6 +15,8 @@ export interface ElementwiseOps {
   scale(x: Tensor, s: number): Tensor;
   /** out = a + s · b, b broadcast (f32, f16). */
   addScaled(a: Tensor, b: Tensor, s: number): Tensor;
+  /** into ← into + s · x in place (f32, same shape, different tensors). */
+  accumulate(into: Tensor, x: Tensor, s: number): void;
 }
 
 /** out = a + b, elementwise; b has a's shape or a suffix of it (a bias [N] onto [M, N]) and is repeated over a's leading dims. */
@@ -43,6 +45,21 @@ export function addScaled(a: Tensor, b: Tensor, s: number): Tensor {
   checkDType('addScaled', 'a', a, FLOAT_DTYPES);
   checkFactor('addScaled', s);
   return a.backend.ops.addScaled(a, b, s);
+}
+
+/** into ← into + s · x, in place (gradient accumulation over micro-batches); f32, x exactly into's shape, s rounded to f32. */
+export function accumulate(into: Tensor, x: Tensor, s: number): void {
+  const op = 'accumulate';
+  checkSameBackend(op, into, x);
+  checkDType(op, 'into', into, ['f32']);
+  checkDType(op, 'x', x, ['f32']);
+  if (into.rank !== x.rank || into.shape.some((d, i) => d !== x.shape[i])) {
+    throw new ShapeError(`${op}: x must have into's shape, got into ${formatShape(into.shape)} and x ${formatShape(x.shape)}`);
+  }
+  // The kernel reads x while it writes into: one tensor in both roles would alias a read-only and a read-write binding.
+  if (into === x) throw new ShapeError(`${op}: into and x must be different tensors, got the same ${into.describe()}`);
+  checkFactor(op, s);
+  into.backend.ops.accumulate(into, x, s);
 }
 
 const FLOAT_DTYPES = ['f32', 'f16'] as const;

@@ -12,8 +12,8 @@ export interface DTypeArrays {
 /** The typed array type of dtype `D`. */
 export type ArrayOf<D extends DType> = DTypeArrays[D];
 
-/** Any typed array a tensor can be created from. */
-export type TensorData = Float32Array | Int32Array | Uint32Array | Uint16Array | number[];
+/** Any typed array a tensor can be created from (a `Float64Array` is rounded to f32 except on a CPU backend in f64 precision). */
+export type TensorData = Float32Array | Float64Array | Int32Array | Uint32Array | Uint16Array | number[];
 
 export const DTYPES: readonly DType[] = ['f32', 'f16', 'i32', 'u32'];
 

@@ -1,8 +1,8 @@
 import { type DType, add, mul } from '../../src/index.js';
 // scale and addScaled are not in src/index.ts's explicit elementwise export list yet (a shared file).
-import { addScaled, scale } from '../../src/ops/elementwise.js';
+import { accumulate, addScaled, scale } from '../../src/ops/elementwise.js';
 import { fromHalfBits, toHalfBits } from '../../src/tensor/dtype.js';
-import { addReference, addScaledReference, mulReference, scaleReference, type NumericArray } from '../../src/reference/elementwise.js';
+import { accumulateReference, addReference, addScaledReference, mulReference, scaleReference, type NumericArray } from '../../src/reference/elementwise.js';
 import { type CaseContext, type GpuCase, type Tolerance, defineSuite } from '../harness/cases.js';
 
 // WGSL f32/i32/u32 add and multiply are exact or correctly rounded, as is the reference's store
@@ -92,6 +92,40 @@ function scaledCase(op: 'scale' | 'addScaled', dtype: 'f32' | 'f16', shape: numb
   };
 }
 
+// accumulate: into + s·x in f32; the GPU may round s·x before adding (≤ 2^-24·|s·x| ≤ 2^-24·|s|, as
+// |x| < 1) and rounds the sum once (2^-24 relative): atol 2^-24·|s|, rtol 2^-24, against the float64
+// value of the same inputs. Each step is checked from the values the previous step left on the GPU.
+function accumulateCase(shape: number[], steps = 3): GpuCase {
+  return {
+    name: `accumulate f32 [${shape.join(', ')}]`,
+    async run(ctx) {
+      const n = shape.reduce((x, y) => x * y, 1);
+      const start = ctx.rng.nonZeroFloats(n);
+      const x = ctx.rng.nonZeroFloats(n);
+      const into = ctx.gpu.tensor(start, shape);
+      const xt = ctx.gpu.tensor(x, shape);
+      const storage = into.storage('accumulate');
+      let before: ArrayLike<number> = start;
+      const s1 = Math.fround((ctx.rng.next() < 0.5 ? -1 : 1) * ctx.rng.uniform(0.3, 3));
+      const factors = [s1, Math.fround(-2 * s1), Math.fround(0.5 * s1)].slice(0, steps);
+      let pipelines = 0;
+      for (const [k, factor] of factors.entries()) {
+        accumulate(into, xt, factor);
+        if (k === 0) pipelines = ctx.gpu.stats().pipelines;
+        const got = await into.data();
+        const want = Float64Array.from(before);
+        accumulateReference(want, x, factor);
+        ctx.expectClose(`accumulate step ${k + 1}, s = ${factor}`, got, want, { atol: 2 ** -24 * Math.abs(factor), rtol: 2 ** -24 });
+        before = got;
+      }
+      if (steps > 1) ctx.expectTrue('no new pipeline for a new s', ctx.gpu.stats().pipelines === pipelines, `${ctx.gpu.stats().pipelines} pipelines, had ${pipelines}`);
+      ctx.expectTrue('in place: into keeps its storage', into.storage('accumulate') === storage, 'into got new storage');
+      ctx.expectClose('x unchanged', await xt.data(), x, { atol: 0, rtol: 0 });
+      [into, xt].forEach((t) => t.dispose());
+    },
+  };
+}
+
 const SHAPES = [[1], [7], [33], [257], [3, 5, 7], [70001]];
 
 export default defineSuite('elementwise', [
@@ -119,4 +153,8 @@ export default defineSuite('elementwise', [
   scaledCase('scale', 'f32', [512, 3072]),
   scaledCase('addScaled', 'f32', [512, 3072]),
   scaledCase('addScaled', 'f32', [512, 3072], [3072]),
+  ...SHAPES.map((shape) => accumulateCase(shape)),
+  accumulateCase([512, 3072]),
+  // More workgroups than one grid dimension allows: the 2-D dispatch path (one step: 67 MB a readback).
+  accumulateCase([65535 * 256 + 1025], 1),
 ]);

@@ -2,8 +2,8 @@
 import { describe, expect, test } from 'vitest';
 import { add, createCpuBackend, mul, ShapeError } from '../../src/index.js';
 // scale and addScaled are not in src/index.ts's explicit elementwise export list yet (a shared file).
-import { addScaled, scale } from '../../src/ops/elementwise.js';
-import { addReference, addScaledReference, mulReference, scaleReference } from '../../src/reference/elementwise.js';
+import { accumulate, addScaled, scale } from '../../src/ops/elementwise.js';
+import { accumulateReference, addReference, addScaledReference, mulReference, scaleReference } from '../../src/reference/elementwise.js';
 
 describe('elementwise references', () => {
   test('b repeats along a: a bias [3] onto [2, 3]', () => {
@@ -23,6 +23,20 @@ describe('elementwise references', () => {
     expect(Array.from(out)).toEqual([-3, 6, -1.5, -12]);
     addScaledReference([1, 1, 1, 1], [2, -4], 0.5, out);
     expect(Array.from(out)).toEqual([2, -1, 2, -1]);
+  });
+
+  test('accumulate adds s·x into its first argument', () => {
+    const into = Float64Array.from([1, 2, 3]);
+    accumulateReference(into, [4, -2, 0.5], 0.5);
+    expect(Array.from(into)).toEqual([3, 1, 3.25]);
+    accumulateReference(into, [1, 1, 1], -1);
+    expect(Array.from(into)).toEqual([2, 0, 2.25]);
+  });
+
+  test('mul of float64 arrays is a float product, not a wrapped integer one', () => {
+    const out = new Float64Array(1);
+    mulReference(Float64Array.from([0.1]), Float64Array.from([3.5]), out);
+    expect(out[0]).toBe(0.1 * 3.5);
   });
 });
 
@@ -48,7 +62,27 @@ describe('elementwise ops on the CPU backend', () => {
     expect(Array.from(await addScaled(h, h, 2).data())).toEqual([3, 6]);
   });
 
+  test('accumulate updates into in place, leaves x, rounds s to f32', async () => {
+    const into = cpu.tensor([1, 2, 3, 4, 5, 6], [2, 3]);
+    const x = cpu.tensor([1, 1, 1, -1, -1, -1], [2, 3]);
+    expect(accumulate(into, x, 2)).toBeUndefined();
+    expect(Array.from(await into.data())).toEqual([3, 4, 5, 2, 3, 4]);
+    accumulate(into, x, -0.5);
+    expect(Array.from(await into.data())).toEqual([2.5, 3.5, 4.5, 2.5, 3.5, 4.5]);
+    expect(Array.from(await x.data())).toEqual([1, 1, 1, -1, -1, -1]);
+    const one = cpu.zeros([1]);
+    accumulate(one, cpu.tensor([1], [1]), 0.1);
+    expect((await one.data())[0]).toBe(Math.fround(0.1));
+  });
+
   test.each([
+    ['accumulate shape', () => accumulate(a, cpu.zeros([3, 2]), 1), /^accumulate: x must have into's shape, got into \[2, 3\] and x \[3, 2\]$/],
+    ['accumulate no broadcast', () => accumulate(a, cpu.zeros([3]), 1), /^accumulate: x must have into's shape, got into \[2, 3\] and x \[3\]$/],
+    ['accumulate same tensor', () => accumulate(a, a, 1), /^accumulate: into and x must be different tensors, got the same f32\[2, 3\] on cpu$/],
+    ['accumulate dtype into', () => accumulate(cpu.zeros([2], 'f16'), cpu.zeros([2]), 1), /^accumulate: into must be f32, got f16\[2\] on cpu$/],
+    ['accumulate dtype x', () => accumulate(cpu.zeros([2]), cpu.zeros([2], 'i32'), 1), /^accumulate: x must be f32, got i32\[2\] on cpu$/],
+    ['accumulate s', () => accumulate(a, cpu.zeros([2, 3]), NaN), /^accumulate: s must be a finite number, got NaN$/],
+    ['accumulate backends', () => accumulate(a, createCpuBackend().zeros([2, 3]), 1), /^accumulate: arguments live on different backends/],
     ['add prefix', () => add(a, cpu.zeros([2])), /^add: b's shape must equal a's shape or a suffix of it, got a \[2, 3\] and b \[2\]$/],
     ['mul longer b', () => mul(cpu.zeros([3]), a), /^mul: b's shape must equal a's shape or a suffix of it, got a \[3\] and b \[2, 3\]$/],
     ['addScaled transposed', () => addScaled(a, cpu.zeros([3, 2]), 1), /^addScaled: b's shape must equal a's shape or a suffix of it, got a \[2, 3\] and b \[3, 2\]$/],

@@ -6,12 +6,12 @@ import type { CpuBackend } from './backend.js';
 /** The activation ops on the CPU: the reference loops. */
 export function cpuActivationOps(cpu: CpuBackend): ActivationOps {
   const forward = (op: string, activation: 'gelu' | 'gelu_tanh' | 'relu', x: Tensor): Tensor => {
-    const y = new Float32Array(x.size);
+    const y = cpu.floats(x.size);
     activationReference(activation, cpu.values(x, op), y);
     return new Tensor(cpu, y, x.shape, 'f32');
   };
   const backward = (op: string, activation: 'gelu' | 'gelu_tanh' | 'relu', dy: Tensor, x: Tensor): Tensor => {
-    const dx = new Float32Array(x.size);
+    const dx = cpu.floats(x.size);
     activationBackwardReference(activation, cpu.values(dy, op), cpu.values(x, op), dx);
     return new Tensor(cpu, dx, x.shape, 'f32');
   };
@@ -22,8 +22,8 @@ export function cpuActivationOps(cpu: CpuBackend): ActivationOps {
     reluBackward: (dy, x) => backward('reluBackward', 'relu', dy, x),
     biasActivationBackward: (dy, z, activation) => {
       const n = z.shape[z.rank - 1]!;
-      const dz = new Float32Array(z.size);
-      const dbias = new Float32Array(n);
+      const dz = cpu.floats(z.size);
+      const dbias = cpu.floats(n);
       biasActivationBackwardReference(activation, cpu.values(dy), cpu.values(z), n, dz, dbias);
       return { dz: new Tensor(cpu, dz, z.shape, 'f32'), dbias: new Tensor(cpu, dbias, [n], 'f32') };
     },

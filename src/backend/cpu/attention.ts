@@ -10,16 +10,16 @@ export function cpuAttentionOps(cpu: CpuBackend): AttentionOps {
     keyMask: s.keyMask ? cpu.values(s.keyMask, op) : null,
   });
   const forward = (q: Tensor, k: Tensor, v: Tensor, s: AttentionSpec, op: string, withProbs: boolean) => {
-    const out = new Float32Array(q.size);
-    const lse = new Float32Array(s.batch * s.heads * s.tq);
-    const probs = withProbs ? new Float32Array(s.batch * s.heads * s.tq * s.tk) : undefined;
+    const out = cpu.floats(q.size);
+    const lse = cpu.floats(s.batch * s.heads * s.tq);
+    const probs = withProbs ? cpu.floats(s.batch * s.heads * s.tq * s.tk) : undefined;
     attentionReference(problem(s, op), cpu.values(q, op), cpu.values(k, op), cpu.values(v, op), out, lse, probs);
     return { out: new Tensor(cpu, out, q.shape, 'f32'), lse, probs };
   };
   const backward = (dOut: Tensor, q: Tensor, k: Tensor, v: Tensor, s: AttentionSpec, op: string) => {
-    const dq = new Float32Array(q.size);
-    const dk = new Float32Array(k.size);
-    const dv = new Float32Array(v.size);
+    const dq = cpu.floats(q.size);
+    const dk = cpu.floats(k.size);
+    const dv = cpu.floats(v.size);
     attentionBackwardReference(problem(s, op), cpu.values(q, op), cpu.values(k, op), cpu.values(v, op), cpu.values(dOut, op), dq, dk, dv);
     return { dq: new Tensor(cpu, dq, q.shape, 'f32'), dk: new Tensor(cpu, dk, k.shape, 'f32'), dv: new Tensor(cpu, dv, v.shape, 'f32') };
   };

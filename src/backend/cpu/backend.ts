@@ -1,5 +1,7 @@
 import type { NumericArray } from '../../reference/elementwise.js';
+import type { FloatArray } from '../../reference/types.js';
 import { type DType, type TensorData, fromHalfBits } from '../../tensor/dtype.js';
+import { ShapeError } from '../../errors.js';
 import { Tensor, checkShape, shapeSize } from '../../tensor/tensor.js';
 import { type Backend, type BackendOps, prepareTensorData } from '../backend.js';
 import { cpuElementwiseOps } from './elementwise.js';
@@ -14,11 +16,31 @@ import { cpuOptimOps } from './optim.js';
 import { cpuDropoutOps } from './dropout.js';
 import { cpuAttentionOps } from './attention.js';
 
-type CpuStorage = Float32Array | Int32Array | Uint32Array | Uint16Array;
+type CpuStorage = Float32Array | Float64Array | Int32Array | Uint32Array | Uint16Array;
+
+/** Options of `createCpuBackend`. */
+export interface CpuBackendOptions {
+  /**
+   * 'f32' (default): f32 tensors hold float32 values, as on the GPU. 'f64': they hold float64
+   * values and every op computes and stores in float64 (for gradient checks by finite differences);
+   * `data()` still returns a Float32Array, `readF64()` the full values.
+   */
+  precision?: 'f32' | 'f64';
+}
 
 /** The CPU backend: every op runs its reference loop from `src/reference/`. Slow, exact, the ground truth. */
 export class CpuBackend implements Backend {
   readonly name = 'cpu' as const;
+  /** What f32 tensors are stored and computed in. */
+  readonly precision: 'f32' | 'f64';
+
+  constructor(options: CpuBackendOptions = {}) {
+    const precision = options.precision ?? 'f32';
+    if (precision !== 'f32' && precision !== 'f64') {
+      throw new ShapeError(`createCpuBackend: precision must be 'f32' or 'f64', got ${JSON.stringify(precision)}`);
+    }
+    this.precision = precision;
+  }
 
   readonly ops: BackendOps = {
     ...cpuElementwiseOps(this),
@@ -35,7 +57,7 @@ export class CpuBackend implements Backend {
   };
 
   tensor(data: TensorData, shape: readonly number[], dtype?: DType): Tensor {
-    const prepared = prepareTensorData(data, shape, dtype);
+    const prepared = prepareTensorData(data, shape, dtype, this.precision);
     return new Tensor(this, prepared.values, shape, prepared.dtype);
   }
 
@@ -45,21 +67,38 @@ export class CpuBackend implements Backend {
   }
 
   async read(tensor: Tensor): Promise<Float32Array | Int32Array | Uint32Array> {
-    return this.values(tensor, 'data').slice();
+    const values = this.values(tensor, 'data');
+    // f64 mode: data() keeps its Float32Array type, rounded; readF64() has the full values.
+    return values instanceof Float64Array ? Float32Array.from(values) : values.slice();
+  }
+
+  /** A copy of a tensor's values in float64: the full precision in f64 mode (f32 values widened otherwise). */
+  readF64(t: Tensor): Float64Array {
+    return Float64Array.from(this.values(t, 'readF64'));
+  }
+
+  /** @internal A zeroed array for `n` float results: a Float64Array in f64 mode, else a Float32Array. */
+  floats(n: number): FloatArray {
+    return this.precision === 'f64' ? new Float64Array(n) : new Float32Array(n);
+  }
+
+  /** @internal A scalar argument as the op computes with it: rounded to f32 (the GPU's uniform) unless in f64 mode. */
+  scalar(s: number): number {
+    return this.precision === 'f64' ? s : Math.fround(s);
   }
 
   release(): void {
     // Typed arrays are garbage-collected; nothing to return anywhere.
   }
 
-  /** @internal A tensor's values as f32/i32/u32 (f16 storage widened to f32); not a copy for the others. */
+  /** @internal A tensor's values as f32 (f64 in f64 mode)/i32/u32 (f16 storage widened to f32); not a copy for the others. */
   values(t: Tensor, op = 'cpu'): NumericArray {
     const storage = t.storage<CpuStorage>(op);
     return storage instanceof Uint16Array ? fromHalfBits(storage) : storage;
   }
 }
 
-/** Creates a CPU backend (cheap; no device to open). */
-export function createCpuBackend(): CpuBackend {
-  return new CpuBackend();
+/** Creates a CPU backend (cheap; no device to open); `{ precision: 'f64' }` computes in float64. */
+export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
+  return new CpuBackend(options);
 }

@@ -7,12 +7,12 @@ import type { CpuBackend } from './backend.js';
 export function cpuDropoutOps(cpu: CpuBackend): DropoutOps {
   return {
     dropout: (x, { p, key, offset }) => {
-      const y = new Float32Array(x.size);
+      const y = cpu.floats(x.size);
       dropoutReference(cpu.values(x, 'dropout'), p, key, offset, y);
       return new Tensor(cpu, y, x.shape, 'f32');
     },
     dropoutBackward: (dy, { p, key, offset }) => {
-      const dx = new Float32Array(dy.size);
+      const dx = cpu.floats(dy.size);
       dropoutBackwardReference(cpu.values(dy, 'dropoutBackward'), p, key, offset, dx);
       return new Tensor(cpu, dx, dy.shape, 'f32');
     },

@@ -1,5 +1,6 @@
 import type { ElementwiseOps } from '../../ops/elementwise.js';
-import { addReference, addScaledReference, mulReference, scaleReference, type NumericArray } from '../../reference/elementwise.js';
+import { accumulateReference, addReference, addScaledReference, mulReference, scaleReference, type NumericArray } from '../../reference/elementwise.js';
+import type { FloatArray } from '../../reference/types.js';
 import { toHalfBits } from '../../tensor/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { CpuBackend } from './backend.js';
@@ -15,19 +16,21 @@ export function cpuElementwiseOps(cpu: CpuBackend): ElementwiseOps {
     reference(x, cpu.values(b), out);
     return result(a, out);
   };
-  // The GPU receives s as an f32 uniform.
+  // The GPU receives s as an f32 uniform (cpu.scalar rounds it, except in f64 mode).
   return {
     add: (a, b) => binary(a, b, addReference),
     mul: (a, b) => binary(a, b, mulReference),
     scale: (x, s) => {
-      const out = new Float32Array(x.size);
-      scaleReference(cpu.values(x), Math.fround(s), out);
+      const out = cpu.floats(x.size);
+      scaleReference(cpu.values(x), cpu.scalar(s), out);
       return result(x, out);
     },
     addScaled: (a, b, s) => {
-      const out = new Float32Array(a.size);
-      addScaledReference(cpu.values(a), cpu.values(b), Math.fround(s), out);
+      const out = cpu.floats(a.size);
+      addScaledReference(cpu.values(a), cpu.values(b), cpu.scalar(s), out);
       return result(a, out);
     },
+    // f32 only: values() is the tensor's own array, updated in place.
+    accumulate: (into, x, s) => accumulateReference(cpu.values(into, 'accumulate') as FloatArray, cpu.values(x, 'accumulate'), cpu.scalar(s)),
   };
 }

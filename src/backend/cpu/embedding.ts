@@ -8,13 +8,13 @@ export function cpuEmbeddingOps(cpu: CpuBackend): EmbeddingOps {
   return {
     embedding: (table, ids) => {
       const [vocabSize, dim] = table.shape as [number, number];
-      const out = new Float32Array(ids.size * dim);
+      const out = cpu.floats(ids.size * dim);
       embeddingReference(cpu.values(table), cpu.values(ids), vocabSize, dim, out);
       return new Tensor(cpu, out, [...ids.shape, dim], 'f32');
     },
     embeddingBackward: (dOut, ids, vocabSize) => {
       const dim = dOut.shape[dOut.rank - 1]!;
-      const dTable = new Float32Array(vocabSize * dim);
+      const dTable = cpu.floats(vocabSize * dim);
       embeddingBackwardReference(cpu.values(dOut), cpu.values(ids), vocabSize, dim, dTable);
       return new Tensor(cpu, dTable, [vocabSize, dim], 'f32');
     },

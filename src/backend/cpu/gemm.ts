@@ -10,7 +10,7 @@ export function cpuGemmOps(cpu: CpuBackend): GemmOps {
     matmul: (a, b, s) => {
       const x = cpu.values(a);
       const y = cpu.values(b);
-      const out = new Float32Array(s.batches * s.m * s.n);
+      const out = cpu.floats(s.batches * s.m * s.n);
       const matrix = new Float64Array(s.m * s.n);
       const bias = s.bias ? cpu.values(s.bias) : undefined;
       for (let batch = 0; batch < s.batches; batch++) {

@@ -8,14 +8,14 @@ export function cpuLossOps(cpu: CpuBackend): LossOps {
   return {
     crossEntropy: (logits, labels, { ignoreIndex, labelSmoothing }) => {
       const [rows, classes] = logits.shape as [number, number];
-      const loss = new Float32Array(1);
-      const logSumExp = new Float32Array(rows);
+      const loss = cpu.floats(1);
+      const logSumExp = cpu.floats(rows);
       crossEntropyReference(cpu.values(logits), cpu.values(labels), rows, classes, ignoreIndex, labelSmoothing, loss, logSumExp);
       return { loss: new Tensor(cpu, loss, [], 'f32'), logSumExp: new Tensor(cpu, logSumExp, [rows], 'f32') };
     },
     crossEntropyBackward: (logits, labels, logSumExp, { ignoreIndex, labelSmoothing, scale }) => {
       const [rows, classes] = logits.shape as [number, number];
-      const dLogits = new Float32Array(rows * classes);
+      const dLogits = cpu.floats(rows * classes);
       crossEntropyBackwardReference(
         cpu.values(logits),
         cpu.values(labels),

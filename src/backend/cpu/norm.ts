@@ -12,9 +12,9 @@ export function cpuNormOps(cpu: CpuBackend): NormOps {
       const dim = x.shape[x.rank - 1]!;
       const rows = x.size / dim;
       const rowShape = x.shape.slice(0, -1);
-      const y = new Float32Array(x.size);
-      const mean = new Float32Array(rows);
-      const rstd = new Float32Array(rows);
+      const y = cpu.floats(x.size);
+      const mean = cpu.floats(rows);
+      const rstd = cpu.floats(rows);
       layerNormReference(v(x), v(gamma), v(beta), y, mean, rstd, rows, dim, eps);
       return {
         y: new Tensor(cpu, y, x.shape, 'f32'),
@@ -25,9 +25,9 @@ export function cpuNormOps(cpu: CpuBackend): NormOps {
     layerNormBackward: (dy, x, gamma, mean, rstd) => {
       const v = op('layerNormBackward');
       const dim = x.shape[x.rank - 1]!;
-      const dx = new Float32Array(x.size);
-      const dgamma = new Float32Array(dim);
-      const dbeta = new Float32Array(dim);
+      const dx = cpu.floats(x.size);
+      const dgamma = cpu.floats(dim);
+      const dbeta = cpu.floats(dim);
       layerNormBackwardReference(v(dy), v(x), v(gamma), v(mean), v(rstd), dx, dgamma, dbeta, x.size / dim, dim);
       return {
         dx: new Tensor(cpu, dx, x.shape, 'f32'),

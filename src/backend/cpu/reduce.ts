@@ -8,12 +8,12 @@ export function cpuReduceOps(cpu: CpuBackend): ReduceOps {
   return {
     sum: (x, axis) => {
       const shape = x.shape.filter((_, i) => i !== axis);
-      const out = new Float32Array(shapeSize(shape));
+      const out = cpu.floats(shapeSize(shape));
       sumReference(cpu.values(x), out, shapeSize(x.shape.slice(0, axis)), x.shape[axis]!, shapeSize(x.shape.slice(axis + 1)));
       return new Tensor(cpu, out, shape, 'f32');
     },
     globalNorm: (tensors) => {
-      const out = new Float32Array(1);
+      const out = cpu.floats(1);
       globalNormReference(
         tensors.map((t) => cpu.values(t)),
         out,

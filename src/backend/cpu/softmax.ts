@@ -8,14 +8,14 @@ export function cpuSoftmaxOps(cpu: CpuBackend): SoftmaxOps {
   return {
     softmax: (x, mask) => {
       const n = x.shape[x.rank - 1]!;
-      const y = new Float32Array(x.size);
+      const y = cpu.floats(x.size);
       const maskValues = mask ? cpu.values(mask, 'softmax') : null;
       softmaxReference(cpu.values(x, 'softmax'), maskValues, y, n === 0 ? 0 : x.size / n, n);
       return new Tensor(cpu, y, x.shape, 'f32');
     },
     softmaxBackward: (dy, y) => {
       const n = y.shape[y.rank - 1]!;
-      const dx = new Float32Array(y.size);
+      const dx = cpu.floats(y.size);
       softmaxBackwardReference(cpu.values(dy, 'softmaxBackward'), cpu.values(y, 'softmaxBackward'), dx, n === 0 ? 0 : y.size / n, n);
       return new Tensor(cpu, dx, y.shape, 'f32');
     },

@@ -1,4 +1,5 @@
-import { encodeBinary, encodeScale } from '../../../kernels/elementwise.js';
+import { encodeAccumulate, encodeBinary, encodeScale } from '../../../kernels/elementwise.js';
+import type { GpuStorage } from '../../../kernels/kernel.js';
 import type { ElementwiseOps } from '../../../ops/elementwise.js';
 import { Tensor } from '../../../tensor/tensor.js';
 import type { WebGPUBackend } from '../backend.js';
@@ -18,6 +19,9 @@ export function webgpuElementwiseOps(gpu: WebGPUBackend): ElementwiseOps {
       const out = gpu.allocate(x.shape, x.dtype, 'scale');
       encodeScale(gpu, { dtype: x.dtype as 'f32' | 'f16' }, x.storage('scale'), out, x.size, s);
       return new Tensor(gpu, out, x.shape, x.dtype);
+    },
+    accumulate: (into, x, s) => {
+      encodeAccumulate(gpu, into.storage<GpuStorage>('accumulate'), x.storage<GpuStorage>('accumulate'), into.size, s);
     },
   };
 }
