@@ -18,12 +18,14 @@ import { createGemmBenchmark } from './gemm/bench.js';
 import { ourGemmImpls } from './gemm/ours.js';
 import { createAttentionBenchmark } from './attention/bench.js';
 import { ourAttentionImpls } from './attention/ours.js';
+import { createTrainStepBenchmark } from './train-step/bench.js';
+import { ourTrainStepImpls } from './train-step/ours.js';
 import type { Row } from './lib/bench.js';
 import { type BenchmarkHost, exposeHost } from './lib/host.js';
 import { type Report, caseRatio, formatTable, metricLabel } from './lib/report.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const BENCHMARKS = ['gemm', 'attention'];
+const BENCHMARKS = ['gemm', 'attention', 'train-step'];
 
 const USAGE = `usage: npm run bench -- <${BENCHMARKS.join('|')}>… [options]
   --node           run our implementations in Node with Dawn (the webgpu package) instead of Chromium; no peers
@@ -114,6 +116,7 @@ function nodeHost(): BenchmarkHost {
       benchmarks: {
         gemm: () => createGemmBenchmark(ourGemmImpls(gpu)),
         attention: () => createAttentionBenchmark(ourAttentionImpls(gpu)),
+        'train-step': () => createTrainStepBenchmark(ourTrainStepImpls(gpu)),
       },
     };
   });
@@ -126,7 +129,8 @@ function describeRow(row: Row): string {
   const check = row.ok ? `max|err| ${row.maxAbsErr}` : `CHECK FAILED: ${row.error}`;
   const memory = row.peakBytes === undefined ? '' : `, peak ${(row.peakBytes / 2 ** 20).toFixed(1)} MiB`;
   const value = row.metric === 'ms' ? `${row.value} ms` : `${row.value} GFLOP/s`;
-  return `${value}${memory}  (${row.ms} ms/op, median of ${row.rounds}×${row.perRound}; ${check})${row.note ? ` [${row.note}]` : ''}`;
+  const losses = row.firstLoss === undefined ? '' : `, loss ${row.firstLoss} → ${row.lastLoss} (reference ${row.referenceLoss})`;
+  return `${value}${memory}${losses}  (${row.ms} ms/op, median of ${row.rounds}×${row.perRound}; ${check})${row.note ? ` [${row.note}]` : ''}`;
 }
 
 async function runBenchmark(host: BenchmarkHost, name: string, options: Options, environment: Report['environment'], browserVersion?: string): Promise<Report> {

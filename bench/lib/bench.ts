@@ -19,6 +19,10 @@ export interface Row {
   perRound?: number;
   /** GPU bytes one operation holds at its peak beyond its inputs (where the implementation can tell). */
   peakBytes?: number;
+  /** Training benchmarks: the loss of the first step, of the last, and the float64 reference of the first. */
+  firstLoss?: number;
+  lastLoss?: number;
+  referenceLoss?: number;
   /** How this row differs from the case's plain definition (e.g. an operand transposed before timing). */
   note?: string;
   /** Why the implementation did not run. */

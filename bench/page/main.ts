@@ -7,6 +7,9 @@ import { peerGemmImpls } from '../gemm/peers.js';
 import { createAttentionBenchmark } from '../attention/bench.js';
 import { ourAttentionImpls } from '../attention/ours.js';
 import { peerAttentionImpls } from '../attention/peers.js';
+import { createTrainStepBenchmark } from '../train-step/bench.js';
+import { ourTrainStepImpls } from '../train-step/ours.js';
+import { peerTrainStepImpls } from '../train-step/peers.js';
 
 declare global {
   interface Window {
@@ -21,6 +24,7 @@ window.shaderformerBench = exposeHost(async () => {
     benchmarks: {
       gemm: () => createGemmBenchmark([...ourGemmImpls(gpu), ...peerGemmImpls]),
       attention: () => createAttentionBenchmark([...ourAttentionImpls(gpu), ...peerAttentionImpls]),
+      'train-step': () => createTrainStepBenchmark([...ourTrainStepImpls(gpu), ...peerTrainStepImpls]),
     },
   };
 });
