@@ -1,0 +1,114 @@
+// Batches for training: MLM rows cut from one long token stream (RoBERTa's "full sentences" packing,
+// masked afresh for every batch: dynamic masking), and padding for sequences of different lengths.
+import { ShapeError } from '../errors.js';
+import { checkInteger, checkTokenIds, describe } from './check.js';
+import { maskTokens, type MaskTokensOptions } from './mlm.js';
+import { Xoshiro128 } from './rng.js';
+
+/** Options of `mlmBatches`: the batch shape, the seed, and `maskTokens`' options but its rng. */
+export interface MlmBatchesOptions extends Omit<MaskTokensOptions, 'rng'> {
+  /** Rows per batch (B). */
+  batchSize: number;
+  /** Tokens per row (T), `[CLS]` and `[SEP]` included when given. */
+  seqLength: number;
+  /** u32 seed of the window starts and the masking: the same seed gives the same batches. */
+  seed: number;
+  /** When given, each row starts with this id (BERT's `[CLS]`, RoBERTa's `<s>`); never masked. */
+  clsId?: number;
+  /** When given, each row ends with this id (BERT's `[SEP]`, RoBERTa's `</s>`); never masked. */
+  sepId?: number;
+}
+
+/** One MLM batch; every array is [B, T] row-major. */
+export interface MlmBatch {
+  /** The corrupted ids the model reads. */
+  inputIds: Int32Array;
+  /** The original id at selected positions, −100 elsewhere. */
+  labels: Int32Array;
+  /** 1 for a real token, 0 for padding: all ones here, every window is full. */
+  attentionMask: Int32Array;
+  /** Where each row's window starts in `tokens` (B entries). */
+  starts: number[];
+  batchSize: number;
+  seqLength: number;
+}
+
+/**
+ * An endless stream of MLM batches: each row is a window of T tokens (T − 2 with `clsId` and `sepId`)
+ * starting at a uniform offset in `tokens`, wrapped in the optional `clsId`/`sepId`, then masked by
+ * `maskTokens`. Deterministic given the seed; to resume, skip as many batches as were used.
+ */
+export function mlmBatches(tokens: Int32Array, options: MlmBatchesOptions): Generator<MlmBatch, never, undefined> {
+  const op = 'mlmBatches';
+  checkTokenIds(op, 'tokens', tokens);
+  if (options === null || typeof options !== 'object') throw new ShapeError(`${op}: options must be an object, got ${describe(options)}`);
+  const { batchSize, seqLength, seed, clsId, sepId, ...maskOptions } = options;
+  checkInteger(op, 'batchSize', batchSize, 1, 2 ** 31 - 1);
+  checkInteger(op, 'seqLength', seqLength, 1, 2 ** 31 - 1);
+  checkInteger(op, 'seed', seed, 0, 2 ** 32 - 1);
+  if (clsId !== undefined) checkInteger(op, 'clsId', clsId, 0, 2 ** 31 - 1);
+  if (sepId !== undefined) checkInteger(op, 'sepId', sepId, 0, 2 ** 31 - 1);
+  const windowLength = seqLength - (clsId === undefined ? 0 : 1) - (sepId === undefined ? 0 : 1);
+  if (windowLength < 1) throw new ShapeError(`${op}: seqLength ${seqLength} leaves no room for tokens beside clsId and sepId`);
+  if (tokens.length < windowLength) throw new ShapeError(`${op}: tokens has ${tokens.length} ids, fewer than one window of ${windowLength}`);
+  if (batchSize * seqLength > 2 ** 31 - 1) throw new ShapeError(`${op}: batchSize × seqLength = ${batchSize * seqLength} is too large`);
+  const rng = new Xoshiro128(seed);
+  // Check the masking options now rather than at the first next(); no ids, so no draws.
+  maskTokens(new Int32Array(0), { ...maskOptions, rng });
+  const specialIds = new Set(maskOptions.specialIds ?? []);
+  if (clsId !== undefined) specialIds.add(clsId);
+  if (sepId !== undefined) specialIds.add(sepId);
+
+  function* stream(): Generator<MlmBatch, never, undefined> {
+    for (;;) {
+      const ids = new Int32Array(batchSize * seqLength);
+      const starts: number[] = [];
+      for (let row = 0; row < batchSize; row++) {
+        const start = rng.nextInt(tokens.length - windowLength + 1);
+        starts.push(start);
+        let at = row * seqLength;
+        if (clsId !== undefined) ids[at++] = clsId;
+        ids.set(tokens.subarray(start, start + windowLength), at);
+        if (sepId !== undefined) ids[at + windowLength] = sepId;
+      }
+      const { inputIds, labels } = maskTokens(ids, { ...maskOptions, specialIds, rng });
+      yield { inputIds, labels, attentionMask: new Int32Array(ids.length).fill(1), starts, batchSize, seqLength };
+    }
+  }
+  return stream();
+}
+
+/** Options of `padBatch`. */
+export interface PadBatchOptions {
+  /** The id written after each sequence's end (`[PAD]`). */
+  padId: number;
+  /** Length of every row: longer sequences are cut to their first `length` ids. */
+  length: number;
+}
+
+/** Sequences padded or truncated to one length; both arrays are [N, length] row-major. */
+export interface PaddedBatch {
+  ids: Int32Array;
+  /** 1 over each sequence's ids, 0 over its padding. */
+  attentionMask: Int32Array;
+  batchSize: number;
+  length: number;
+}
+
+/** Right-pads each sequence with padId to `length` (cutting longer ones), with the attention mask 1 = token, 0 = pad. */
+export function padBatch(sequences: readonly Int32Array[], { padId, length }: PadBatchOptions): PaddedBatch {
+  const op = 'padBatch';
+  if (!Array.isArray(sequences)) throw new ShapeError(`${op}: sequences must be an array of Int32Array, got ${describe(sequences)}`);
+  sequences.forEach((ids, i) => checkTokenIds(op, `sequences[${i}]`, ids));
+  checkInteger(op, 'padId', padId, 0, 2 ** 31 - 1);
+  checkInteger(op, 'length', length, 0, 2 ** 31 - 1);
+  if (sequences.length * length > 2 ** 31 - 1) throw new ShapeError(`${op}: ${sequences.length} sequences × length ${length} is too large`);
+  const ids = new Int32Array(sequences.length * length).fill(padId);
+  const attentionMask = new Int32Array(sequences.length * length);
+  sequences.forEach((sequence, row) => {
+    const kept = Math.min(sequence.length, length);
+    ids.set(sequence.subarray(0, kept), row * length);
+    attentionMask.fill(1, row * length, row * length + kept);
+  });
+  return { ids, attentionMask, batchSize: sequences.length, length };
+}
