@@ -27,6 +27,7 @@ export * from './ops/dropout.js';
 export * from './ops/attention.js';
 export * from './optim/schedules.js';
 export * from './nn/init.js';
+export * from './tokenizers/index.js';
 export * from './data/index.js';
 export {
   ShaderformerError,
