@@ -25,6 +25,7 @@ export * from './ops/reduce.js';
 export * from './ops/optim.js';
 export * from './ops/dropout.js';
 export * from './ops/attention.js';
+export * from './ops/layout.js';
 export * from './optim/schedules.js';
 export * from './nn/init.js';
 export * from './tokenizers/index.js';

@@ -12,6 +12,7 @@ import type { ReduceOps } from '../ops/reduce.js';
 import type { OptimOps } from '../ops/optim.js';
 import type { DropoutOps } from '../ops/dropout.js';
 import type { AttentionOps } from '../ops/attention.js';
+import type { LayoutOps } from '../ops/layout.js';
 
 /**
  * The ops every backend implements, one interface per family in `src/ops/<family>.ts`.
@@ -30,7 +31,8 @@ export interface BackendOps
     ReduceOps,
     OptimOps,
     DropoutOps,
-    AttentionOps {}
+    AttentionOps,
+    LayoutOps {}
 
 /** Name of an op every backend must implement. */
 export type OpName = keyof BackendOps;

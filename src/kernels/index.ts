@@ -5,6 +5,7 @@ import { gemmBlockedKernel, splitKReduceKernel } from './gemm-blocked.js';
 import { gemmNaiveKernel } from './gemm-naive.js';
 import { gemmTiledKernel } from './gemm-tiled.js';
 import type { Kernel } from './kernel.js';
+import { transposeKernel } from './layout.js';
 import { countLabelsKernel, crossEntropyBackwardKernel, crossEntropyForwardKernel, crossEntropyMeanKernel } from './cross-entropy.js';
 import { embeddingGatherKernel, embeddingScatterAddKernel } from './embedding.js';
 import { adamwKernel, clipKernel, sgdKernel } from './optim.js';
@@ -15,4 +16,4 @@ import { softmaxBackwardKernel, softmaxKernel } from './softmax.js';
 import { attentionBackwardDkDvKernel, attentionBackwardDqKernel, attentionForwardKernel, attentionScoresKernel } from './attention.js';
 
 /** Every kernel the library ships; tests render and check each variant of each. */
-export const allKernels: readonly Kernel<never>[] = [binaryKernel, scaleKernel, accumulateKernel, activationKernel, activationBackwardKernel, sumKernel, sumSquaresKernel, sqrtSumKernel, gemmNaiveKernel, gemmBlockedKernel, gemmTiledKernel, splitKReduceKernel, layerNormKernel, layerNormBackwardKernel, layerNormParamGradsKernel, softmaxKernel, softmaxBackwardKernel, adamwKernel, clipKernel, sgdKernel, dropoutKernel, philoxKernel, crossEntropyForwardKernel, crossEntropyMeanKernel, countLabelsKernel, crossEntropyBackwardKernel, embeddingGatherKernel, embeddingScatterAddKernel, attentionForwardKernel, attentionBackwardDqKernel, attentionBackwardDkDvKernel, attentionScoresKernel] as Kernel<never>[];
+export const allKernels: readonly Kernel<never>[] = [binaryKernel, scaleKernel, accumulateKernel, activationKernel, activationBackwardKernel, sumKernel, sumSquaresKernel, sqrtSumKernel, gemmNaiveKernel, gemmBlockedKernel, gemmTiledKernel, splitKReduceKernel, layerNormKernel, layerNormBackwardKernel, layerNormParamGradsKernel, softmaxKernel, softmaxBackwardKernel, adamwKernel, clipKernel, sgdKernel, dropoutKernel, philoxKernel, crossEntropyForwardKernel, crossEntropyMeanKernel, countLabelsKernel, crossEntropyBackwardKernel, embeddingGatherKernel, embeddingScatterAddKernel, attentionForwardKernel, attentionBackwardDqKernel, attentionBackwardDkDvKernel, attentionScoresKernel, transposeKernel] as Kernel<never>[];

@@ -15,6 +15,7 @@ import { cpuReduceOps } from './reduce.js';
 import { cpuOptimOps } from './optim.js';
 import { cpuDropoutOps } from './dropout.js';
 import { cpuAttentionOps } from './attention.js';
+import { cpuLayoutOps } from './layout.js';
 
 type CpuStorage = Float32Array | Float64Array | Int32Array | Uint32Array | Uint16Array;
 
@@ -54,6 +55,7 @@ export class CpuBackend implements Backend {
     ...cpuOptimOps(this),
     ...cpuDropoutOps(this),
     ...cpuAttentionOps(this),
+    ...cpuLayoutOps(this),
   };
 
   tensor(data: TensorData, shape: readonly number[], dtype?: DType): Tensor {

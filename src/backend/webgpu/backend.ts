@@ -18,6 +18,7 @@ import { webgpuReduceOps } from './ops/reduce.js';
 import { webgpuOptimOps } from './ops/optim.js';
 import { webgpuDropoutOps } from './ops/dropout.js';
 import { webgpuAttentionOps } from './ops/attention.js';
+import { webgpuLayoutOps } from './ops/layout.js';
 import type { AttentionTiling } from '../../kernels/attention.js';
 import { PipelineCache } from './pipeline-cache.js';
 
@@ -95,6 +96,7 @@ export class WebGPUBackend implements Backend, Dispatcher {
     ...webgpuOptimOps(this),
     ...webgpuDropoutOps(this),
     ...webgpuAttentionOps(this),
+    ...webgpuLayoutOps(this),
   };
 
   /** @internal Use `createWebGPUBackend()`. */

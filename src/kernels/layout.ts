@@ -1,0 +1,87 @@
+import transposeSource from '../../shaders/layout/transpose.wgsl';
+import { transposeReference } from '../reference/layout.js';
+import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
+
+/** A variant of the transpose kernel: the element type, and whether whole vec4s of it move at once. */
+export interface TransposeVariant {
+  readonly dtype: 'f32' | 'i32' | 'u32';
+  readonly vec4: boolean;
+}
+
+const WORKGROUP = 256;
+/** Dims the shader's uniform holds (the op refuses more). */
+const KERNEL_RANK = 6;
+
+/** out[i] = x[source(i)], one output element (or vec4) per invocation; see shaders/layout/transpose.wgsl. */
+export const transposeKernel: Kernel<TransposeVariant> = {
+  name: 'layout/transpose',
+  source: transposeSource,
+  bindings: [
+    { name: 'x', kind: 'read-only-storage' },
+    { name: 'out', kind: 'storage' },
+    { name: 'params', kind: 'uniform' },
+  ],
+  workgroupSize: () => [WORKGROUP, 1, 1],
+  defines: ({ dtype, vec4 }) => ({ T: vec4 ? `vec4<${dtype}>` : dtype }),
+  variants: (['f32', 'i32', 'u32'] as const).flatMap((dtype) => [false, true].map((vec4) => ({ dtype, vec4 }))),
+  references: { transpose: transposeReference },
+};
+
+/**
+ * The same permutation with fewer dims: size-1 dims dropped, and out dims that are also adjacent
+ * and in order in x merged into one ([0, 2, 1, 3] stays; [1, 0, 2, 3] becomes [1, 0, 2] over [B, T, H·Dh]).
+ */
+export function simplifyPermutation(shape: readonly number[], perm: readonly number[]): { shape: number[]; perm: number[] } {
+  // Size-1 dims move nothing; renumber the others 0, 1, … in x's order.
+  const renumber = new Map<number, number>();
+  shape.forEach((d, p) => d !== 1 && renumber.set(p, renumber.size));
+  const kept = perm.filter((p) => renumber.has(p)).map((p) => renumber.get(p)!);
+  // Runs of consecutive x dims in out's order become one dim.
+  const runs: number[][] = [];
+  for (const p of kept) {
+    const last = runs[runs.length - 1];
+    if (last && last[last.length - 1] === p - 1) last.push(p);
+    else runs.push([p]);
+  }
+  const keptShape = shape.filter((d) => d !== 1);
+  // Number the runs by their place in x.
+  const byFirst = [...runs].sort((a, b) => a[0]! - b[0]!);
+  return {
+    shape: byFirst.map((run) => run.reduce((size, p) => size * keptShape[p]!, 1)),
+    perm: runs.map((run) => byFirst.indexOf(run)),
+  };
+}
+
+/** Records the transpose of x (`shape`, ≤ 6 dims) by `perm` into out. */
+export function encodeTranspose(
+  gpu: Dispatcher,
+  dtype: TransposeVariant['dtype'],
+  x: GpuStorage,
+  out: GpuStorage,
+  shape: readonly number[],
+  perm: readonly number[],
+): void {
+  const n = shape.reduce((size, d) => size * d, 1);
+  if (n === 0) return;
+  const simple = simplifyPermutation(shape, perm);
+  const rank = simple.shape.length;
+  // x's last dim stays last, and holds whole vec4s: move 16 bytes at a time.
+  const vec4 = rank > 0 && simple.perm[rank - 1] === rank - 1 && simple.shape[rank - 1]! % 4 === 0;
+  if (vec4) simple.shape[rank - 1]! /= 4;
+  const inStride = new Array<number>(rank);
+  for (let d = rank - 1, stride = 1; d >= 0; d--) {
+    inStride[d] = stride;
+    stride *= simple.shape[d]!;
+  }
+  // Padded at the front to the kernel's 6 dims: size 1, stride 0.
+  const params = new Uint32Array(4 + 2 * 8);
+  params[0] = vec4 ? n / 4 : n;
+  for (let k = 0; k < rank; k++) {
+    const slot = KERNEL_RANK - rank + k;
+    params[4 + slot] = simple.shape[simple.perm[k]!]!;
+    params[12 + slot] = inStride[simple.perm[k]!]!;
+  }
+  for (let slot = 0; slot < KERNEL_RANK - rank; slot++) params[4 + slot] = 1;
+  const groups = grid1D(Math.ceil(params[0]! / WORKGROUP), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.dispatch(transposeKernel, { dtype, vec4 }, [x, out, params], groups);
+}

@@ -1,0 +1,25 @@
+// CPU references for the layout kernels: plain loops, written without looking at the WGSL.
+import type { FloatArray } from './types.js';
+
+/** Arrays `transposeReference` writes: float values, or i32/u32 ids. */
+export type LayoutArray = FloatArray | Int32Array | Uint32Array;
+
+/**
+ * out = x with its dims permuted: out's dim k is x's dim perm[k], so the element at x's index
+ * (j_0, …, j_{r-1}) lands at out's index (j_{perm[0]}, …, j_{perm[r-1]}). `shape` is x's shape.
+ */
+export function transposeReference(x: ArrayLike<number>, shape: readonly number[], perm: readonly number[], out: LayoutArray): void {
+  const rank = shape.length;
+  const outShape = perm.map((p) => shape[p]!);
+  const index = new Array<number>(rank).fill(0); // x's index, row-major: the last dim moves fastest
+  for (let i = 0; i < x.length; i++) {
+    let o = 0;
+    for (let k = 0; k < rank; k++) o = o * outShape[k]! + index[perm[k]!]!;
+    out[o] = x[i]!;
+    for (let d = rank - 1; d >= 0; d--) {
+      index[d]!++;
+      if (index[d]! < shape[d]!) break;
+      index[d] = 0;
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import { transpose } from '../../src/index.js';
+import { type LayoutArray, transposeReference } from '../../src/reference/layout.js';
+import { type CaseContext, type GpuCase, defineSuite } from '../harness/cases.js';
+
+// A transpose only moves values: the GPU must match the reference bit for bit (atol 0, rtol 0),
+// for every dtype.
+const EXACT = { atol: 0, rtol: 0 };
+
+type Dtype = 'f32' | 'i32' | 'u32';
+
+function randomValues(ctx: CaseContext, dtype: Dtype, n: number): LayoutArray {
+  if (dtype === 'i32') return Int32Array.from(ctx.rng.nonZeroInts(n, -(2 ** 31), 2 ** 31 - 1));
+  if (dtype === 'u32') return Uint32Array.from(ctx.rng.nonZeroInts(n, 1, 2 ** 32 - 1));
+  return ctx.rng.nonZeroFloats(n);
+}
+
+function transposeCase(dtype: Dtype, shape: number[], perm: number[], note = ''): GpuCase {
+  return {
+    name: `transpose ${dtype} [${shape.join(', ')}] by [${perm.join(', ')}]${note ? ` (${note})` : ''}`,
+    async run(ctx) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const values = randomValues(ctx, dtype, n);
+      const x = ctx.gpu.tensor(values, shape, dtype);
+      const out = transpose(x, perm);
+      const wantShape = perm.map((p) => shape[p]!);
+      ctx.expectTrue('shape', out.shape.join() === wantShape.join(), `got [${out.shape.join(', ')}], want [${wantShape.join(', ')}]`);
+      ctx.expectTrue('dtype', out.dtype === dtype, `got ${out.dtype}`);
+      ctx.expectTrue('a new tensor', out !== x && out.storage() !== x.storage(), 'out aliases x');
+      const want = new (values.constructor as new (n: number) => LayoutArray)(n);
+      transposeReference(values, shape, perm, want);
+      ctx.expectClose(`transpose ${dtype}`, await out.data(), want, EXACT);
+      // x is only read.
+      ctx.expectClose('x unchanged', await x.data(), values, EXACT);
+      [x, out].forEach((t) => t.dispose());
+    },
+  };
+}
+
+const DTYPES = ['f32', 'i32', 'u32'] as const;
+
+export default defineSuite('layout', [
+  // Attention heads: [B, T, H, Dh] ↔ [B, H, T, Dh]. Dh a multiple of 4 takes the vec4 path.
+  ...DTYPES.flatMap((dtype) => [
+    transposeCase(dtype, [2, 7, 3, 5], [0, 2, 1, 3]),
+    transposeCase(dtype, [3, 17, 5, 12], [0, 2, 1, 3], 'vec4'),
+    transposeCase(dtype, [7, 33], [1, 0]),
+    transposeCase(dtype, [2, 5, 3, 4, 3, 2], [5, 3, 1, 0, 2, 4], 'rank 6'),
+  ]),
+  transposeCase('f32', [2, 33, 8, 64], [0, 2, 1, 3], 'BERT-base heads, vec4'),
+  transposeCase('f32', [2, 8, 33, 64], [0, 2, 1, 3], 'and back'),
+  transposeCase('f32', [1, 129, 3, 7], [0, 2, 1, 3]),
+  // 2-D, sizes that are not multiples of the workgroup.
+  transposeCase('f32', [1, 1], [1, 0]),
+  transposeCase('f32', [1, 257], [1, 0]),
+  transposeCase('f32', [129, 257], [1, 0]),
+  transposeCase('f32', [512, 768], [1, 0]),
+  // Rank 1, 3 and 5, other permutations, size-1 dims, the identity (still a copy).
+  transposeCase('f32', [7], [0]),
+  transposeCase('i32', [70001], [0]),
+  transposeCase('f32', [5, 7, 9], [2, 0, 1]),
+  transposeCase('i32', [5, 7, 9], [1, 2, 0]),
+  transposeCase('f32', [3, 5, 8], [1, 0, 2], 'vec4 after merging'),
+  transposeCase('f32', [1, 7, 1, 9], [3, 2, 1, 0]),
+  transposeCase('u32', [2, 3, 1, 4, 5], [4, 2, 0, 3, 1], 'rank 5'),
+  transposeCase('f32', [3, 5, 7], [0, 1, 2], 'identity'),
+  transposeCase('f32', [2, 3, 4, 5, 6, 7], [0, 1, 2, 3, 4, 5], 'identity, rank 6'),
+  transposeCase('f32', [0, 3], [1, 0], 'empty'),
+  // More workgroups than one grid dimension allows (65535 × 256 elements): the 2-D dispatch path.
+  transposeCase('f32', [4099, 4097], [1, 0], '2-D grid'),
+]);
