@@ -37,3 +37,15 @@ export {
   DeviceLostError,
   WebGPUUnavailableError,
 } from './errors.js';
+export { Graph, Var, Parameter, type Node, type InputSpec, type Initializer, type ParameterOptions } from './graph/graph.js';
+export * as F from './graph/ops.js';
+export type { GraphMatmulOptions, GraphAttentionOptions, GraphCrossEntropyOptions } from './graph/ops.js';
+export { gradients } from './graph/autograd.js';
+export { execute, type ExecuteOptions, type ConstantCache } from './graph/execute.js';
+export type { OpName as GraphOpName, OpAttrs as GraphOpAttrs, RunContext } from './graph/op-table.js';
+export { ParameterStore, type ParameterStoreOptions } from './graph/parameters.js';
+export { TrainStep, createTrainStep, type TrainStepOptions, type Batch } from './graph/train-step.js';
+export * from './optim/optimizers.js';
+export * from './nn/module.js';
+export * from './nn/layers.js';
+export * from './models/bert.js';

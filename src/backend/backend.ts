@@ -47,6 +47,8 @@ export interface Backend {
   tensor(data: TensorData, shape: readonly number[], dtype?: DType): Tensor;
   /** A tensor of zeros. */
   zeros(shape: readonly number[], dtype?: DType): Tensor;
+  /** Overwrites a tensor's values in place (same element count; dtype as the tensor's). */
+  write(tensor: Tensor, data: TensorData): void;
   /** @internal Reads a tensor's values; use `tensor.data()`. */
   read(tensor: Tensor): Promise<Float32Array | Int32Array | Uint32Array>;
   /** @internal Frees a tensor's storage; use `tensor.dispose()`. */

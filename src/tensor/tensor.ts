@@ -12,6 +12,8 @@ export class Tensor<D extends DType = DType> {
   readonly size: number;
   #storage: unknown;
   #disposed = false;
+  // A view (from `reshape`) borrows its base's storage: it releases nothing and dies with the base.
+  #base: Tensor | undefined;
 
   /** @internal Backends create tensors; users call `backend.tensor()` or an op. */
   constructor(
@@ -34,15 +36,45 @@ export class Tensor<D extends DType = DType> {
     return this.shape.length;
   }
 
-  /** True once the tensor's storage has been released. */
+  /** True once the tensor's storage has been released (for a view: once it or its base has been). */
   get disposed(): boolean {
-    return this.#disposed;
+    return this.#disposed || (this.#base?.disposed ?? false);
   }
 
   /** @internal The backend's storage; throws when disposed. `op` names the caller for the error. */
   storage<S>(op = 'use'): S {
-    if (this.#disposed) throw new DisposedTensorError(`${op}: tensor ${this.describe()} was disposed`);
+    if (this.disposed) throw new DisposedTensorError(`${op}: tensor ${this.describe()} was disposed`);
     return this.#storage as S;
+  }
+
+  /**
+   * A view of the same elements, in the same order, with another shape of the same size (no copy).
+   * The view lives as long as this tensor: its `dispose()` releases nothing, and it is unusable once
+   * this tensor is disposed.
+   */
+  reshape(shape: readonly number[]): Tensor<D> {
+    checkShape('reshape', shape);
+    if (shapeSize(shape) !== this.size) {
+      throw new ShapeError(`reshape: ${this.describe()} has ${this.size} elements; shape ${formatShape(shape)} holds ${shapeSize(shape)}`);
+    }
+    const view = new Tensor(this.backend, this.storage('reshape'), shape, this.dtype);
+    view.#base = this.#base ?? this;
+    return view;
+  }
+
+  /**
+   * @internal Makes a view the owner of its storage: the base is marked disposed without releasing,
+   * and this tensor's `dispose()` now releases. The graph executor uses it to return a reshaped
+   * intermediate without a copy.
+   */
+  adoptStorage(): void {
+    const base = this.#base;
+    if (!base) return;
+    if (base.#base || base.#disposed) throw new DisposedTensorError(`adoptStorage: the base of ${this.describe()} is not a live owner`);
+    base.#disposed = true;
+    base.#storage = undefined;
+    untrack(base);
+    this.#base = undefined;
   }
 
   /** Copies the values to the CPU (a GPU readback: flushes queued work, then maps a staging buffer). */
@@ -53,7 +85,7 @@ export class Tensor<D extends DType = DType> {
   /** Releases the storage now (back to the buffer pool on WebGPU). Calling it twice is harmless. */
   dispose(): void {
     if (this.#disposed) return;
-    this.backend.release(this.#storage);
+    if (!this.#base) this.backend.release(this.#storage);
     this.#disposed = true;
     this.#storage = undefined;
     untrack(this);

@@ -68,6 +68,11 @@ export class CpuBackend implements Backend {
     return this.tensor(new Float32Array(shapeSize(shape)), shape, dtype);
   }
 
+  write(tensor: Tensor, data: TensorData): void {
+    const prepared = prepareTensorData(data, tensor.shape, tensor.dtype, this.precision);
+    tensor.storage<CpuStorage>('write').set(prepared.values as never);
+  }
+
   async read(tensor: Tensor): Promise<Float32Array | Int32Array | Uint32Array> {
     const values = this.values(tensor, 'data');
     // f64 mode: data() keeps its Float32Array type, rounded; readF64() has the full values.

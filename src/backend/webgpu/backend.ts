@@ -22,6 +22,22 @@ import { webgpuLayoutOps } from './ops/layout.js';
 import type { AttentionTiling } from '../../kernels/attention.js';
 import { PipelineCache } from './pipeline-cache.js';
 
+/** A dispatch as a compiled plan records it: the pipeline, its resources (uniform bytes copied), the grid. */
+export interface CapturedDispatch {
+  readonly kernel: string;
+  readonly pipeline: GPUComputePipeline;
+  readonly layout: GPUBindGroupLayout;
+  readonly resources: readonly (GpuStorage | Uint8Array<ArrayBuffer>)[];
+  readonly workgroups: readonly [number, number, number];
+}
+
+/** @internal Receives the allocations, releases and dispatches of ops while a plan records them. */
+export interface CaptureSink {
+  allocate(byteLength: number, op: string): GpuStorage;
+  release(storage: GpuStorage): void;
+  dispatch(dispatch: CapturedDispatch): void;
+}
+
 /** Options for `createWebGPUBackend`. */
 export interface WebGPUBackendOptions extends DeviceOptions {
   /**
@@ -46,9 +62,9 @@ export interface WebGPUStats extends PoolStats {
   submits: number;
 }
 
-const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
-const UNIFORM_USAGE = BufferUsage.UNIFORM | BufferUsage.COPY_DST;
-const READBACK_USAGE = BufferUsage.MAP_READ | BufferUsage.COPY_DST;
+export const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+export const UNIFORM_USAGE = BufferUsage.UNIFORM | BufferUsage.COPY_DST;
+export const READBACK_USAGE = BufferUsage.MAP_READ | BufferUsage.COPY_DST;
 
 /**
  * The WebGPU backend: a device, a buffer pool, a pipeline cache and a command recorder.
@@ -75,6 +91,7 @@ export class WebGPUBackend implements Backend, Dispatcher {
   #encoder: GPUCommandEncoder | undefined;
   #pass: GPUComputePassEncoder | undefined;
   #recorded = 0;
+  #sink: CaptureSink | undefined;
   /** The GEMM variant `tuneGemm()` chose for this adapter (undefined: chosen by adapter kind). */
   gemmVariant: GemmVariant | undefined;
   /** The fused attention kernels' layout (undefined: chosen by adapter kind). */
@@ -142,7 +159,7 @@ export class WebGPUBackend implements Backend, Dispatcher {
 
   tensor(data: TensorData, shape: readonly number[], dtype?: DType): Tensor {
     const prepared = prepareTensorData(data, shape, dtype);
-    const storage = this.#allocateStorage(shape, prepared.dtype, 'tensor');
+    const storage = this.#allocateStorage(shape, prepared.dtype, 'tensor', false);
     const bytes = prepared.values;
     if (bytes.byteLength % 4 === 0) {
       this.device.queue.writeBuffer(storage.buffer, 0, bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -157,7 +174,7 @@ export class WebGPUBackend implements Backend, Dispatcher {
 
   zeros(shape: readonly number[], dtype: DType = 'f32'): Tensor {
     checkShape('zeros', shape);
-    const storage = this.#allocateStorage(shape, dtype, 'zeros');
+    const storage = this.#allocateStorage(shape, dtype, 'zeros', false);
     this.#commandEncoder().clearBuffer(storage.buffer, 0, storage.byteLength);
     return new Tensor(this, storage, shape, dtype);
   }
@@ -165,7 +182,7 @@ export class WebGPUBackend implements Backend, Dispatcher {
   /** Allocates an op's output storage from the pool (NaN-poisoned when `poisonOutputs` is set). */
   allocate(shape: readonly number[], dtype: DType, op: string): GpuStorage {
     const storage = this.#allocateStorage(shape, dtype, op);
-    if (this.#options.poisonOutputs) {
+    if (this.#options.poisonOutputs && !this.#sink) {
       this.device.queue.writeBuffer(storage.buffer, 0, new Uint8Array(storage.byteLength).fill(0xff));
     }
     return storage;
@@ -200,7 +217,38 @@ export class WebGPUBackend implements Backend, Dispatcher {
   }
 
   releaseStorage(storage: GpuStorage): void {
-    if (!this.#lost) this.pool.release(storage.buffer);
+    if (this.#sink) this.#sink.release(storage);
+    else if (!this.#lost) this.pool.release(storage.buffer);
+  }
+
+  /**
+   * @internal Runs `fn` with every op allocation, release and dispatch sent to `sink` instead of the
+   * pool and the command encoder: how a compiled plan records a training step once.
+   */
+  capture<T>(sink: CaptureSink, fn: () => T): T {
+    if (this.#sink) throw new Error('capture: a plan is already being recorded');
+    this.#sink = sink;
+    try {
+      return fn();
+    } finally {
+      this.#sink = undefined;
+    }
+  }
+
+  /** Overwrites a tensor's values in place (after the work recorded so far, which is submitted first). */
+  write(tensor: Tensor, data: TensorData): void {
+    const prepared = prepareTensorData(data, tensor.shape, tensor.dtype);
+    const { buffer } = tensor.storage<GpuStorage>('write');
+    this.#assertAlive('write');
+    // queue.writeBuffer lands before the next submit: commands already recorded must go first.
+    this.flush();
+    const bytes = prepared.values;
+    if (bytes.byteLength % 4 === 0) this.device.queue.writeBuffer(buffer, 0, bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    else {
+      const padded = new Uint16Array(bytes.length + 1);
+      padded.set(bytes as Uint16Array);
+      this.device.queue.writeBuffer(buffer, 0, padded);
+    }
   }
 
   dispatch<V>(
@@ -214,6 +262,16 @@ export class WebGPUBackend implements Backend, Dispatcher {
       throw new Error(`${kernel.name}: ${resources.length} resources given for ${kernel.bindings.length} bindings`);
     }
     const { pipeline, layout } = this.pipelines.get(renderKernel(kernel, variant));
+    if (this.#sink) {
+      const copied = resources.map((r) => {
+        if (!ArrayBuffer.isView(r)) return r;
+        const bytes = new Uint8Array(r.byteLength);
+        bytes.set(new Uint8Array(r.buffer, r.byteOffset, r.byteLength));
+        return bytes;
+      });
+      this.#sink.dispatch({ kernel: kernel.name, pipeline, layout, resources: copied, workgroups: [workgroups[0], workgroups[1], workgroups[2]] });
+      return;
+    }
     const uniforms: GPUBuffer[] = [];
     const entries = resources.map((resource, binding): GPUBindGroupEntry => {
       if (!ArrayBuffer.isView(resource)) {
@@ -286,8 +344,9 @@ export class WebGPUBackend implements Backend, Dispatcher {
     this.device.destroy();
   }
 
-  #allocateStorage(shape: readonly number[], dtype: DType, op: string): GpuStorage {
+  #allocateStorage(shape: readonly number[], dtype: DType, op: string, fromOp = true): GpuStorage {
     this.#assertAlive(op);
+    if (this.#sink && !fromOp) throw new Error(`${op}: tensors with data cannot be created while a plan is being recorded`);
     if (dtype === 'f16' && !this.device.features.has('shader-f16')) {
       throw new ShapeError(`${op}: dtype f16 needs the WebGPU feature shader-f16, which this adapter (${this.report.description || this.report.architecture}) lacks`);
     }
@@ -298,6 +357,7 @@ export class WebGPUBackend implements Backend, Dispatcher {
         `${op}: ${dtype}${formatShape(shape)} needs ${byteLength} bytes; this device binds at most ${this.limits.maxStorageBufferBindingSize}`,
       );
     }
+    if (this.#sink) return this.#sink.allocate(byteLength, op);
     return { buffer: this.pool.acquire(byteLength, STORAGE_USAGE, op), byteLength };
   }
 

@@ -1,0 +1,160 @@
+// The graph's ops: for each, its attributes and how it runs, as calls of the checked functions in
+// src/ops. The same function infers shapes at build time (on meta tensors) and computes at run time.
+import { ShapeError } from '../errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { Parameter } from './graph.js';
+import { add, mul, scale } from '../ops/elementwise.js';
+import { matmul } from '../ops/gemm.js';
+import { layerNorm, layerNormBackward } from '../ops/norm.js';
+import { softmax, softmaxBackward } from '../ops/softmax.js';
+import { crossEntropy, crossEntropyBackward } from '../ops/loss.js';
+import { embedding, embeddingBackward } from '../ops/embedding.js';
+import { type GeluApproximation, gelu, geluBackward, relu, reluBackward } from '../ops/activation.js';
+import { sum } from '../ops/reduce.js';
+import { dropout, dropoutBackward } from '../ops/dropout.js';
+import { type AttentionOptions, attention, attentionBackward } from '../ops/attention.js';
+import { transpose } from '../ops/layout.js';
+
+/** Attributes of the attention ops; `stream` is where its dropout draws from (set by the graph). */
+export interface AttentionAttrs {
+  scale: number;
+  causal: boolean;
+  /** A keyMask [B, Tk] is the last input. */
+  keyMask: boolean;
+  /** Dropout on the probabilities (0: none). */
+  dropout: number;
+  stream: number;
+}
+
+/** Every op a graph holds, with its attributes. Leaves (`input`, `param`, `constant`) have no inputs. */
+export interface OpAttrs {
+  input: { name: string };
+  param: { parameter: Parameter };
+  constant: { value: number | Float32Array | Int32Array };
+  /** inputs [a, b] or [a, b, bias] */
+  matmul: { transposeA: boolean; transposeB: boolean; bias: boolean };
+  add: Record<string, never>;
+  mul: Record<string, never>;
+  scale: { s: number };
+  /** A view: same elements, another shape. */
+  reshape: { shape: readonly number[] };
+  transpose: { perm: readonly number[] };
+  sum: { axis: number };
+  gelu: { approximate: GeluApproximation };
+  geluBackward: { approximate: GeluApproximation };
+  relu: Record<string, never>;
+  reluBackward: Record<string, never>;
+  /** inputs [x, gamma, beta]; outputs [y, mean, rstd] */
+  layerNorm: { eps: number };
+  /** inputs [dy, x, gamma, mean, rstd]; outputs [dx, dgamma, dbeta] */
+  layerNormBackward: Record<string, never>;
+  /** inputs [x] or [x, mask] */
+  softmax: { mask: boolean };
+  softmaxBackward: Record<string, never>;
+  /** inputs [table, ids] */
+  embedding: Record<string, never>;
+  embeddingBackward: { vocabSize: number };
+  dropout: { p: number; stream: number };
+  dropoutBackward: { p: number; stream: number };
+  /** inputs [q, k, v] (+ keyMask); outputs [out, lse] */
+  attention: AttentionAttrs;
+  /** inputs [dOut, q, k, v, out, lse] (+ keyMask); outputs [dq, dk, dv] */
+  attentionBackward: AttentionAttrs;
+  /** inputs [logits, labels]; outputs [loss, logSumExp] */
+  crossEntropy: { ignoreIndex: number; labelSmoothing: number };
+  /** inputs [logits, labels, logSumExp] */
+  crossEntropyBackward: { ignoreIndex: number; labelSmoothing: number; scale: number };
+}
+
+/** Name of a graph op. */
+export type OpName = keyof OpAttrs;
+/** The graph's leaves, which the executor supplies rather than computes. */
+export type LeafOp = 'input' | 'param' | 'constant';
+/** Ops that compute outputs from inputs. */
+export type ComputeOp = Exclude<OpName, LeafOp>;
+
+/** Per-run values an op may depend on. */
+export interface RunContext {
+  /** Index of the run (training step, from 0). */
+  readonly step: number;
+  /** Philox key of the run's dropout masks. */
+  readonly seed: readonly [number, number];
+  /** Stream position where this run's draws start: step × the graph's randomStreamSize. */
+  readonly streamOffset: number;
+}
+
+type Runner<K extends ComputeOp> = (inputs: readonly Tensor[], attrs: OpAttrs[K], ctx: RunContext) => Tensor[];
+
+const attentionOptions = (attrs: AttentionAttrs, inputs: readonly Tensor[], ctx: RunContext): AttentionOptions => ({
+  scale: attrs.scale,
+  causal: attrs.causal,
+  ...(attrs.keyMask ? { keyMask: inputs[inputs.length - 1]! } : {}),
+  ...(attrs.dropout > 0 ? { dropout: { p: attrs.dropout, seed: ctx.seed, offset: ctx.streamOffset + attrs.stream } } : {}),
+});
+
+const RUN: { [K in ComputeOp]: Runner<K> } = {
+  matmul: ([a, b, bias], { transposeA, transposeB }) => [matmul(a!, b!, { transposeA, transposeB, ...(bias ? { bias } : {}) })],
+  add: ([a, b]) => [add(a!, b!)],
+  mul: ([a, b]) => [mul(a!, b!)],
+  scale: ([x], { s }) => [scale(x!, s)],
+  reshape: ([x], { shape }) => [x!.reshape(shape)],
+  transpose: ([x], { perm }) => [transpose(x!, perm)],
+  sum: ([x], { axis }) => [sum(x!, axis)],
+  gelu: ([x], { approximate }) => [gelu(x!, { approximate })],
+  geluBackward: ([dy, x], { approximate }) => [geluBackward(dy!, x!, { approximate })],
+  relu: ([x]) => [relu(x!)],
+  reluBackward: ([dy, x]) => [reluBackward(dy!, x!)],
+  layerNorm: ([x, gamma, beta], { eps }) => {
+    const { y, mean, rstd } = layerNorm(x!, gamma!, beta!, eps);
+    return [y, mean, rstd];
+  },
+  layerNormBackward: ([dy, x, gamma, mean, rstd]) => {
+    const { dx, dgamma, dbeta } = layerNormBackward(dy!, x!, gamma!, mean!, rstd!);
+    return [dx, dgamma, dbeta];
+  },
+  softmax: ([x, mask]) => [softmax(x!, mask)],
+  softmaxBackward: ([dy, y]) => [softmaxBackward(dy!, y!)],
+  embedding: ([table, ids]) => [embedding(table!, ids!)],
+  embeddingBackward: ([dOut, ids], { vocabSize }) => [embeddingBackward(dOut!, ids!, vocabSize)],
+  dropout: ([x], { p, stream }, ctx) => [dropout(x!, { p, seed: ctx.seed, offset: ctx.streamOffset + stream })],
+  dropoutBackward: ([dy], { p, stream }, ctx) => [dropoutBackward(dy!, { p, seed: ctx.seed, offset: ctx.streamOffset + stream })],
+  attention: (inputs, attrs, ctx) => {
+    const [q, k, v] = inputs;
+    const { out, lse } = attention(q!, k!, v!, attentionOptions(attrs, inputs, ctx));
+    return [out, lse];
+  },
+  attentionBackward: (inputs, attrs, ctx) => {
+    const [dOut, q, k, v, out, lse] = inputs;
+    const { dq, dk, dv } = attentionBackward(dOut!, q!, k!, v!, { out: out!, lse: lse! }, attentionOptions(attrs, inputs, ctx));
+    return [dq, dk, dv];
+  },
+  crossEntropy: ([logits, labels], options) => {
+    const { loss, logSumExp } = crossEntropy(logits!, labels!, options);
+    return [loss, logSumExp];
+  },
+  crossEntropyBackward: ([logits, labels, lse], options) => [crossEntropyBackward(logits!, labels!, lse!, options)],
+};
+
+/** Runs one compute op on tensors of any backend (the meta backend at build time). */
+export function runOp<K extends ComputeOp>(op: K, inputs: readonly Tensor[], attrs: OpAttrs[K], ctx: RunContext): Tensor[] {
+  const run = RUN[op] as Runner<K> | undefined;
+  if (!run) throw new ShapeError(`graph: unknown op ${JSON.stringify(op)}`);
+  return run(inputs, attrs, ctx);
+}
+
+/** Philox stream positions one application draws: the dropout mask's size (0 for ops without randomness). */
+export function randomStreamSize(op: ComputeOp, inputs: readonly Tensor[], attrs: OpAttrs[ComputeOp]): number {
+  if (op === 'dropout') return (attrs as OpAttrs['dropout']).p > 0 ? inputs[0]!.size : 0;
+  if (op === 'attention' && (attrs as AttentionAttrs).dropout > 0) {
+    const [batch, heads, tq] = inputs[0]!.shape as [number, number, number];
+    return batch * heads * tq * inputs[1]!.shape[2]!; // [B, H, Tq, Tk] probabilities
+  }
+  return 0;
+}
+
+/** Ops whose dispatches depend on the run (their dropout masks move along the stream every step). */
+export function isStepDependent(op: OpName, attrs: OpAttrs[OpName]): boolean {
+  if (op === 'dropout' || op === 'dropoutBackward') return (attrs as OpAttrs['dropout']).p > 0;
+  if (op === 'attention' || op === 'attentionBackward') return (attrs as AttentionAttrs).dropout > 0;
+  return false;
+}

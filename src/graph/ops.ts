@@ -1,0 +1,150 @@
+// The typed graph ops users build models from (exported as `F`). Each adds a node to its inputs'
+// graph; arguments are checked and output shapes inferred right here, at build time.
+import { ShapeError, formatShape } from '../errors.js';
+import type { DType } from '../tensor/dtype.js';
+import { shapeSize } from '../tensor/tensor.js';
+import type { GeluApproximation } from '../ops/activation.js';
+import type { Var } from './graph.js';
+
+/** Options of `F.matmul`. */
+export interface GraphMatmulOptions {
+  /** A is given as [..., K, M] and used transposed. */
+  transposeA?: boolean;
+  /** B is given as [..., N, K] and used transposed. */
+  transposeB?: boolean;
+  /** Added to every row: [N]. */
+  bias?: Var<'f32', 1>;
+}
+
+/** C[..., M, N] = op(A)·op(B) (+ bias); an operand of rank 2 is shared by every batch. */
+export function matmul<R extends number>(a: Var<'f32', R>, b: Var<'f32'>, options: GraphMatmulOptions = {}): Var<'f32', R> {
+  const { transposeA = false, transposeB = false, bias } = options;
+  const inputs = bias ? [a, b, bias] : [a, b];
+  return a.graph.apply('matmul', inputs, { transposeA, transposeB, bias: bias !== undefined })[0] as Var<'f32', R>;
+}
+
+/** y = x·Wᵀ + b for x [..., in], W [out, in] (PyTorch's layout), b [out]. */
+export function linear<R extends number>(x: Var<'f32', R>, weight: Var<'f32', 2>, bias?: Var<'f32', 1>): Var<'f32', R> {
+  return matmul(x, weight, { transposeB: true, ...(bias ? { bias } : {}) });
+}
+
+/** a + b, b of a's shape or a suffix of it (broadcast over a's leading dims). */
+export function add<D extends DType, R extends number>(a: Var<D, R>, b: Var<D>): Var<D, R> {
+  return a.graph.apply('add', [a, b], {})[0] as Var<D, R>;
+}
+
+/** a · b elementwise, b of a's shape or a suffix of it. */
+export function mul<R extends number>(a: Var<'f32', R>, b: Var<'f32'>): Var<'f32', R> {
+  return a.graph.apply('mul', [a, b], {})[0] as Var<'f32', R>;
+}
+
+/** s · x. */
+export function scale<R extends number>(x: Var<'f32', R>, s: number): Var<'f32', R> {
+  return x.graph.apply('scale', [x], { s })[0] as Var<'f32', R>;
+}
+
+/** The same elements with another shape (no copy); one dimension may be -1 and is inferred. */
+export function reshape<D extends DType, const S extends readonly number[]>(x: Var<D>, shape: S): Var<D, S['length']> {
+  const resolved = resolveShape(x, shape);
+  if (resolved.length === x.rank && resolved.every((d, i) => d === x.shape[i])) return x as Var<D, S['length']>;
+  return x.graph.apply('reshape', [x], { shape: resolved })[0] as Var<D, S['length']>;
+}
+
+/** Dimensions permuted: out.shape[i] = x.shape[perm[i]]. */
+export function transpose<D extends DType, R extends number>(x: Var<D, R>, perm: readonly number[]): Var<D, R> {
+  return x.graph.apply('transpose', [x], { perm: [...perm] })[0] as Var<D, R>;
+}
+
+/** Σ over one axis (negative counts from the end), which is removed. */
+export function sum(x: Var<'f32'>, axis: number): Var<'f32'> {
+  const resolved = axis < 0 ? axis + x.rank : axis;
+  if (!Number.isInteger(resolved) || resolved < 0 || resolved >= x.rank) {
+    throw new ShapeError(`sum: axis must be an integer in [${-x.rank}, ${x.rank - 1}] for ${x.describe()}, got ${axis}`);
+  }
+  return x.graph.apply('sum', [x], { axis: resolved })[0] as Var<'f32'>;
+}
+
+/** GELU(x) = x·Φ(x) (or the tanh form). */
+export function gelu<R extends number>(x: Var<'f32', R>, approximate: GeluApproximation = 'none'): Var<'f32', R> {
+  return x.graph.apply('gelu', [x], { approximate })[0] as Var<'f32', R>;
+}
+
+/** max(x, 0). */
+export function relu<R extends number>(x: Var<'f32', R>): Var<'f32', R> {
+  return x.graph.apply('relu', [x], {})[0] as Var<'f32', R>;
+}
+
+/** (x − mean)·rstd·γ + β over the last dimension. */
+export function layerNorm<R extends number>(x: Var<'f32', R>, gamma: Var<'f32', 1>, beta: Var<'f32', 1>, eps = 1e-5): Var<'f32', R> {
+  return x.graph.apply('layerNorm', [x, gamma, beta], { eps })[0] as Var<'f32', R>;
+}
+
+/** softmax(x + mask) over the last dimension; mask is additive, x's shape or a suffix of it. */
+export function softmax<R extends number>(x: Var<'f32', R>, mask?: Var<'f32'>): Var<'f32', R> {
+  return x.graph.apply('softmax', mask ? [x, mask] : [x], { mask: mask !== undefined })[0] as Var<'f32', R>;
+}
+
+/** out[..., :] = table[ids[...], :] for table [V, D] and i32 ids. */
+export function embedding(table: Var<'f32', 2>, ids: Var<'i32'>): Var<'f32'> {
+  return table.graph.apply('embedding', [table, ids], {})[0] as Var<'f32'>;
+}
+
+/** Dropout with probability p (a fresh mask every training step); p = 0 returns x unchanged. */
+export function dropout<R extends number>(x: Var<'f32', R>, p: number): Var<'f32', R> {
+  if (p === 0) return x;
+  return x.graph.apply('dropout', [x], { p, stream: 0 })[0] as Var<'f32', R>;
+}
+
+/** Options of `F.attention`. */
+export interface GraphAttentionOptions {
+  /** Multiplies Q·Kᵀ (default 1/√Dh). */
+  scale?: number;
+  /** Query i sees keys j ≤ i. */
+  causal?: boolean;
+  /** [B, Tk] i32, nonzero where the key is attended (Hugging Face's attention_mask). */
+  keyMask?: Var<'i32', 2>;
+  /** Dropout on the probabilities (default 0). */
+  dropout?: number;
+}
+
+/** Fused scaled dot-product attention for q [B, H, Tq, Dh], k and v [B, H, Tk, Dh] → [B, H, Tq, Dh]. */
+export function attention(q: Var<'f32', 4>, k: Var<'f32', 4>, v: Var<'f32', 4>, options: GraphAttentionOptions = {}): Var<'f32', 4> {
+  const dh = q.shape[3]!;
+  const attrs = {
+    scale: options.scale ?? 1 / Math.sqrt(dh),
+    causal: options.causal === true,
+    keyMask: options.keyMask !== undefined,
+    dropout: options.dropout ?? 0,
+    stream: 0,
+  };
+  const inputs = options.keyMask ? [q, k, v, options.keyMask] : [q, k, v];
+  return q.graph.apply('attention', inputs, attrs)[0] as Var<'f32', 4>;
+}
+
+/** Options of `F.crossEntropy`. */
+export interface GraphCrossEntropyOptions {
+  /** Labels equal to this are left out (default -100). */
+  ignoreIndex?: number;
+  /** ε: the target is (1 − ε)·onehot + ε/C (default 0). */
+  labelSmoothing?: number;
+}
+
+/** Mean cross-entropy of logits [N, C] against i32 labels [N]: a scalar. */
+export function crossEntropy(logits: Var<'f32', 2>, labels: Var<'i32', 1>, options: GraphCrossEntropyOptions = {}): Var<'f32', 0> {
+  const attrs = { ignoreIndex: options.ignoreIndex ?? -100, labelSmoothing: options.labelSmoothing ?? 0 };
+  return logits.graph.apply('crossEntropy', [logits, labels], attrs)[0] as Var<'f32', 0>;
+}
+
+/** Resolves one -1 in `shape` and checks the element count. */
+function resolveShape(x: Var, shape: readonly number[]): number[] {
+  const unknown = shape.filter((d) => d === -1).length;
+  if (!Array.isArray(shape) || unknown > 1 || shape.some((d) => !Number.isInteger(d) || d < -1)) {
+    throw new ShapeError(`reshape: shape must be non-negative integers with at most one -1, got ${JSON.stringify(shape)}`);
+  }
+  const known = shapeSize(shape.filter((d) => d !== -1));
+  const resolved = shape.map((d) => (d === -1 ? (known === 0 ? 0 : x.shape.reduce((a, b) => a * b, 1) / known) : d));
+  if (!resolved.every(Number.isInteger) || shapeSize(resolved) !== shapeSize(x.shape)) {
+    throw new ShapeError(`reshape: ${x.describe()} cannot be viewed as ${formatShape(shape)}`);
+  }
+  return resolved;
+}

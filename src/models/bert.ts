@@ -1,0 +1,168 @@
+// BERT (Devlin et al. 2018) as Hugging Face's BertForMaskedLM: the same config fields and
+// parameter names, so weights map one to one. Reads like the model file it mirrors.
+import { ShapeError } from '../errors.js';
+import type { Var } from '../graph/graph.js';
+import * as F from '../graph/ops.js';
+import { Dropout, Embedding, EncoderLayer, LayerNorm, LearnedPositions, Linear } from '../nn/layers.js';
+import { Module, normal } from '../nn/module.js';
+
+/** BERT's configuration, with Hugging Face's field names and BERT-base defaults. */
+export interface BertConfig {
+  vocab_size: number;
+  /** Model width (768). */
+  hidden_size?: number;
+  /** Encoder layers (12). */
+  num_hidden_layers?: number;
+  /** Heads per attention (12). */
+  num_attention_heads?: number;
+  /** Feed-forward width (3072). */
+  intermediate_size?: number;
+  /** Feed-forward activation ('gelu', exact). */
+  hidden_act?: 'gelu' | 'gelu_new' | 'relu';
+  /** Dropout after embeddings and sublayers (0.1). */
+  hidden_dropout_prob?: number;
+  /** Dropout on attention probabilities (0.1). */
+  attention_probs_dropout_prob?: number;
+  /** Longest sequence (512). */
+  max_position_embeddings?: number;
+  /** Segment ids (2); 0 leaves the segment embedding out. */
+  type_vocab_size?: number;
+  /** LayerNorm ε (1e-12). */
+  layer_norm_eps?: number;
+  /** std of the normal initialiser (0.02). */
+  initializer_range?: number;
+}
+
+/** The inputs of a BERT forward, as graph vars. */
+export interface BertInputs {
+  /** [B, T] i32 token ids. */
+  input_ids: Var<'i32', 2>;
+  /** [B, T] i32, 1 for real tokens and 0 for padding (default: all real). */
+  attention_mask?: Var<'i32', 2>;
+  /** [B, T] i32 segment ids (default: all 0). */
+  token_type_ids?: Var<'i32', 2>;
+}
+
+/** A config with every default filled in. */
+export function resolveBertConfig(config: BertConfig): Required<BertConfig> {
+  const resolved: Required<BertConfig> = {
+    hidden_size: 768,
+    num_hidden_layers: 12,
+    num_attention_heads: 12,
+    intermediate_size: 3072,
+    hidden_act: 'gelu',
+    hidden_dropout_prob: 0.1,
+    attention_probs_dropout_prob: 0.1,
+    max_position_embeddings: 512,
+    type_vocab_size: 2,
+    layer_norm_eps: 1e-12,
+    initializer_range: 0.02,
+    ...config,
+  };
+  if (!Number.isSafeInteger(resolved.vocab_size) || resolved.vocab_size < 1) throw new ShapeError(`BertConfig: vocab_size must be an integer ≥ 1, got ${String(config.vocab_size)}`);
+  return resolved;
+}
+
+/** Word + position (+ segment) embeddings, LayerNorm, dropout: `bert.embeddings.*`. */
+export class BertEmbeddings extends Module {
+  readonly words: Embedding;
+  readonly positions: LearnedPositions;
+  readonly segments: Embedding | undefined;
+  readonly norm: LayerNorm;
+  readonly #dropout: Dropout;
+
+  constructor(name: string, readonly config: Required<BertConfig>) {
+    super(name);
+    const init = normal(config.initializer_range);
+    this.words = this.child(new Embedding(this.childName('word_embeddings'), config.vocab_size, config.hidden_size, { init }));
+    this.positions = this.child(new LearnedPositions(this.childName('position_embeddings'), config.max_position_embeddings, config.hidden_size, { init }));
+    this.segments = config.type_vocab_size > 0 ? this.child(new Embedding(this.childName('token_type_embeddings'), config.type_vocab_size, config.hidden_size, { init })) : undefined;
+    this.norm = this.child(new LayerNorm(this.childName('LayerNorm'), config.hidden_size, config.layer_norm_eps));
+    this.#dropout = this.child(new Dropout(config.hidden_dropout_prob));
+  }
+
+  /** ids [B, T] → [B, T, hidden]. */
+  forward({ input_ids, token_type_ids }: BertInputs): Var<'f32', 3> {
+    const g = input_ids.graph;
+    const length = input_ids.shape[1]!;
+    let x = F.add(this.words.forward(input_ids), this.positions.forward(length, g)) as Var<'f32', 3>; // [B, T, hidden] + [T, hidden]
+    if (this.segments) {
+      // Without segment ids every token is segment 0: one row, added to every position.
+      const ids = token_type_ids ?? g.constant(new Int32Array(length), [length]);
+      x = F.add(x, this.segments.forward(ids));
+    }
+    return this.#dropout.forward(this.norm.forward(x));
+  }
+}
+
+/** BERT's encoder stack: `bert.embeddings.*`, `bert.encoder.layer.{i}.*`. */
+export class BertModel extends Module {
+  readonly config: Required<BertConfig>;
+  readonly embeddings: BertEmbeddings;
+  readonly layers: EncoderLayer[];
+
+  constructor(config: BertConfig, name = 'bert') {
+    super(name);
+    this.config = resolveBertConfig(config);
+    const c = this.config;
+    this.embeddings = this.child(new BertEmbeddings(this.childName('embeddings'), c));
+    this.layers = Array.from({ length: c.num_hidden_layers }, (_, i) =>
+      this.child(
+        new EncoderLayer(this.childName(`encoder.layer.${i}`), {
+          hiddenSize: c.hidden_size,
+          numHeads: c.num_attention_heads,
+          intermediateSize: c.intermediate_size,
+          activation: c.hidden_act === 'gelu_new' ? 'gelu_tanh' : c.hidden_act,
+          dropout: c.hidden_dropout_prob,
+          attentionDropout: c.attention_probs_dropout_prob,
+          layerNormEps: c.layer_norm_eps,
+          init: normal(c.initializer_range),
+        }),
+      ),
+    );
+  }
+
+  /** The last hidden states [B, T, hidden]. */
+  forward(inputs: BertInputs): Var<'f32', 3> {
+    let x = this.embeddings.forward(inputs);
+    for (const layer of this.layers) x = layer.forward(x, inputs.attention_mask);
+    return x;
+  }
+}
+
+/** BERT with the masked-LM head (`cls.predictions.*`), its decoder tied to the word embeddings. */
+export class BertForMaskedLM extends Module {
+  readonly bert: BertModel;
+  readonly transform: Linear;
+  readonly transformNorm: LayerNorm;
+  readonly decoderBias;
+
+  constructor(config: BertConfig) {
+    super('');
+    this.bert = this.child(new BertModel(config));
+    const c = this.bert.config;
+    this.transform = this.child(new Linear('cls.predictions.transform.dense', c.hidden_size, c.hidden_size, { init: normal(c.initializer_range) }));
+    this.transformNorm = this.child(new LayerNorm('cls.predictions.transform.LayerNorm', c.hidden_size, c.layer_norm_eps));
+    this.decoderBias = this.parameter('cls.predictions.bias', [c.vocab_size], { decay: false });
+  }
+
+  /** Vocabulary logits [B·T, V] of every position. */
+  logits(inputs: BertInputs): Var<'f32', 2> {
+    const c = this.bert.config;
+    const hidden = this.bert.forward(inputs);
+    const g = hidden.graph;
+    return g.scoped('cls.predictions', () => {
+      const act = c.hidden_act === 'relu' ? F.relu : (x: Var<'f32', 3>) => F.gelu(x, c.hidden_act === 'gelu_new' ? 'tanh' : 'none');
+      const h = this.transformNorm.forward(act(this.transform.forward(hidden)));
+      const rows = F.reshape(h, [-1, c.hidden_size]); // [B·T, hidden]
+      const words = g.param(this.bert.embeddings.words.weight) as Var<'f32', 2>;
+      return F.linear(rows, words, g.param(this.decoderBias) as Var<'f32', 1>); // [B·T, V], decoder tied to the embeddings
+    });
+  }
+
+  /** Mean cross-entropy over the positions whose label is not -100 (labels [B, T] i32). */
+  loss(inputs: BertInputs & { labels: Var<'i32', 2> }): Var<'f32', 0> {
+    const labels = F.reshape(inputs.labels, [-1]) as Var<'i32', 1>;
+    return F.crossEntropy(this.logits(inputs), labels);
+  }
+}

@@ -1,0 +1,309 @@
+// The nn building blocks: each owns its parameters and adds its ops to the graph of its input.
+import { ShapeError } from '../errors.js';
+import type { Initializer, Parameter, Var } from '../graph/graph.js';
+import * as F from '../graph/ops.js';
+import { sinusoidalPositions } from './init.js';
+import { Module, filled, normal } from './module.js';
+
+/** Options of `Linear`. */
+export interface LinearOptions {
+  /** Add a bias (default true). */
+  bias?: boolean;
+  /** Weight initialiser (default normal(0, 0.02)). */
+  init?: Initializer;
+}
+
+/** y = x·Wᵀ + b, W [out, in] (PyTorch's layout, so Hugging Face weights load as they are), b [out]. */
+export class Linear extends Module {
+  readonly weight: Parameter;
+  readonly bias: Parameter | undefined;
+
+  constructor(name: string, readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions = {}) {
+    super(name);
+    checkDims(name, { inFeatures, outFeatures });
+    this.weight = this.parameter('weight', [outFeatures, inFeatures], { init: options.init ?? normal() });
+    this.bias = options.bias === false ? undefined : this.parameter('bias', [outFeatures], { decay: false });
+  }
+
+  /** [..., in] → [..., out]. */
+  forward<R extends number>(x: Var<'f32', R>): Var<'f32', R> {
+    const g = x.graph;
+    return g.scoped(this.name, () => F.linear(x, g.param(this.weight) as Var<'f32', 2>, this.bias && (g.param(this.bias) as Var<'f32', 1>)));
+  }
+}
+
+/** A lookup table [count, dim]: ids [...] → [..., dim]. */
+export class Embedding extends Module {
+  readonly weight: Parameter;
+
+  constructor(name: string, readonly count: number, readonly dim: number, options: { init?: Initializer } = {}) {
+    super(name);
+    checkDims(name, { count, dim });
+    this.weight = this.parameter('weight', [count, dim], { init: options.init ?? normal() });
+  }
+
+  /** Rows of the table for i32 ids (ids outside [0, count) give zero rows). */
+  forward(ids: Var<'i32'>): Var<'f32'> {
+    const g = ids.graph;
+    return g.scoped(this.name, () => F.embedding(g.param(this.weight) as Var<'f32', 2>, ids));
+  }
+}
+
+/** LayerNorm over the last dimension with learned γ (ones) and β (zeros), no weight decay. */
+export class LayerNorm extends Module {
+  readonly weight: Parameter;
+  readonly bias: Parameter;
+
+  constructor(name: string, readonly dim: number, readonly eps = 1e-5) {
+    super(name);
+    checkDims(name, { dim });
+    this.weight = this.parameter('weight', [dim], { init: filled(1), decay: false });
+    this.bias = this.parameter('bias', [dim], { decay: false });
+  }
+
+  forward<R extends number>(x: Var<'f32', R>): Var<'f32', R> {
+    const g = x.graph;
+    return g.scoped(this.name, () => F.layerNorm(x, g.param(this.weight) as Var<'f32', 1>, g.param(this.bias) as Var<'f32', 1>, this.eps));
+  }
+}
+
+/** Dropout with probability p while training; the identity in eval mode. */
+export class Dropout extends Module {
+  constructor(readonly p: number) {
+    super('');
+    if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new ShapeError(`Dropout: p must be in [0, 1), got ${String(p)}`);
+  }
+
+  forward<R extends number>(x: Var<'f32', R>): Var<'f32', R> {
+    return this.training ? F.dropout(x, this.p) : x;
+  }
+}
+
+/** Options of `MultiHeadAttention`. */
+export interface MultiHeadAttentionOptions {
+  hiddenSize: number;
+  numHeads: number;
+  /** Dropout on the attention probabilities while training (default 0). */
+  dropout?: number;
+  /** Weight initialiser of the four projections (default normal(0, 0.02)). */
+  init?: Initializer;
+}
+
+/** What `MultiHeadAttention.forward` attends with. */
+export interface AttentionInputs {
+  /** Keys and values come from here (cross-attention, [B, Tk, hidden]); default: the queries' input (self-attention). */
+  context?: Var<'f32', 3>;
+  /** [B, Tk] i32, nonzero where the key is real (padding mask). */
+  keyMask?: Var<'i32', 2>;
+  /** Query i sees keys j ≤ i (decoder self-attention). */
+  causal?: boolean;
+}
+
+/**
+ * Multi-head scaled dot-product attention on the fused kernel, with Hugging Face BERT's names:
+ * `{name}.self.{query,key,value}` and `{name}.output.dense`.
+ */
+export class MultiHeadAttention extends Module {
+  readonly query: Linear;
+  readonly key: Linear;
+  readonly value: Linear;
+  readonly output: Linear;
+  readonly headDim: number;
+
+  constructor(name: string, readonly options: MultiHeadAttentionOptions) {
+    super(name);
+    const { hiddenSize, numHeads, init } = options;
+    checkDims(name, { hiddenSize, numHeads });
+    if (hiddenSize % numHeads !== 0) throw new ShapeError(`${name}: hiddenSize ${hiddenSize} is not a multiple of numHeads ${numHeads}`);
+    this.headDim = hiddenSize / numHeads;
+    const linear = (local: string) => this.child(new Linear(this.childName(local), hiddenSize, hiddenSize, { ...(init ? { init } : {}) }));
+    this.query = linear('self.query');
+    this.key = linear('self.key');
+    this.value = linear('self.value');
+    this.output = linear('output.dense');
+  }
+
+  /** x [B, Tq, hidden] → [B, Tq, hidden]. */
+  forward(x: Var<'f32', 3>, inputs: AttentionInputs = {}): Var<'f32', 3> {
+    const context = inputs.context ?? x;
+    return x.graph.scoped(this.name, () => {
+      const q = this.#heads(this.query.forward(x));
+      const k = this.#heads(this.key.forward(context));
+      const v = this.#heads(this.value.forward(context));
+      const attended = F.attention(q, k, v, {
+        causal: inputs.causal === true,
+        ...(inputs.keyMask ? { keyMask: inputs.keyMask } : {}),
+        dropout: this.training ? (this.options.dropout ?? 0) : 0,
+      }); // [B, H, Tq, Dh]
+      const [batch, , tq] = attended.shape as [number, number, number, number];
+      const merged = F.reshape(F.transpose(attended, [0, 2, 1, 3]), [batch, tq, this.options.hiddenSize]); // [B, Tq, hidden]
+      return this.output.forward(merged);
+    });
+  }
+
+  /** [B, T, hidden] → [B, H, T, Dh]. */
+  #heads(x: Var<'f32', 3>): Var<'f32', 4> {
+    const [batch, length] = x.shape as [number, number, number];
+    const split = F.reshape(x, [batch, length, this.options.numHeads, this.headDim]); // [B, T, H, Dh]
+    return F.transpose(split, [0, 2, 1, 3]); // [B, H, T, Dh]
+  }
+}
+
+/** Options of `FeedForward`. */
+export interface FeedForwardOptions {
+  hiddenSize: number;
+  intermediateSize: number;
+  /** 'gelu' (BERT, exact erf form), 'gelu_tanh' or 'relu' (the original Transformer). */
+  activation?: 'gelu' | 'gelu_tanh' | 'relu';
+  init?: Initializer;
+}
+
+/** act(x·W1ᵀ + b1)·W2ᵀ + b2, named as BERT: `{name}.intermediate.dense`, `{name}.output.dense`. */
+export class FeedForward extends Module {
+  readonly intermediate: Linear;
+  readonly output: Linear;
+
+  constructor(name: string, readonly options: FeedForwardOptions) {
+    super(name);
+    const { hiddenSize, intermediateSize, init } = options;
+    const extra = init ? { init } : {};
+    this.intermediate = this.child(new Linear(this.childName('intermediate.dense'), hiddenSize, intermediateSize, extra));
+    this.output = this.child(new Linear(this.childName('output.dense'), intermediateSize, hiddenSize, extra));
+  }
+
+  forward<R extends number>(x: Var<'f32', R>): Var<'f32', R> {
+    const h = this.intermediate.forward(x);
+    const activation = this.options.activation ?? 'gelu';
+    const a = activation === 'relu' ? F.relu(h) : F.gelu(h, activation === 'gelu_tanh' ? 'tanh' : 'none');
+    return this.output.forward(a);
+  }
+}
+
+/** Shared options of the encoder and decoder layers. */
+export interface TransformerLayerOptions {
+  hiddenSize: number;
+  numHeads: number;
+  intermediateSize: number;
+  activation?: 'gelu' | 'gelu_tanh' | 'relu';
+  /** Dropout after attention and feed-forward, while training (default 0.1). */
+  dropout?: number;
+  /** Dropout on the attention probabilities (default: `dropout`). */
+  attentionDropout?: number;
+  /** LayerNorm ε (BERT 1e-12; default 1e-5). */
+  layerNormEps?: number;
+  /** Pre-LN (LayerNorm before each sublayer, as GPT-2) instead of post-LN (the original Transformer and BERT). */
+  preLayerNorm?: boolean;
+  init?: Initializer;
+}
+
+/** An encoder layer, BERT names: `attention.*`, `attention.output.LayerNorm`, `intermediate.dense`, `output.dense`, `output.LayerNorm`. */
+export class EncoderLayer extends Module {
+  readonly attention: MultiHeadAttention;
+  readonly attentionNorm: LayerNorm;
+  readonly feedForward: FeedForward;
+  readonly outputNorm: LayerNorm;
+  readonly #dropout: Dropout;
+
+  constructor(name: string, readonly options: TransformerLayerOptions) {
+    super(name);
+    const { hiddenSize, numHeads, intermediateSize, dropout = 0.1, layerNormEps = 1e-5, init } = options;
+    const extra = init ? { init } : {};
+    this.attention = this.child(new MultiHeadAttention(this.childName('attention'), { hiddenSize, numHeads, dropout: options.attentionDropout ?? dropout, ...extra }));
+    this.attentionNorm = this.child(new LayerNorm(this.childName('attention.output.LayerNorm'), hiddenSize, layerNormEps));
+    this.feedForward = this.child(new FeedForward(name, { hiddenSize, intermediateSize, activation: options.activation ?? 'gelu', ...extra }));
+    this.outputNorm = this.child(new LayerNorm(this.childName('output.LayerNorm'), hiddenSize, layerNormEps));
+    this.#dropout = this.child(new Dropout(dropout));
+  }
+
+  /** x [B, T, hidden] → [B, T, hidden]; keyMask [B, T] marks real tokens. */
+  forward(x: Var<'f32', 3>, keyMask?: Var<'i32', 2>): Var<'f32', 3> {
+    const attend = (h: Var<'f32', 3>) => this.#dropout.forward(this.attention.forward(h, keyMask ? { keyMask } : {}));
+    const feed = (h: Var<'f32', 3>) => this.#dropout.forward(this.feedForward.forward(h));
+    if (this.options.preLayerNorm) {
+      const h = F.add(x, attend(this.attentionNorm.forward(x)));
+      return F.add(h, feed(this.outputNorm.forward(h)));
+    }
+    const h = this.attentionNorm.forward(F.add(x, attend(x)));
+    return this.outputNorm.forward(F.add(h, feed(h)));
+  }
+}
+
+/** A decoder layer: causal self-attention, cross-attention over the encoder's output, feed-forward; each with its LayerNorm. */
+export class DecoderLayer extends Module {
+  readonly selfAttention: MultiHeadAttention;
+  readonly selfNorm: LayerNorm;
+  readonly crossAttention: MultiHeadAttention;
+  readonly crossNorm: LayerNorm;
+  readonly feedForward: FeedForward;
+  readonly outputNorm: LayerNorm;
+  readonly #dropout: Dropout;
+
+  constructor(name: string, readonly options: TransformerLayerOptions) {
+    super(name);
+    const { hiddenSize, numHeads, intermediateSize, dropout = 0.1, layerNormEps = 1e-5, init } = options;
+    const extra = init ? { init } : {};
+    const attentionOptions = { hiddenSize, numHeads, dropout: options.attentionDropout ?? dropout, ...extra };
+    this.selfAttention = this.child(new MultiHeadAttention(this.childName('self_attention'), attentionOptions));
+    this.selfNorm = this.child(new LayerNorm(this.childName('self_attention.output.LayerNorm'), hiddenSize, layerNormEps));
+    this.crossAttention = this.child(new MultiHeadAttention(this.childName('cross_attention'), attentionOptions));
+    this.crossNorm = this.child(new LayerNorm(this.childName('cross_attention.output.LayerNorm'), hiddenSize, layerNormEps));
+    this.feedForward = this.child(new FeedForward(name, { hiddenSize, intermediateSize, activation: options.activation ?? 'relu', ...extra }));
+    this.outputNorm = this.child(new LayerNorm(this.childName('output.LayerNorm'), hiddenSize, layerNormEps));
+    this.#dropout = this.child(new Dropout(dropout));
+  }
+
+  /** x [B, Tq, hidden] attends causally to itself and to `memory` [B, Tk, hidden]. */
+  forward(x: Var<'f32', 3>, memory: Var<'f32', 3>, masks: { selfKeyMask?: Var<'i32', 2>; memoryKeyMask?: Var<'i32', 2> } = {}): Var<'f32', 3> {
+    const self = (h: Var<'f32', 3>) => this.#dropout.forward(this.selfAttention.forward(h, { causal: true, ...(masks.selfKeyMask ? { keyMask: masks.selfKeyMask } : {}) }));
+    const cross = (h: Var<'f32', 3>) => this.#dropout.forward(this.crossAttention.forward(h, { context: memory, ...(masks.memoryKeyMask ? { keyMask: masks.memoryKeyMask } : {}) }));
+    const feed = (h: Var<'f32', 3>) => this.#dropout.forward(this.feedForward.forward(h));
+    if (this.options.preLayerNorm) {
+      const a = F.add(x, self(this.selfNorm.forward(x)));
+      const b = F.add(a, cross(this.crossNorm.forward(a)));
+      return F.add(b, feed(this.outputNorm.forward(b)));
+    }
+    const a = this.selfNorm.forward(F.add(x, self(x)));
+    const b = this.crossNorm.forward(F.add(a, cross(a)));
+    return this.outputNorm.forward(F.add(b, feed(b)));
+  }
+}
+
+/** Learned positions (BERT): a [maxPositions, hidden] table; adds rows 0..T−1 to x [B, T, hidden]. */
+export class LearnedPositions extends Module {
+  readonly embedding: Embedding;
+
+  constructor(name: string, readonly maxPositions: number, readonly hiddenSize: number, options: { init?: Initializer } = {}) {
+    super(name);
+    this.embedding = this.child(new Embedding(name, maxPositions, hiddenSize, options));
+  }
+
+  /** The [T, hidden] position rows for a sequence of length T. */
+  forward(length: number, graph: Var['graph']): Var<'f32'> {
+    if (!Number.isInteger(length) || length < 1 || length > this.maxPositions) {
+      throw new ShapeError(`${this.name}: sequence length must be in [1, ${this.maxPositions}], got ${length}`);
+    }
+    const ids = graph.constant(Int32Array.from({ length }, (_, i) => i), [length]);
+    return this.embedding.forward(ids);
+  }
+}
+
+/** The original Transformer's fixed sinusoidal positions: a [T, hidden] constant (no parameters). */
+export class SinusoidalPositions extends Module {
+  constructor(readonly maxPositions: number, readonly hiddenSize: number) {
+    super('');
+    checkDims('SinusoidalPositions', { maxPositions, hiddenSize });
+  }
+
+  forward(length: number, graph: Var['graph']): Var<'f32'> {
+    if (!Number.isInteger(length) || length < 1 || length > this.maxPositions) {
+      throw new ShapeError(`SinusoidalPositions: sequence length must be in [1, ${this.maxPositions}], got ${length}`);
+    }
+    return graph.constant(sinusoidalPositions(length, this.hiddenSize), [length, this.hiddenSize]);
+  }
+}
+
+function checkDims(name: string, dims: Record<string, number>): void {
+  for (const [key, value] of Object.entries(dims)) {
+    if (!Number.isSafeInteger(value) || value < 1) throw new ShapeError(`${name || 'module'}: ${key} must be an integer ≥ 1, got ${String(value)}`);
+  }
+}

@@ -1,0 +1,142 @@
+import { ShapeError } from '../errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { addScaled } from '../ops/elementwise.js';
+import { adamwUpdate, sgdUpdate } from '../ops/optim.js';
+import type { LearningRateSchedule } from './schedules.js';
+
+/** What an optimizer knows about one parameter's update. */
+export interface UpdateInfo {
+  /** Index of this update, from 1. */
+  readonly step: number;
+  /** The learning rate for this update (the schedule's value). */
+  readonly lr: number;
+  /** Whether weight decay applies to this parameter (false for biases and LayerNorm). */
+  readonly decay: boolean;
+}
+
+/**
+ * An optimizer over named parameters: it keeps `stateCount` zero-initialised tensors per parameter
+ * (shaped like it) and updates each parameter in place from its gradient.
+ */
+export interface Optimizer {
+  /** `'AdamW'`, `'Adam'`, `'SGD'`: for messages. */
+  readonly name: string;
+  /** State tensors per parameter (Adam: m and v). */
+  readonly stateCount: number;
+  /** The learning rate of update `step` (from 1). */
+  learningRate(step: number): number;
+  /** Updates `param` in place from `grad`, reading and writing its `state`. */
+  update(param: Tensor, grad: Tensor, state: readonly Tensor[], info: UpdateInfo): void;
+}
+
+/** A learning rate: a constant or a schedule of the update index (from 1). */
+export type LearningRate = number | LearningRateSchedule;
+
+/** Options of `AdamW` and `Adam`, with PyTorch's defaults. */
+export interface AdamOptions {
+  /** Learning rate or schedule (default 1e-3). */
+  lr?: LearningRate;
+  /** [β1, β2] (default [0.9, 0.999]). */
+  betas?: readonly [number, number];
+  /** ε (default 1e-8). */
+  eps?: number;
+  /** λ (AdamW default 0.01, decoupled; Adam default 0, added to the gradient as L2). */
+  weightDecay?: number;
+}
+
+/** AdamW (Loshchilov & Hutter; torch.optim.AdamW): decoupled weight decay, skipped for parameters with `decay: false`. */
+export class AdamW implements Optimizer {
+  readonly name: string = 'AdamW';
+  readonly stateCount = 2;
+  protected readonly lr: LearningRate;
+  protected readonly betas: readonly [number, number];
+  protected readonly eps: number;
+  protected readonly weightDecay: number;
+
+  constructor(options: AdamOptions = {}) {
+    this.lr = checkLearningRate(this.name, options.lr ?? 1e-3);
+    this.betas = options.betas ?? [0.9, 0.999];
+    this.eps = options.eps ?? 1e-8;
+    this.weightDecay = options.weightDecay ?? this.defaultWeightDecay();
+    if (!Array.isArray(this.betas) || this.betas.length !== 2 || !this.betas.every((b) => typeof b === 'number' && b >= 0 && b < 1)) {
+      throw new ShapeError(`${this.name}: betas must be two numbers in [0, 1), got ${JSON.stringify(options.betas)}`);
+    }
+    if (!(this.eps >= 0) || !(this.weightDecay >= 0)) throw new ShapeError(`${this.name}: eps and weightDecay must be ≥ 0, got ${this.eps} and ${this.weightDecay}`);
+  }
+
+  protected defaultWeightDecay(): number {
+    return 0.01;
+  }
+
+  learningRate(step: number): number {
+    return resolveLearningRate(this.lr, step);
+  }
+
+  update(param: Tensor, grad: Tensor, [m, v]: readonly Tensor[], { step, lr, decay }: UpdateInfo): void {
+    const [beta1, beta2] = this.betas;
+    adamwUpdate(param, grad, m!, v!, { lr, beta1, beta2, eps: this.eps, weightDecay: decay ? this.weightDecay : 0, step });
+  }
+}
+
+/** Adam (Kingma & Ba; torch.optim.Adam): weight decay, when set, is L2 added to the gradient (g + λθ). */
+export class Adam extends AdamW {
+  override readonly name: string = 'Adam';
+
+  protected override defaultWeightDecay(): number {
+    return 0;
+  }
+
+  override update(param: Tensor, grad: Tensor, [m, v]: readonly Tensor[], { step, lr, decay }: UpdateInfo): void {
+    const [beta1, beta2] = this.betas;
+    const coupled = decay && this.weightDecay > 0 ? addScaled(grad, param, this.weightDecay) : grad;
+    adamwUpdate(param, coupled, m!, v!, { lr, beta1, beta2, eps: this.eps, weightDecay: 0, step });
+    if (coupled !== grad) coupled.dispose();
+  }
+}
+
+/** Options of `SGD`, with PyTorch's defaults. */
+export interface SgdOptimizerOptions {
+  /** Learning rate or schedule. */
+  lr: LearningRate;
+  /** μ (default 0). */
+  momentum?: number;
+  /** τ (default 0). */
+  dampening?: number;
+  /** L2 λ added to the gradient (default 0). */
+  weightDecay?: number;
+  /** Nesterov momentum (default false). */
+  nesterov?: boolean;
+}
+
+/** SGD with momentum (torch.optim.SGD); weight decay skipped for parameters with `decay: false`. */
+export class SGD implements Optimizer {
+  readonly name = 'SGD';
+  readonly stateCount = 1;
+  readonly #options: SgdOptimizerOptions;
+  readonly #lr: LearningRate;
+
+  constructor(options: SgdOptimizerOptions) {
+    if (typeof options !== 'object' || options === null) throw new ShapeError('SGD: options { lr, … } are required');
+    this.#lr = checkLearningRate(this.name, options.lr);
+    this.#options = options;
+  }
+
+  learningRate(step: number): number {
+    return resolveLearningRate(this.#lr, step);
+  }
+
+  update(param: Tensor, grad: Tensor, [buf]: readonly Tensor[], { step, lr, decay }: UpdateInfo): void {
+    const { momentum = 0, dampening = 0, weightDecay = 0, nesterov = false } = this.#options;
+    sgdUpdate(param, grad, buf!, { lr, momentum, dampening, weightDecay: decay ? weightDecay : 0, nesterov, step });
+  }
+}
+
+function checkLearningRate(op: string, lr: LearningRate): LearningRate {
+  if (typeof lr === 'function') return lr;
+  if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) throw new ShapeError(`${op}: lr must be a finite number ≥ 0 or a schedule, got ${String(lr)}`);
+  return lr;
+}
+
+function resolveLearningRate(lr: LearningRate, step: number): number {
+  return typeof lr === 'number' ? lr : lr(step);
+}
