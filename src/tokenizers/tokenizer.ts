@@ -130,6 +130,9 @@ export class Tokenizer {
   private readonly idToToken: (string | undefined)[];
   private readonly addedById = new Map<number, AddedToken>();
   private readonly addedByContent = new Map<string, AddedToken>();
+  private readonly trimOffsets: boolean;
+  // The text whose sections are being encoded (for trimming offsets).
+  private sectionText = '';
   private readonly rawAdded: RegExp | null;
   private readonly normalizedAdded: RegExp | null;
 
@@ -146,6 +149,7 @@ export class Tokenizer {
     this.truncation = parts.truncation ?? null;
     this.padding = parts.padding ?? null;
     if (this.model instanceof BpeModel && this.preTokenizer?.type === 'ByteLevel') this.model.useByteAlphabet(BYTE_TO_CHAR);
+    this.trimOffsets = this.postProcessor?.trimOffsets === true && this.preTokenizer?.type === 'ByteLevel';
     this.idToToken = [...this.model.vocab.idToToken];
     for (const token of this.addedTokens) {
       const inVocab = this.model.vocab.idToToken[token.id];
@@ -320,6 +324,7 @@ export class Tokenizer {
   /** Pre-tokenises and tokenises text[start, end), a stretch with no added token in it. */
   private encodeSection(text: string, start: number, end: number, normalized: Normalized | null, out: Pieces): void {
     const spec = this.preTokenizer;
+    this.sectionText = text;
     let source = text;
     // With a virtual space in front, positions in `source` are one past those in `text` from `prefixedFrom` on.
     let prefixedFrom = -1;
@@ -389,6 +394,12 @@ export class Tokenizer {
       end = Math.max(end - 1, 0) + prefixedFrom;
     }
     if (normalized !== null) [start, end] = originalSpan(normalized, start, end);
+    else if (this.trimOffsets) {
+      // RoBERTa's trim_offsets: the spaces a byte-level token starts or ends with are not its source.
+      const text = this.sectionText;
+      while (start < end && text.charCodeAt(start) === 32) start++;
+      while (end > start && text.charCodeAt(end - 1) === 32) end--;
+    }
     out.offsets.push(start, end);
   }
 
@@ -450,7 +461,6 @@ export class Tokenizer {
         : second === null
           ? processor.single
           : processor.pair;
-    const trim = processor?.trimOffsets === true && this.preTokenizer?.type === 'ByteLevel';
     const enc: Encoding = { ids: [], tokens: [], typeIds: [], attentionMask: [], specialTokensMask: [], offsets: [], sequenceIds: [] };
     for (const piece of pieces) {
       if ('special' in piece) {
@@ -473,18 +483,7 @@ export class Tokenizer {
         enc.typeIds.push(piece.typeId);
         enc.attentionMask.push(1);
         enc.specialTokensMask.push(0);
-        let s = source.offsets[2 * i]!;
-        let e = source.offsets[2 * i + 1]!;
-        if (trim && !this.addedById.has(id)) {
-          const token = this.idToToken[id]!;
-          let lead = 0;
-          while (lead < token.length && token.charCodeAt(lead) === 0x120) lead++;
-          let tail = 0;
-          while (tail < token.length - lead && token.charCodeAt(token.length - 1 - tail) === 0x120) tail++;
-          s = Math.min(s + lead, e);
-          e = Math.max(e - tail, s);
-        }
-        enc.offsets.push([s, e]);
+        enc.offsets.push([source.offsets[2 * i]!, source.offsets[2 * i + 1]!]);
         enc.sequenceIds.push(piece.sequence);
       }
     }
