@@ -20,12 +20,15 @@ import { createAttentionBenchmark } from './attention/bench.js';
 import { ourAttentionImpls } from './attention/ours.js';
 import { createTrainStepBenchmark } from './train-step/bench.js';
 import { ourTrainStepImpls } from './train-step/ours.js';
-import type { Row } from './lib/bench.js';
+import { createTokenizerBenchmark } from './tokenizer/bench.js';
+import type { Benchmark, Row } from './lib/bench.js';
 import { type BenchmarkHost, exposeHost } from './lib/host.js';
 import { type Report, caseRatio, formatTable, metricLabel } from './lib/report.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const BENCHMARKS = ['gemm', 'attention', 'train-step'];
+const BENCHMARKS = ['gemm', 'attention', 'train-step', 'tokenizer'];
+/** Benchmarks that need no GPU: they run in Node, whatever --node says, with neither Chromium nor Dawn. */
+const CPU_ONLY: Record<string, () => Benchmark> = { tokenizer: createTokenizerBenchmark };
 
 const USAGE = `usage: npm run bench -- <${BENCHMARKS.join('|')}>… [options]
   --node           run our implementations in Node with Dawn (the webgpu package) instead of Chromium; no peers
@@ -126,9 +129,9 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
 
 function describeRow(row: Row): string {
   if (row.value === null) return `error: ${row.error}`;
-  const check = row.ok ? `max|err| ${row.maxAbsErr}` : `CHECK FAILED: ${row.error}`;
+  const check = row.ok ? (row.maxAbsErr === null ? 'checked' : `max|err| ${row.maxAbsErr}`) : `CHECK FAILED: ${row.error}`;
   const memory = row.peakBytes === undefined ? '' : `, peak ${(row.peakBytes / 2 ** 20).toFixed(1)} MiB`;
-  const value = row.metric === 'ms' ? `${row.value} ms` : `${row.value} GFLOP/s`;
+  const value = `${row.value} ${{ ms: 'ms', gflops: 'GFLOP/s', seconds: 's', 'MB/s': 'MB/s' }[row.metric]}`;
   const losses = row.firstLoss === undefined ? '' : `, loss ${row.firstLoss} → ${row.lastLoss} (reference ${row.referenceLoss})`;
   return `${value}${memory}${losses}  (${row.ms} ms/op, median of ${row.rounds}×${row.perRound}; ${check})${row.note ? ` [${row.note}]` : ''}`;
 }
@@ -139,7 +142,7 @@ async function runBenchmark(host: BenchmarkHost, name: string, options: Options,
   const cases = described.cases.filter((c) => matches(c.case, options.cases));
   const impls = described.impls.filter((i) => matches(i, options.impls));
   if (cases.length === 0 || impls.length === 0) throw new Error(`${name}: no case or implementation matches the filters`);
-  const adapter = await host.adapter();
+  const adapter = name in CPU_ONLY ? undefined : await host.adapter();
   console.log(`[${name}] ${cases.length} cases × ${impls.length} implementations (${impls.join(', ')}), budget ${options.budgetSeconds} s each`);
   const rows: Row[] = [];
   const started = Date.now();
@@ -164,7 +167,7 @@ async function runBenchmark(host: BenchmarkHost, name: string, options: Options,
     environment,
     ...(browserVersion ? { browser: browserVersion } : {}),
     node: process.version,
-    adapter,
+    ...(adapter ? { adapter } : {}),
     budgetSeconds: options.budgetSeconds,
     loadAverage: { start: loadAtStart.map(round2), end: loadavg().map(round2) },
     cases,
@@ -178,9 +181,12 @@ export async function main(argv: string[]): Promise<void> {
   let browser: Browser | undefined;
   let server: PreviewServer | undefined;
   try {
-    let host: BenchmarkHost;
+    let host: BenchmarkHost | undefined;
     let browserVersion: string | undefined;
-    if (options.node) {
+    const cpuHost = exposeHost(async () => ({ adapter: undefined as never, benchmarks: CPU_ONLY }));
+    if (options.names.every((name) => name in CPU_ONLY)) {
+      console.log(`[node] ${process.version} · no GPU needed`);
+    } else if (options.node) {
       host = nodeHost();
       console.log(`[node] ${process.version} · ${describeAdapter(await host.adapter())}`);
     } else {
@@ -194,10 +200,15 @@ export async function main(argv: string[]): Promise<void> {
     }
     const filtered = options.cases.length > 0 || options.impls.length > 0;
     for (const name of options.names) {
-      const report = await runBenchmark(host, name, options, options.node ? 'node' : 'chromium', browserVersion);
+      const cpuOnly = name in CPU_ONLY;
+      const report = cpuOnly
+        ? await runBenchmark(cpuHost, name, options, 'node')
+        : await runBenchmark(host!, name, options, options.node ? 'node' : 'chromium', browserVersion);
       const load = `load average ${report.loadAverage.start[0]} at start, ${report.loadAverage.end[0]} at end`;
-      console.log(`\n${name}: ${metricLabel(report)}, ${report.environment}, ${describeAdapter(report.adapter)}, ${load}\n${formatTable(report)}\n`);
-      const out = options.out ?? (filtered ? undefined : join(root, 'bench/results', `${name}${options.node ? '-node' : ''}.json`));
+      const where = report.adapter ? describeAdapter(report.adapter) : 'CPU only';
+      console.log(`\n${name}: ${metricLabel(report)}, ${report.environment}, ${where}, ${load}\n${formatTable(report)}\n`);
+      const suffix = options.node && !cpuOnly ? '-node' : '';
+      const out = options.out ?? (filtered ? undefined : join(root, 'bench/results', `${name}${suffix}.json`));
       if (out) {
         mkdirSync(dirname(out), { recursive: true });
         writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);

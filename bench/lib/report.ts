@@ -6,12 +6,13 @@ import type { CaseInfo, Row } from './bench.js';
 export interface Report {
   name: string;
   date: string;
-  /** Where our kernels ran: headless Chromium (all implementations) or Node with Dawn (ours only). */
+  /** Where our kernels ran: headless Chromium (all implementations) or Node with Dawn (ours only); CPU-only benchmarks (tokenizer) run in Node. */
   environment: 'chromium' | 'node';
   /** Chromium's version string, or Node's and the webgpu package's. */
   browser?: string;
   node: string;
-  adapter: AdapterReport;
+  /** The GPU adapter; absent for benchmarks that use no GPU (tokenizer). */
+  adapter?: AdapterReport;
   /** Seconds of timing budget per (case, implementation). */
   budgetSeconds: number;
   /**
@@ -34,13 +35,18 @@ function cell(row: Row | undefined): string {
   return `${row.ok ? '' : '✗ '}${row.value.toFixed(row.value < 10 ? 2 : 1)}${memory}`;
 }
 
-/** How many times better `a` is than `b`: a ratio of GFLOP/s, or the inverse ratio of milliseconds. */
+/** True for times (ms, seconds), false for rates (GFLOP/s, MB/s). */
+function lowerIsBetter(metric: Row['metric']): boolean {
+  return metric === 'ms' || metric === 'seconds';
+}
+
+/** How many times better `a` is than `b`: a ratio of rates, or the inverse ratio of times. */
 function speedup(a: Row, b: Row): number {
-  return a.metric === 'ms' ? b.value! / a.value! : a.value! / b.value!;
+  return lowerIsBetter(a.metric) ? b.value! / a.value! : a.value! / b.value!;
 }
 
 function best(rows: Row[]): Row | undefined {
-  const score = (r: Row) => (r.metric === 'ms' ? -r.value! : r.value!);
+  const score = (r: Row) => (lowerIsBetter(r.metric) ? -r.value! : r.value!);
   return rows.filter((r) => r.ok && r.value !== null).sort((x, y) => score(y) - score(x))[0];
 }
 
@@ -60,6 +66,10 @@ export function naiveRatio(rows: Row[]): { ours?: Row; ratio?: number } {
 
 /** The unit line of a report's table. */
 export function metricLabel(report: Report): string {
+  const metrics = [...new Set(report.rows.map((r) => r.metric))];
+  if (metrics.some((m) => m === 'seconds' || m === 'MB/s')) {
+    return metrics.map((m) => `${m === 'gflops' ? 'GFLOP/s' : m} (${lowerIsBetter(m) ? 'lower' : 'higher'} is better)`).join(', ');
+  }
   return report.rows[0]?.metric === 'ms'
     ? 'ms per operation (lower is better; peak GPU MiB held, where known, in parentheses)'
     : 'GFLOP/s (higher is better)';
