@@ -1,0 +1,212 @@
+// The compiled training step on WebGPU against the same model on the CPU backend (the reference
+// loops), eager WebGPU, and its own memory counters.
+import {
+  AdamW,
+  Adam,
+  SGD,
+  BertForMaskedLM,
+  type Backend,
+  type BertConfig,
+  type Optimizer,
+  ParameterStore,
+  createTrainStep,
+  linearWarmupDecay,
+} from '../../src/index.js';
+import { type CaseContext, type GpuCase, type Rng, type Tolerance, defineSuite } from '../harness/cases.js';
+
+const B = 3;
+const T = 12;
+const CONFIG: BertConfig = {
+  vocab_size: 50,
+  hidden_size: 32,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  intermediate_size: 64,
+  max_position_embeddings: T,
+  type_vocab_size: 2,
+  hidden_dropout_prob: 0.1,
+  attention_probs_dropout_prob: 0.1,
+  layer_norm_eps: 1e-12,
+};
+
+// f32 on both sides, different summation orders: the losses of a few steps agree to a few ulps of
+// their O(1) size amplified by the steps (measured ≤ 2e-6 relative). Parameters agree to ~1e-5,
+// except where a gradient is tiny and its relative error large (the query weights at
+// initialisation): there up to 1e-4 was seen, so 2e-4, a fifteenth of one update at lr 3e-3. Adam
+// divides by √v̂ + ε: with PyTorch's ε = 1e-8 a gradient at rounding-noise level (the query weights'
+// at initialisation, ~1e-7) becomes a full ±lr step whose sign is noise, so the Adam cases use
+// ε = 1e-4, which keeps updates proportional to such gradients. A wrong gradient, a lost update or
+// a wrong dropout mask moves the loss by far more than 1e-4 relative.
+const LOSS_TOLERANCE: Tolerance = { atol: 0, rtol: 1e-4 };
+const PARAM_TOLERANCE: Tolerance = { atol: 2e-4, rtol: 1e-4 };
+
+interface Batch {
+  [name: string]: Int32Array;
+  input_ids: Int32Array;
+  labels: Int32Array;
+  attention_mask: Int32Array;
+  token_type_ids: Int32Array;
+}
+
+/** Two random batches, alternating (so the loss on a batch seen again must have fallen): ~30% of positions labelled, the last keys of one row padded, two segments. */
+function makeBatches(rng: Rng, count: number): Batch[] {
+  const distinct = Array.from({ length: 2 }, () => {
+    const n = B * T;
+    const input_ids = new Int32Array(n).map(() => Math.floor(rng.uniform(0, CONFIG.vocab_size)));
+    const labels = new Int32Array(n).map((_, i) => (rng.next() < 0.3 ? input_ids[i]! : -100));
+    labels[0] = input_ids[0]!; // at least one labelled position
+    const attention_mask = new Int32Array(n).map((_, i) => (Math.floor(i / T) === 1 && i % T >= T - 3 ? 0 : 1));
+    const token_type_ids = new Int32Array(n).map((_, i) => (i % T >= T / 2 ? 1 : 0));
+    return { input_ids, labels, attention_mask, token_type_ids };
+  });
+  return Array.from({ length: count }, (_, i) => distinct[i % 2]!);
+}
+
+interface RunOptions {
+  optimizer: () => Optimizer;
+  mode?: 'compiled' | 'eager';
+  accumulationSteps?: number;
+  maxGradNorm?: number;
+}
+
+/** Trains the model from seed 5 on `batches`; returns the losses and the final parameter values. */
+async function train(backend: Backend, batches: Batch[], options: RunOptions): Promise<{ losses: number[]; params: Record<string, Float32Array> }> {
+  const model = new BertForMaskedLM(CONFIG);
+  const parameters = ParameterStore.create(backend, model.parameters(), { seed: 5 });
+  const spec = { shape: [B, T], dtype: 'i32' } as const;
+  const step = createTrainStep({
+    parameters,
+    inputs: { input_ids: spec, labels: spec, attention_mask: spec, token_type_ids: spec },
+    loss: (x) => model.loss(x as never),
+    optimizer: options.optimizer(),
+    seed: 11,
+    ...(options.mode ? { mode: options.mode } : {}),
+    ...(options.accumulationSteps ? { accumulationSteps: options.accumulationSteps } : {}),
+    ...(options.maxGradNorm ? { maxGradNorm: options.maxGradNorm } : {}),
+  });
+  const losses: number[] = [];
+  for (const batch of batches) losses.push(await step.step(batch));
+  const params = await parameters.toRecord();
+  step.dispose();
+  parameters.dispose();
+  return { losses, params };
+}
+
+function compareRuns(ctx: CaseContext, label: string, got: Awaited<ReturnType<typeof train>>, want: Awaited<ReturnType<typeof train>>): void {
+  ctx.expectClose(`${label}: losses`, got.losses, want.losses, LOSS_TOLERANCE);
+  for (const name of ['bert.embeddings.word_embeddings.weight', 'bert.encoder.layer.0.attention.self.query.weight', 'bert.encoder.layer.1.output.LayerNorm.weight', 'cls.predictions.bias']) {
+    ctx.expectClose(`${label}: ${name}`, got.params[name]!, want.params[name]!, PARAM_TOLERANCE);
+  }
+}
+
+function agreementCase(name: string, steps: number, options: RunOptions): GpuCase {
+  return {
+    name,
+    async run(ctx) {
+      const batches = makeBatches(ctx.rng, steps);
+      const reference = await train(ctx.cpu, batches, options);
+      ctx.expectTrue('the loss on the first batch falls on the CPU', reference.losses[2]! < reference.losses[0]!, `losses ${reference.losses.join(', ')}`);
+      compareRuns(ctx, 'compiled vs cpu', await train(ctx.gpu, batches, { ...options, mode: 'compiled' }), reference);
+      compareRuns(ctx, 'eager vs cpu', await train(ctx.gpu, batches, { ...options, mode: 'eager' }), reference);
+    },
+  };
+}
+
+const schedule = linearWarmupDecay({ peakLr: 3e-3, warmupSteps: 2, totalSteps: 10 });
+
+export default defineSuite('train-step', [
+  agreementCase('BERT MLM, AdamW with warm-up, clipping, dropout, padding: compiled = eager = cpu', 4, {
+    optimizer: () => new AdamW({ lr: schedule, weightDecay: 0.01, eps: 1e-4 }),
+    maxGradNorm: 1,
+  }),
+  agreementCase('gradient accumulation over 2 micro-batches (AdamW)', 4, {
+    optimizer: () => new AdamW({ lr: 3e-3, eps: 1e-4 }),
+    accumulationSteps: 2,
+  }),
+  agreementCase('Adam with coupled L2', 3, { optimizer: () => new Adam({ lr: 3e-3, weightDecay: 0.1, eps: 1e-4 }) }),
+  agreementCase('SGD with Nesterov momentum and weight decay', 3, {
+    optimizer: () => new SGD({ lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 0.01 }),
+  }),
+  {
+    name: 'a compiled step allocates nothing after the first; its buffers are freed on dispose',
+    async run(ctx) {
+      const batches = makeBatches(ctx.rng, 5);
+      const model = new BertForMaskedLM(CONFIG);
+      const parameters = ParameterStore.create(ctx.gpu, model.parameters(), { seed: 5 });
+      const spec = { shape: [B, T], dtype: 'i32' } as const;
+      const before = ctx.gpu.stats();
+      const step = createTrainStep({
+        parameters,
+        inputs: { input_ids: spec, labels: spec, attention_mask: spec, token_type_ids: spec },
+        loss: (x) => model.loss(x as never),
+        optimizer: new AdamW({ lr: 1e-3 }),
+        maxGradNorm: 1,
+      });
+      await step.step(batches[0]!);
+      const first = ctx.gpu.stats();
+      for (const batch of batches.slice(1)) await step.step(batch);
+      const last = ctx.gpu.stats();
+      ctx.expectTrue('no buffer created after the first step', last.createdBuffers === first.createdBuffers, `${last.createdBuffers - first.createdBuffers} buffers created in steps 2–5`);
+      ctx.expectTrue('live bytes flat', last.liveBytes === first.liveBytes, `live bytes ${first.liveBytes} after step 1, ${last.liveBytes} after step 5`);
+      ctx.expectTrue('no pipeline compiled after the first step', last.pipelines === first.pipelines, `${last.pipelines - first.pipelines} new pipelines`);
+      ctx.expectTrue('the step is recorded, not dispatched op by op', last.dispatches === first.dispatches, `${last.dispatches - first.dispatches} eager dispatches`);
+      step.dispose();
+      const after = ctx.gpu.stats();
+      ctx.expectTrue('everything freed on dispose', after.liveBytes === before.liveBytes, `live bytes ${before.liveBytes} before the step was built, ${after.liveBytes} after its dispose`);
+      parameters.dispose();
+    },
+  },
+  {
+    name: 'an eager step frees every intermediate',
+    async run(ctx) {
+      const batches = makeBatches(ctx.rng, 3);
+      const model = new BertForMaskedLM(CONFIG);
+      const parameters = ParameterStore.create(ctx.gpu, model.parameters(), { seed: 5 });
+      const spec = { shape: [B, T], dtype: 'i32' } as const;
+      const step = createTrainStep({
+        parameters,
+        inputs: { input_ids: spec, labels: spec, attention_mask: spec, token_type_ids: spec },
+        loss: (x) => model.loss(x as never),
+        optimizer: new AdamW({ lr: 1e-3 }),
+        mode: 'eager',
+      });
+      await step.step(batches[0]!);
+      const first = ctx.gpu.stats();
+      for (const batch of batches.slice(1)) await step.step(batch);
+      const last = ctx.gpu.stats();
+      ctx.expectTrue('live bytes flat', last.liveBytes === first.liveBytes, `live bytes ${first.liveBytes} after step 1, ${last.liveBytes} after step 3`);
+      ctx.expectTrue('buffers reused from the pool', last.createdBuffers === first.createdBuffers, `${last.createdBuffers - first.createdBuffers} buffers created after step 1`);
+      step.dispose();
+      parameters.dispose();
+    },
+  },
+  {
+    name: 'ParameterStore.set reaches a compiled step; get returns what was set',
+    async run(ctx) {
+      const batches = makeBatches(ctx.rng, 2);
+      const run = async (backend: Backend) => {
+        const model = new BertForMaskedLM(CONFIG);
+        const parameters = ParameterStore.create(backend, model.parameters(), { seed: 5 });
+        const spec = { shape: [B, T], dtype: 'i32' } as const;
+        const step = createTrainStep({
+          parameters,
+          inputs: { input_ids: spec, labels: spec, attention_mask: spec, token_type_ids: spec },
+          loss: (x) => model.loss(x as never),
+          optimizer: new SGD({ lr: 0.1 }),
+        });
+        const first = await step.step(batches[0]!);
+        const bias = new Float32Array(CONFIG.vocab_size).map((_, i) => (i % 5) - 2);
+        parameters.set('cls.predictions.bias', bias);
+        const stored = await parameters.get('cls.predictions.bias');
+        const second = await step.step(batches[1]!);
+        step.dispose();
+        parameters.dispose();
+        return { first, second, stored, bias };
+      };
+      const gpu = await run(ctx.gpu);
+      const cpu = await run(ctx.cpu);
+      ctx.expectClose('get after set', gpu.stored, gpu.bias, { atol: 0, rtol: 0 });
+      ctx.expectClose('losses with the new bias', [gpu.first, gpu.second], [cpu.first, cpu.second], LOSS_TOLERANCE);
+    },
+  },
+]);
