@@ -99,7 +99,7 @@ function runClass(cp: number): number {
 export function splitGpt2(text: string, start: number, end: number, out: number[]): void {
   let i = start;
   while (i < end) {
-    let cp = codePointAt(text, i);
+    let cp = codePointAt(text, i, end);
     // Contractions, case-sensitive, as the pattern is.
     if (cp === 39 && i + 1 < end) {
       const a = text.charCodeAt(i + 1);
@@ -121,7 +121,7 @@ export function splitGpt2(text: string, start: number, end: number, out: number[
     let run = runClass(cp);
     // ' ?X+': a single space joins the run of letters, numbers or others that follows it.
     if (cp === 32 && i + 1 < end) {
-      const next = codePointAt(text, i + 1);
+      const next = codePointAt(text, i + 1, end);
       const nextRun = runClass(next);
       if (nextRun !== 0) {
         j = i + 1;
@@ -132,7 +132,7 @@ export function splitGpt2(text: string, start: number, end: number, out: number[
     if (run !== 0) {
       let k = j + (cp > 0xffff ? 2 : 1);
       while (k < end) {
-        const c = codePointAt(text, k);
+        const c = codePointAt(text, k, end);
         if (runClass(c) !== run) break;
         k += c > 0xffff ? 2 : 1;
       }
@@ -145,7 +145,7 @@ export function splitGpt2(text: string, start: number, end: number, out: number[
     let k = i + (cp > 0xffff ? 2 : 1);
     let last = i;
     while (k < end) {
-      const c = codePointAt(text, k);
+      const c = codePointAt(text, k, end);
       if (runClass(c) !== 0) break;
       last = k;
       k += c > 0xffff ? 2 : 1;

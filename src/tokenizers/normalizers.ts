@@ -4,7 +4,7 @@
 // surrogate characters (\p{C}) except \t \n \r, turn every White_Space character into ' ';
 // (2) put spaces around CJK ideographs; (3) strip accents: NFD, then drop non-spacing marks (Mn);
 // (4) lowercase (per code point, so a final Σ becomes σ as in Rust, not ς).
-import { CONTROL, WHITESPACE, charClass, isChineseChar } from './unicode.js';
+import { CONTROL, WHITESPACE, charClass, codePointAt, isChineseChar } from './unicode.js';
 
 /** BertNormalizer's options, with tokenizer.json's names in the comments. */
 export interface BertNormalizerOptions {
@@ -76,15 +76,8 @@ export class BertNormalizer {
     let starts: number[] | null = null;
     let ends: number[] | null = null;
     for (let i = start; i < end; ) {
-      let cp = text.charCodeAt(i);
-      let width = 1;
-      if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < end) {
-        const low = text.charCodeAt(i + 1);
-        if (low >= 0xdc00 && low <= 0xdfff) {
-          cp = ((cp - 0xd800) << 10) + (low - 0xdc00) + 0x10000;
-          width = 2;
-        }
-      }
+      const cp = codePointAt(text, i, end);
+      const width = cp > 0xffff ? 2 : 1;
       const piece = this.map(cp);
       if (starts === null && piece.length !== width) {
         // First change of length: from here on the alignment is explicit.

@@ -1,6 +1,6 @@
 // Pre-tokenisation: where words begin and end, before the model splits them into subwords.
 import { splitGpt2 } from './byte-level.js';
-import { PUNCTUATION, WHITESPACE, charClass } from './unicode.js';
+import { PUNCTUATION, WHITESPACE, charClass, codePointAt } from './unicode.js';
 
 /** The pre-tokenisers a tokenizer.json may name that shaderformer implements. */
 export type PreTokenizerSpec =
@@ -26,15 +26,8 @@ const ASCII_BERT: Uint8Array = (() => {
 export function splitBert(text: string, start: number, end: number, out: number[]): void {
   let wordStart = -1;
   for (let i = start; i < end; ) {
-    let cp = text.charCodeAt(i);
-    let width = 1;
-    if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < end) {
-      const low = text.charCodeAt(i + 1);
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        cp = ((cp - 0xd800) << 10) + (low - 0xdc00) + 0x10000;
-        width = 2;
-      }
-    }
+    const cp = codePointAt(text, i, end);
+    const width = cp > 0xffff ? 2 : 1;
     let kind: number;
     if (cp < 128) kind = ASCII_BERT[cp]!;
     else {

@@ -130,9 +130,8 @@ export class Tokenizer {
   private readonly idToToken: (string | undefined)[];
   private readonly addedById = new Map<number, AddedToken>();
   private readonly addedByContent = new Map<string, AddedToken>();
+  private readonly addedByNormalized = new Map<string, AddedToken>();
   private readonly trimOffsets: boolean;
-  // The text whose sections are being encoded (for trimming offsets).
-  private sectionText = '';
   private readonly rawAdded: RegExp | null;
   private readonly normalizedAdded: RegExp | null;
 
@@ -162,19 +161,21 @@ export class Tokenizer {
       this.addedById.set(token.id, token);
       this.addedByContent.set(token.content, token);
     }
-    const pattern = (tokens: AddedToken[]) =>
-      tokens.length === 0
-        ? null
-        : new RegExp(
-            tokens
-              .map((t) => t.content)
-              .sort((a, b) => b.length - a.length)
-              .map(escapeRegExp)
-              .join('|'),
-            'g',
-          );
-    this.rawAdded = pattern(this.addedTokens.filter((t) => !t.normalized || this.normalizer === null));
-    this.normalizedAdded = pattern(this.addedTokens.filter((t) => t.normalized && this.normalizer !== null));
+    // Longest first, so that at one position the longest added token wins.
+    const pattern = (contents: string[]) =>
+      contents.length === 0 ? null : new RegExp([...contents].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
+    const raw: string[] = [];
+    for (const token of this.addedTokens) {
+      if (token.normalized && this.normalizer !== null) {
+        // Matched in normalised text, so by its normalised form ("[MASK]" → "[mask]" when uncased).
+        const content = this.normalizer.normalizeString(token.content);
+        if (content.length > 0 && !this.addedByNormalized.has(content)) this.addedByNormalized.set(content, token);
+      } else {
+        raw.push(token.content);
+      }
+    }
+    this.rawAdded = pattern(raw);
+    this.normalizedAdded = pattern([...this.addedByNormalized.keys()]);
   }
 
   /** Number of ids (one past the largest id, added tokens included). */
@@ -302,7 +303,7 @@ export class Tokenizer {
     for (;;) {
       const match = pattern.exec(text);
       if (match === null || match.index >= end) break;
-      const token = this.addedByContent.get(match[0])!;
+      const token = (normalized ? this.addedByNormalized : this.addedByContent).get(match[0])!;
       let matchStart = match.index;
       let matchEnd = match.index + match[0].length;
       if (matchEnd > end || (token.singleWord && (isWordChar(text, matchStart - 1) || isWordChar(text, matchEnd)))) {
@@ -324,7 +325,6 @@ export class Tokenizer {
   /** Pre-tokenises and tokenises text[start, end), a stretch with no added token in it. */
   private encodeSection(text: string, start: number, end: number, normalized: Normalized | null, out: Pieces): void {
     const spec = this.preTokenizer;
-    this.sectionText = text;
     let source = text;
     // With a virtual space in front, positions in `source` are one past those in `text` from `prefixedFrom` on.
     let prefixedFrom = -1;
@@ -344,7 +344,7 @@ export class Tokenizer {
       const word = source.slice(ws, we);
       const pieces = model instanceof WordPieceModel ? model.tokenizeWord(word) : byteLevel ? model.tokenizeBytes(word) : model.tokenizeChars(word);
       if (byteLevel && !isAsciiLength(pieces, word.length)) {
-        this.pushByteOffsets(word, ws, pieces, prefixedFrom, normalized, out);
+        this.pushByteOffsets(text, word, ws, pieces, prefixedFrom, normalized, out);
         continue;
       }
       let at = ws;
@@ -352,13 +352,13 @@ export class Tokenizer {
         const s = at;
         at += pieces[k + 1]!;
         out.ids.push(pieces[k]!);
-        this.pushSpan(s, at, prefixedFrom, normalized, out);
+        this.pushSpan(text, s, at, prefixedFrom, normalized, out);
       }
     }
   }
 
   /** Offsets of byte-level tokens of a word with non-ASCII characters: a token covers every character any of its bytes belong to. */
-  private pushByteOffsets(word: string, wordStart: number, pieces: Int32Array, prefixedFrom: number, normalized: Normalized | null, out: Pieces): void {
+  private pushByteOffsets(text: string, word: string, wordStart: number, pieces: Int32Array, prefixedFrom: number, normalized: Normalized | null, out: Pieces): void {
     // For each byte: the first UTF-16 unit of its character, and the unit after the character.
     const charAtByte: number[] = [];
     const charEnd: number[] = [];
@@ -383,11 +383,12 @@ export class Tokenizer {
       const first = at;
       at += pieces[k + 1]!;
       out.ids.push(pieces[k]!);
-      this.pushSpan(wordStart + charAtByte[first]!, wordStart + charEnd[at - 1]!, prefixedFrom, normalized, out);
+      this.pushSpan(text, wordStart + charAtByte[first]!, wordStart + charEnd[at - 1]!, prefixedFrom, normalized, out);
     }
   }
 
-  private pushSpan(start: number, end: number, prefixedFrom: number, normalized: Normalized | null, out: Pieces): void {
+  /** Records a token's [start, end) in `text` (the section's string, with the virtual space when `prefixedFrom` ≥ 0), mapped to the original. */
+  private pushSpan(text: string, start: number, end: number, prefixedFrom: number, normalized: Normalized | null, out: Pieces): void {
     if (prefixedFrom >= 0) {
       // The virtual space belongs to no character of the text.
       start = Math.max(start - 1, 0) + prefixedFrom;
@@ -396,7 +397,6 @@ export class Tokenizer {
     if (normalized !== null) [start, end] = originalSpan(normalized, start, end);
     else if (this.trimOffsets) {
       // RoBERTa's trim_offsets: the spaces a byte-level token starts or ends with are not its source.
-      const text = this.sectionText;
       while (start < end && text.charCodeAt(start) === 32) start++;
       while (end > start && text.charCodeAt(end - 1) === 32) end--;
     }

@@ -60,10 +60,10 @@ export function isChineseChar(cp: number): boolean {
   );
 }
 
-/** The code point at UTF-16 index `i` of `s`; a lone surrogate comes back as itself (0xD800–0xDFFF). */
-export function codePointAt(s: string, i: number): number {
+/** The code point at UTF-16 index `i` of `s` (a pair must end before `end`); a lone surrogate comes back as itself (0xD800–0xDFFF). */
+export function codePointAt(s: string, i: number, end = s.length): number {
   const c = s.charCodeAt(i);
-  if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+  if (c >= 0xd800 && c <= 0xdbff && i + 1 < end) {
     const d = s.charCodeAt(i + 1);
     if (d >= 0xdc00 && d <= 0xdfff) return ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
   }

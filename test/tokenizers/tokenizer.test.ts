@@ -2,7 +2,7 @@
 // back into the original text, WordPiece splitting and [UNK], templates and token type ids, added
 // tokens, batch padding and truncation, decoding, and argument checks.
 import { describe, expect, test } from 'vitest';
-import { TokenizerError, readVocabAndMerges, readVocabTxt, trainWordPiece, type Tokenizer } from '../../src/index.js';
+import { TokenizerError, readTokenizerJson, readVocabAndMerges, readVocabTxt, trainWordPiece, writeTokenizerJson, type Tokenizer } from '../../src/index.js';
 
 const BERT_VOCAB = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'un', '##aff', '##able', 'hello', 'world', ',', '!', 'the', '##s', 'cafe', '中', '文', 'a', '##a', '.', 'don', "'", 't'].join('\n');
 const uncased = readVocabTxt(BERT_VOCAB);
@@ -163,5 +163,34 @@ describe('arguments are checked', () => {
   ])('%s', (_name, call, message) => {
     expect(call).toThrow(TokenizerError);
     expect(call).toThrow(message);
+  });
+});
+
+describe('added tokens from tokenizer.json: lstrip, rstrip, single_word, normalized', () => {
+  const withAdded = (added: object[]) => {
+    const json = JSON.parse(writeTokenizerJson(uncased));
+    json.added_tokens.push(...added);
+    return readTokenizerJson(JSON.stringify(json));
+  };
+  const token = (id: number, content: string, extra: object) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: false, ...extra });
+
+  test('lstrip / rstrip swallow the whitespace beside the token (RoBERTa\'s <mask> has lstrip)', () => {
+    const t = withAdded([token(23, '<m>', { lstrip: true, special: true }), token(24, '<r>', { rstrip: true })]);
+    const enc = t.encode('hello   <m> world <r>   cafe', null, { addSpecialTokens: false });
+    expect(enc.tokens).toEqual(['hello', '<m>', 'world', '<r>', 'cafe']);
+    expect(enc.offsets[1]).toEqual([8, 11]);
+  });
+
+  test('single_word: only between non-word characters', () => {
+    const t = withAdded([token(23, 'afe', { single_word: true })]);
+    expect(t.encode('cafe afe', null, { addSpecialTokens: false }).tokens).toEqual(['cafe', 'afe']);
+  });
+
+  test('normalized: matched in the normalised text, by its normalised form; offsets into the original', () => {
+    const t = withAdded([token(23, 'HeLLo WoRLD', { normalized: true })]);
+    const text = 'the HELLO world, Héllo World';
+    const enc = t.encode(text, null, { addSpecialTokens: false });
+    expect(enc.tokens).toEqual(['the', 'HeLLo WoRLD', ',', 'HeLLo WoRLD']);
+    expect(enc.offsets.map(([s, e]) => text.slice(s, e))).toEqual(['the', 'HELLO world', ',', 'Héllo World']);
   });
 });
