@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { BpeModel, type Tokenizer, readTokenizerJson, trainByteLevelBpe, trainWordPiece, writeTokenizerJson } from '../../src/index.js';
+import { BpeModel, type Tokenizer, readTokenizerJson, splitGpt2, trainByteLevelBpe, trainWordPiece, writeTokenizerJson } from '../../src/index.js';
+import { Rng } from '../harness/cases.js';
 import { colaSentences, dataSkipReason, kantLines } from './data.js';
 
 if (dataSkipReason) console.warn(`test/tokenizers/hf-oracle: SKIPPED, ${dataSkipReason}`);
@@ -91,4 +92,59 @@ describe.skipIf(dataSkipReason !== '')('trained here, read by @huggingface/token
       expect(a.tokens).toEqual(b.tokens);
     });
   }
+});
+
+describe('random Unicode, trained here, read by @huggingface/tokenizers: the same ids', () => {
+  // Every kind of character except where the two Hugging Face libraries themselves differ and
+  // shaderformer follows the Rust one: U+0085 and U+FEFF (whitespace or not), CJK ideographs beyond
+  // U+FFFF (Tokenizers.js does not space them), a final capital sigma (lowercased per character: σ,
+  // not ς), lone surrogates.
+  const pools: string[][] = [
+    [...'abcXYZ'],
+    ['é', 'ß', 'ж', 'Ω', 'ñ', 'İ', 'Ä'],
+    [...'0123', '٣', '²', 'Ⅻ'],
+    [' ', ' ', ' ', '\t', '\n', '\r', '\u00a0', '\u3000', '\u2028', '\u000b'],
+    [...'.,!?-\'"()[]<>$%&*+/\\@#^_`{|}~'],
+    ["'s", "'t", "'re", "'ve", "'m", "'ll", "'d", "'S"],
+    ['\u0301', '\u0308', '\u0327', 'e\u0301'],
+    ['中', '文', '字', '한', '글', 'の', 'カ'],
+    ['😀', '👍🏽', '👨‍👩‍👧', '🇫🇷', '𝔘'],
+    ['\u0000', '\u0001', '\u001f', '\u007f', '\u200b', '\u200d', '\ufffd'],
+  ];
+  const rng = new Rng(424242);
+  const random = (length: number) => {
+    let s = '';
+    for (let i = 0; i < length; i++) {
+      const pool = pools[Math.floor(rng.next() * pools.length)]!;
+      s += pool[Math.floor(rng.next() * pool.length)]!;
+    }
+    return s;
+  };
+  const corpus = Array.from({ length: 400 }, () => random(40));
+  const texts = Array.from({ length: 2000 }, () => random(1 + Math.floor(rng.next() * 24)));
+
+  for (const [name, train] of [
+    ['byte-level BPE', () => trainByteLevelBpe(corpus, { vocabSize: 2000 })],
+    ['WordPiece uncased', () => trainWordPiece(corpus, { vocabSize: 2000 })],
+    ['WordPiece cased', () => trainWordPiece(corpus, { vocabSize: 2000, lowercase: false })],
+  ] as const) {
+    test(`${name}: 2,000 random strings`, () => {
+      const json = writeTokenizerJson(train());
+      const result = compare(readTokenizerJson(json), new HfTokenizer(JSON.parse(json), {}), texts);
+      expect(result.mismatches).toEqual([]);
+      expect(result.tokens).toBeGreaterThan(10_000);
+    });
+  }
+
+  test('where the libraries differ, shaderformer follows Hugging Face\'s Rust library', () => {
+    const bert = trainWordPiece(['𠀀 中'], { vocabSize: 100, minFrequency: 1 });
+    // U+20000 is a CJK ideograph: a word of its own (Tokenizers.js checks UTF-16 units and does not split it off).
+    expect(bert.encode('a𠀀b', null, { addSpecialTokens: false }).offsets).toEqual([[0, 1], [1, 3], [3, 4]]);
+    // Lowercasing is per character: a final Σ becomes σ (JavaScript's toLowerCase on a string gives ς).
+    expect(bert.normalizer!.normalizeString('ΣΑΣ')).toBe('σασ');
+    // U+FEFF is not White_Space: it joins the run of other characters with the apostrophe (no "'s").
+    const bounds: number[] = [];
+    splitGpt2("a\ufeff's", 0, 4, bounds);
+    expect(bounds).toEqual([0, 1, 1, 3, 3, 4]);
+  });
 });
