@@ -142,6 +142,9 @@ export class Tokenizer {
     this.model = parts.model;
     this.normalizer = parts.normalizer ?? null;
     this.preTokenizer = parts.preTokenizer ?? null;
+    if (this.model instanceof WordPieceModel && this.preTokenizer?.type === 'ByteLevel') {
+      throw new TokenizerError('Tokenizer: a WordPiece model with the ByteLevel pre-tokenizer is not supported (byte-level goes with BPE)');
+    }
     this.postProcessor = parts.postProcessor ?? null;
     this.decoder = parts.decoder ?? null;
     this.addedTokens = parts.addedTokens ?? [];

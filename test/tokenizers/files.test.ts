@@ -115,6 +115,7 @@ describe('malformed files are clear errors', () => {
     ['pre-tokenizer', broken(good, (j) => (j.pre_tokenizer = { type: 'Metaspace' })), /pre_tokenizer\.type "Metaspace" is not supported/],
     ['template id', broken(good, (j) => (j.post_processor.cls = ['[CLS]', 3])), /post_processor uses "\[CLS\]" with id 3, but the vocabulary gives it 2/],
     ['template shape', broken(good, (j) => (j.post_processor.sep = '[SEP]')), /post_processor\.sep must be \[token, id\], got "\[SEP\]"/],
+    ['model and pre-tokenizer', broken(good, (j) => (j.pre_tokenizer = { type: 'ByteLevel' })), /a WordPiece model with the ByteLevel pre-tokenizer is not supported/],
     ['decoder', broken(good, (j) => (j.decoder = { type: 'Metaspace' })), /decoder\.type "Metaspace" is not supported/],
     ['truncation', broken(good, (j) => (j.truncation = { max_length: -4 })), /truncation\.max_length must be an integer in \[0, 1000000000\], got -4/],
     ['truncation stride', broken(good, (j) => (j.truncation = { max_length: 8, stride: 2 })), /truncation\.stride must be an integer in \[0, 0\], got 2/],
