@@ -81,7 +81,12 @@ const GRAD_RULES: { [K in ComputeOp]: GradRule<K> } = {
     const [dx, dgamma, dbeta] = x!.graph.apply('layerNormBackward', [dy!, x!, gamma!, mean!, rstd!], {});
     return [dx!, dgamma!, dbeta!];
   },
-  softmax: ({ node, dOuts: [dy] }) => [node.inputs[0]!.graph.apply('softmaxBackward', [dy!, node.outputs[0]!], {})[0]!, null],
+  softmax: ({ node, dOuts: [dy], needs }) => {
+    const [x, mask] = node.inputs;
+    const dx = x!.graph.apply('softmaxBackward', [dy!, node.outputs[0]!], {})[0]! as Var<'f32'>;
+    // The mask is added to x, so it gets dx, summed over the dims it was broadcast along.
+    return [dx, mask && needs[1] ? reduceToShape(dx, mask.shape) : null];
+  },
   embedding: ({ node, dOuts: [dy] }) => {
     const [table, ids] = node.inputs;
     return [table!.graph.apply('embeddingBackward', [dy!, ids!], { vocabSize: table!.shape[0]! })[0]!, null];
@@ -159,9 +164,14 @@ function isLeaf(op: OpName): boolean {
   return op === 'input' || op === 'param' || op === 'constant';
 }
 
-/** The value of a constant scalar var, if it is one. */
+/** The value of a constant scalar var (or a scaled one, as the rule of `scale` makes it), if it is one. */
 function constantValue(v: Var): number | undefined {
-  if (v.node.op !== 'constant' || v.rank !== 0) return undefined;
+  if (v.rank !== 0) return undefined;
+  if (v.node.op === 'scale') {
+    const inner = constantValue(v.node.inputs[0]!);
+    return inner === undefined ? undefined : inner * (v.node as Node<'scale'>).attrs.s;
+  }
+  if (v.node.op !== 'constant') return undefined;
   const value = (v.node as Node<'constant'>).attrs.value;
   return typeof value === 'number' ? value : value[0];
 }

@@ -166,7 +166,11 @@ export class Graph {
     return v!;
   }
 
-  /** Runs `fn` with `name` appended to the scope that labels new nodes (modules call this). */
+  /**
+   * Runs `fn` with `name` as the scope that labels new nodes and errors: a full dotted name, as
+   * modules pass theirs (`bert.encoder.layer.0.attention`); the innermost scope wins, so nested
+   * modules do not repeat their parents' prefix.
+   */
   scoped<T>(name: string, fn: () => T): T {
     this.#scopes.push(name);
     try {
@@ -185,22 +189,29 @@ export class Graph {
       if (!(v instanceof Var)) throw new ShapeError(`${op}: expected graph values (Var), got ${String(v)}`);
       if (v.graph !== this) throw new ShapeError(`${op}: ${v.describe()} belongs to another graph`);
     }
-    const stream = this.#randomStream;
-    const placed = { ...attrs, ...('stream' in attrs ? { stream } : {}) } as OpAttrs[K];
     const metaInputs = inputs.map((v) => metaBackend.make(v.shape, v.dtype));
     let outputs;
     try {
-      outputs = runOp(op, metaInputs, placed, { step: 0, seed: [0, 0], streamOffset: 0 });
+      outputs = runOp(op, metaInputs, attrs, { step: 0, seed: [0, 0], streamOffset: 0 });
     } catch (error) {
-      if (error instanceof ShaderformerError && this.#scopes.length > 0) error.message += ` (in ${this.#scopes.join('.')})`;
+      const scope = this.#scope;
+      if (error instanceof ShaderformerError && scope) error.message += ` (in ${scope})`;
       throw error;
     }
-    this.#randomStream += randomStreamSize(op, metaInputs, placed);
+    // An op that draws takes the next stretch of the stream; a backward op keeps its forward's
+    // `stream` (given in attrs), so it regenerates the same mask.
+    const draws = randomStreamSize(op, metaInputs, attrs);
+    const placed = draws > 0 ? ({ ...attrs, stream: this.#randomStream } as OpAttrs[K]) : attrs;
+    this.#randomStream += draws;
     return this.#addNode(op, inputs, placed, outputs.map((t) => ({ shape: t.shape, dtype: t.dtype })));
   }
 
+  get #scope(): string {
+    return this.#scopes[this.#scopes.length - 1] ?? '';
+  }
+
   #addNode<K extends OpName>(op: K, inputs: readonly Var[], attrs: OpAttrs[K], outputs: readonly InputSpec[]): Var[] {
-    const scope = this.#scopes.join('.');
+    const scope = this.#scope;
     const node: { -readonly [P in keyof Node<K>]: Node<K>[P] } = {
       id: this.#nodes.length,
       op,
