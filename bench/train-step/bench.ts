@@ -9,6 +9,8 @@ import { type TrainBatch, type TrainStepCase, type TrainStepConfig, initialParam
 export interface TrainStepRunner {
   /** Forward, backward and AdamW update on `batch`; resolves with the loss (before the update) once it is read back. */
   step(batch: TrainBatch): Promise<number>;
+  /** One more step with a GPU timestamp per dispatch: time per kernel (ours, compiled, where the adapter has timestamp-query). */
+  profile?(batch: TrainBatch): Promise<{ kernel: string; dispatches: number; ms: number }[]>;
   dispose(): void;
 }
 
@@ -69,6 +71,7 @@ export function createTrainStepBenchmark(impls: TrainStepImpl[], cases: TrainSte
         const ms = round3(median(times));
         Object.assign(row, { value: ms, ms, rounds: TIMED_STEPS, perRound: 1 });
         const [first, last] = [losses[0]!, losses[losses.length - 1]!];
+        if (runner.profile) row.kernels = (await runner.profile(p.batch)).map((k) => ({ ...k, ms: round3(k.ms) }));
         row.firstLoss = Number(first.toPrecision(6));
         row.lastLoss = Number(last.toPrecision(6));
         const err = Math.abs(first - p.reference);

@@ -1,10 +1,52 @@
-// Ours: `shaderformer/compiled` (the compiled step plan) and `shaderformer/eager` (op by op), filled
-// in by the graph API (issue 5). Each entry builds the encoder of cases.ts from the given parameters
-// on `gpu` and trains it with AdamW, reading back only the loss; see `TrainStepImpl` in bench.ts.
-import type { WebGPUBackend } from '../../src/index.js';
-import type { TrainStepImpl } from './bench.js';
+// Ours: `shaderformer/compiled` (the recorded plan replayed each step) and `shaderformer/eager` (the
+// same graph run op by op through the buffer pool). Both build BertForMaskedLM from the graph API,
+// load the case's parameters by name and train with AdamW, reading back only the loss.
+import { AdamW, BertForMaskedLM, ParameterStore, type WebGPUBackend, createTrainStep } from '../../src/index.js';
+import type { TrainStepConfig } from './cases.js';
+import type { TrainStepImpl, TrainStepRunner } from './bench.js';
+
+async function createOurs(gpu: WebGPUBackend, mode: 'compiled' | 'eager', c: TrainStepConfig, params: Record<string, Float32Array>): Promise<TrainStepRunner> {
+  const model = new BertForMaskedLM({
+    vocab_size: c.vocabSize,
+    hidden_size: c.hiddenSize,
+    num_hidden_layers: c.numHiddenLayers,
+    num_attention_heads: c.numAttentionHeads,
+    intermediate_size: c.intermediateSize,
+    max_position_embeddings: c.maxPositionEmbeddings,
+    layer_norm_eps: c.layerNormEps,
+    type_vocab_size: 0,
+    hidden_dropout_prob: 0,
+    attention_probs_dropout_prob: 0,
+  });
+  const parameters = ParameterStore.create(gpu, model.parameters());
+  for (const name of parameters.names()) {
+    const values = params[name];
+    if (!values) throw new Error(`train-step bench: no initial values for ${name}`);
+    parameters.set(name, values);
+  }
+  const spec = { shape: [c.batchSize, c.seqLength], dtype: 'i32' } as const;
+  const step = createTrainStep({
+    parameters,
+    inputs: { input_ids: spec, labels: spec, attention_mask: spec },
+    loss: (x) => model.loss(x as never),
+    optimizer: new AdamW({ lr: c.learningRate, betas: [c.beta1, c.beta2], eps: c.adamEps, weightDecay: c.weightDecay }),
+    mode,
+  });
+  return {
+    step: (batch) => step.step({ input_ids: batch.inputIds, labels: batch.labels, attention_mask: batch.attentionMask }),
+    ...(mode === 'compiled' && gpu.device.features.has('timestamp-query')
+      ? { profile: (batch) => step.profile({ input_ids: batch.inputIds, labels: batch.labels, attention_mask: batch.attentionMask }) }
+      : {}),
+    dispose: () => {
+      step.dispose();
+      parameters.dispose();
+    },
+  };
+}
 
 export function ourTrainStepImpls(gpu: WebGPUBackend): TrainStepImpl[] {
-  void gpu; // the graph API's implementations run on this backend
-  return [];
+  return (['compiled', 'eager'] as const).map((mode) => ({
+    impl: `shaderformer/${mode}`,
+    create: (config, params) => createOurs(gpu, mode, config, params),
+  }));
 }

@@ -1,7 +1,7 @@
 import { ShapeError, ShaderformerError, formatShape } from '../errors.js';
 import type { Backend } from '../backend/backend.js';
 import { type WebGPUBackend, READBACK_USAGE } from '../backend/webgpu/backend.js';
-import { MapMode } from '../backend/webgpu/gpu-constants.js';
+import { BufferUsage, MapMode } from '../backend/webgpu/gpu-constants.js';
 import type { GpuStorage } from '../kernels/kernel.js';
 import { accumulate } from '../ops/elementwise.js';
 import { clipByGlobalNorm } from '../ops/optim.js';
@@ -13,6 +13,9 @@ import { Graph, type InputSpec, type Parameter, type Var, checkScalarLoss } from
 import { type ComputeOp, type RunContext, isStepDependent, runOp } from './op-table.js';
 import type { ParameterStore } from './parameters.js';
 import { Program } from './plan.js';
+
+const QUERY_RESOLVE = BufferUsage.QUERY_RESOLVE;
+const COPY_SRC = BufferUsage.COPY_SRC;
 
 /** One training batch: a typed array per graph input, by name, each the input's size. */
 export type Batch = Readonly<Record<string, Int32Array | Uint32Array | Float32Array>>;
@@ -120,6 +123,26 @@ export class TrainStep {
     const streamSize = this.graph.randomStreamSize;
     this.#context = { step: micro, seed: [this.#options.seed, 0], streamOffset: micro * streamSize };
     return this.#compiled ? this.#stepCompiled(this.#compiled, batch, isUpdate) : this.#stepEager(batch, isUpdate);
+  }
+
+  /**
+   * Runs one step on `batch` with a GPU timestamp around every dispatch (compiled mode on an adapter
+   * with `timestamp-query`) and returns the time per kernel, largest first. The step counts as a
+   * training step. Each dispatch gets its own pass, so the total is a little above a normal step's.
+   */
+  async profile(batch: Batch): Promise<KernelTime[]> {
+    const plan = this.#compiled;
+    if (!plan) throw new ShaderformerError('TrainStep.profile: needs the compiled mode');
+    if (!plan.gpu.device.features.has('timestamp-query')) throw new ShaderformerError('TrainStep.profile: this adapter has no timestamp-query feature');
+    this.#checkBatch(batch);
+    const micro = this.#microSteps++;
+    const isUpdate = (micro + 1) % this.#options.accumulationSteps === 0;
+    if (isUpdate) this.#updates++;
+    this.#context = { step: micro, seed: [this.#options.seed, 0], streamOffset: micro * this.graph.randomStreamSize };
+    for (const [name, t] of Object.entries(plan.inputs)) this.#backend.write(t, batch[name]!);
+    plan.main.refresh();
+    if (isUpdate) plan.update?.refresh();
+    return plan.profile(isUpdate);
   }
 
   /** Frees the plan, the optimizer state and the accumulators (not the parameters). */
@@ -287,6 +310,45 @@ class CompiledPlan {
     }
   }
 
+  /** Like `submit`, with a timestamp pair around every dispatch; returns the time per kernel name. */
+  async profile(isUpdate: boolean): Promise<KernelTime[]> {
+    const { device } = this.gpu;
+    this.gpu.flush();
+    const programs = isUpdate && this.update ? [this.main, this.update] : [this.main];
+    const kernels = programs.flatMap((p) => p.kernels);
+    const count = 2 * kernels.length;
+    const querySet = device.createQuerySet({ type: 'timestamp', count });
+    const resolve = device.createBuffer({ size: 8 * count, usage: QUERY_RESOLVE | COPY_SRC });
+    const readback = device.createBuffer({ size: 8 * count, usage: READBACK_USAGE });
+    try {
+      const encoder = device.createCommandEncoder({ label: 'train step (profiled)' });
+      let first = 0;
+      for (const p of programs) {
+        p.encodeTimed(encoder, querySet, first);
+        first += 2 * p.dispatchCount;
+      }
+      if (isUpdate) for (const t of this.accumulators) encoder.clearBuffer(t.storage<GpuStorage>('accumulate').buffer);
+      encoder.resolveQuerySet(querySet, 0, count, resolve, 0);
+      encoder.copyBufferToBuffer(resolve, 0, readback, 0, 8 * count);
+      device.queue.submit([encoder.finish()]);
+      await readback.mapAsync(MapMode.READ);
+      const stamps = new BigInt64Array(readback.getMappedRange().slice(0));
+      readback.unmap();
+      const byKernel = new Map<string, KernelTime>();
+      kernels.forEach((kernel, i) => {
+        const entry = byKernel.get(kernel) ?? { kernel, dispatches: 0, ms: 0 };
+        entry.dispatches++;
+        entry.ms += Number(stamps[2 * i + 1]! - stamps[2 * i]!) / 1e6;
+        byKernel.set(kernel, entry);
+      });
+      return [...byKernel.values()].sort((a, b) => b.ms - a.ms);
+    } finally {
+      querySet.destroy();
+      resolve.destroy();
+      readback.destroy();
+    }
+  }
+
   dispose(): void {
     this.main.dispose();
     this.update?.dispose();
@@ -294,6 +356,13 @@ class CompiledPlan {
     for (const b of this.#readbacks) this.gpu.pool.release(b);
     this.#readbacks.length = 0;
   }
+}
+
+/** GPU time of one kernel over a profiled step: how many dispatches and their summed milliseconds. */
+export interface KernelTime {
+  kernel: string;
+  dispatches: number;
+  ms: number;
 }
 
 /** Builds a training step (see `TrainStep`): on WebGPU the plan is recorded here, once. */
