@@ -20,7 +20,8 @@ describe.skipIf(!present)('MLM on Kant, end to end', () => {
   let browser: Browser;
   let page: Page;
   beforeAll(async () => {
-    browser = await puppeteer.connect({ browserWSEndpoint: inject('browserWSEndpoint') });
+    // One evaluate runs the whole training: longer than puppeteer's default 180 s protocol timeout.
+    browser = await puppeteer.connect({ browserWSEndpoint: inject('browserWSEndpoint'), protocolTimeout: 1_800_000 });
     page = await browser.newPage();
     page.on('pageerror', (error) => console.error(`[page] ${String(error)}`));
     await page.goto(inject('testPageUrl'));
