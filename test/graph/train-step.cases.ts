@@ -9,6 +9,8 @@ import {
   type BertConfig,
   type Optimizer,
   ParameterStore,
+  type TrainStep,
+  type TrainStepOptions,
   createTrainStep,
   linearWarmupDecay,
 } from '../../src/index.js';
@@ -69,15 +71,18 @@ interface RunOptions {
   maxGradNorm?: number;
 }
 
-/** Trains the model from seed 5 on `batches`; returns the losses and the final parameter values. */
-async function train(backend: Backend, batches: Batch[], options: RunOptions): Promise<{ losses: number[]; params: Record<string, Float32Array> }> {
+/** The case's BERT with parameters from seed 5 on `backend`, and a training step over it. */
+function buildStep(backend: Backend, options: Omit<TrainStepOptions, 'parameters' | 'inputs' | 'loss'>): { step: TrainStep; parameters: ParameterStore } {
   const model = new BertForMaskedLM(CONFIG);
   const parameters = ParameterStore.create(backend, model.parameters(), { seed: 5 });
   const spec = { shape: [B, T], dtype: 'i32' } as const;
-  const step = createTrainStep({
-    parameters,
-    inputs: { input_ids: spec, labels: spec, attention_mask: spec, token_type_ids: spec },
-    loss: (x) => model.loss(x as never),
+  const inputs = { input_ids: spec, labels: spec, attention_mask: spec, token_type_ids: spec };
+  return { step: createTrainStep({ parameters, inputs, loss: (x) => model.loss(x as never), ...options }), parameters };
+}
+
+/** Trains the model from seed 5 on `batches`; returns the losses and the final parameter values. */
+async function train(backend: Backend, batches: Batch[], options: RunOptions): Promise<{ losses: number[]; params: Record<string, Float32Array> }> {
+  const { step, parameters } = buildStep(backend, {
     optimizer: options.optimizer(),
     seed: 11,
     ...(options.mode ? { mode: options.mode } : {}),
@@ -131,17 +136,8 @@ export default defineSuite('train-step', [
     name: 'a compiled step allocates nothing after the first; its buffers are freed on dispose',
     async run(ctx) {
       const batches = makeBatches(ctx.rng, 5);
-      const model = new BertForMaskedLM(CONFIG);
-      const parameters = ParameterStore.create(ctx.gpu, model.parameters(), { seed: 5 });
-      const spec = { shape: [B, T], dtype: 'i32' } as const;
       const before = ctx.gpu.stats();
-      const step = createTrainStep({
-        parameters,
-        inputs: { input_ids: spec, labels: spec, attention_mask: spec, token_type_ids: spec },
-        loss: (x) => model.loss(x as never),
-        optimizer: new AdamW({ lr: 1e-3 }),
-        maxGradNorm: 1,
-      });
+      const { step, parameters } = buildStep(ctx.gpu, { optimizer: new AdamW({ lr: 1e-3 }), maxGradNorm: 1 });
       await step.step(batches[0]!);
       const first = ctx.gpu.stats();
       for (const batch of batches.slice(1)) await step.step(batch);
@@ -160,16 +156,7 @@ export default defineSuite('train-step', [
     name: 'an eager step frees every intermediate',
     async run(ctx) {
       const batches = makeBatches(ctx.rng, 3);
-      const model = new BertForMaskedLM(CONFIG);
-      const parameters = ParameterStore.create(ctx.gpu, model.parameters(), { seed: 5 });
-      const spec = { shape: [B, T], dtype: 'i32' } as const;
-      const step = createTrainStep({
-        parameters,
-        inputs: { input_ids: spec, labels: spec, attention_mask: spec, token_type_ids: spec },
-        loss: (x) => model.loss(x as never),
-        optimizer: new AdamW({ lr: 1e-3 }),
-        mode: 'eager',
-      });
+      const { step, parameters } = buildStep(ctx.gpu, { optimizer: new AdamW({ lr: 1e-3 }), mode: 'eager' });
       await step.step(batches[0]!);
       const first = ctx.gpu.stats();
       for (const batch of batches.slice(1)) await step.step(batch);
@@ -185,15 +172,7 @@ export default defineSuite('train-step', [
     async run(ctx) {
       const batches = makeBatches(ctx.rng, 2);
       const run = async (backend: Backend) => {
-        const model = new BertForMaskedLM(CONFIG);
-        const parameters = ParameterStore.create(backend, model.parameters(), { seed: 5 });
-        const spec = { shape: [B, T], dtype: 'i32' } as const;
-        const step = createTrainStep({
-          parameters,
-          inputs: { input_ids: spec, labels: spec, attention_mask: spec, token_type_ids: spec },
-          loss: (x) => model.loss(x as never),
-          optimizer: new SGD({ lr: 0.1 }),
-        });
+        const { step, parameters } = buildStep(backend, { optimizer: new SGD({ lr: 0.1 }) });
         const first = await step.step(batches[0]!);
         const bias = new Float32Array(CONFIG.vocab_size).map((_, i) => (i % 5) - 2);
         parameters.set('cls.predictions.bias', bias);
