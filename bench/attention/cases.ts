@@ -14,16 +14,21 @@ export interface AttentionCase {
   detail: string;
 }
 
-const make = (b: number, h: number, t: number, dh: number): AttentionCase => ({
+const make = (b: number, h: number, t: number, dh: number, what = 'BERT-base heads'): AttentionCase => ({
   case: `B${b}-H${h}-T${t}-D${dh}`,
   b,
   h,
   t,
   dh,
-  detail: `forward + backward, q/k/v/dOut [${b}, ${h}, ${t}, ${dh}] (BERT-base heads), no mask`,
+  detail: `forward + backward, q/k/v/dOut [${b}, ${h}, ${t}, ${dh}] (${what}), no mask`,
 });
 
-export const attentionCases: AttentionCase[] = [make(8, 12, 128, 64), make(8, 12, 256, 64), make(8, 12, 512, 64)];
+export const attentionCases: AttentionCase[] = [
+  make(16, 4, 64, 32, 'the first trained encoder: hidden 128, 4 heads, sequence 64'),
+  make(8, 12, 128, 64),
+  make(8, 12, 256, 64),
+  make(8, 12, 512, 64),
+];
 
 /** The inputs of a case, [B, H, T, Dh] row-major, uniform in [-1, 1) (q, k scaled so the softmax is not flat). */
 export interface AttentionInputs {

@@ -14,8 +14,13 @@ function canSplit(gpu: WebGPUBackend, split: number): boolean {
   return split === 1 || (gpu.device.features.has('subgroups') && gpu.report.subgroupMinSize >= split);
 }
 
-/** The fused kernels' layout for this adapter: the backend's override (checked), else by adapter kind. */
-export function attentionTiling(gpu: WebGPUBackend): AttentionTiling {
+/**
+ * The fused kernels' layout for this adapter and query length: the backend's override (checked),
+ * else by adapter kind. On SwiftShader, 8 rows per invocation wins at T ≥ 256 (T = 512: 7.3 s vs
+ * 9.5 s per forward + backward) but starves the cores at short T, where 4 rows win (T = 64: 98 vs
+ * 229 ms; T = 128: even), measured with `npm run bench -- attention`.
+ */
+export function attentionTiling(gpu: WebGPUBackend, tq = Infinity): AttentionTiling {
   const forced = gpu.attentionTiling;
   if (forced) {
     if (!canSplit(gpu, forced.split)) {
@@ -27,7 +32,7 @@ export function attentionTiling(gpu: WebGPUBackend): AttentionTiling {
   if (!gpu.report.isFallbackAdapter) return ATTENTION_TILINGS.gpu;
   if (!canSplit(gpu, ATTENTION_TILINGS['cpu-subgroups'].split)) return ATTENTION_TILINGS.cpu;
   // Mesa's CPU drivers (lavapipe) compile large register blocks for minutes; SwiftShader in seconds.
-  return gpu.report.vendor === 'mesa' ? ATTENTION_TILINGS['cpu-subgroups-compact'] : ATTENTION_TILINGS['cpu-subgroups'];
+  return gpu.report.vendor === 'mesa' || tq <= 128 ? ATTENTION_TILINGS['cpu-subgroups-compact'] : ATTENTION_TILINGS['cpu-subgroups'];
 }
 
 /**
@@ -45,7 +50,7 @@ export function webgpuAttentionOps(gpu: WebGPUBackend): AttentionOps {
       const op = 'attention';
       const out = gpu.allocate(q.shape, 'f32', op);
       const lse = gpu.allocate([s.batch, s.heads, s.tq], 'f32', op);
-      encodeAttentionForward(gpu, attentionTiling(gpu), s, {
+      encodeAttentionForward(gpu, attentionTiling(gpu, s.tq), s, {
         q: storage(q, op),
         k: storage(k, op),
         v: storage(v, op),
@@ -62,7 +67,7 @@ export function webgpuAttentionOps(gpu: WebGPUBackend): AttentionOps {
       const dk = gpu.allocate(k.shape, 'f32', op);
       const dv = gpu.allocate(v.shape, 'f32', op);
       const delta = gpu.allocate([s.batch, s.heads, s.tq], 'f32', op);
-      encodeAttentionBackward(gpu, attentionTiling(gpu), s, {
+      encodeAttentionBackward(gpu, attentionTiling(gpu, s.tq), s, {
         q: storage(q, op),
         k: storage(k, op),
         v: storage(v, op),
