@@ -21,12 +21,13 @@ import { ourAttentionImpls } from './attention/ours.js';
 import { createTrainStepBenchmark } from './train-step/bench.js';
 import { ourTrainStepImpls } from './train-step/ours.js';
 import { createTokenizerBenchmark } from './tokenizer/bench.js';
+import { createRowsBenchmark } from './rows/bench.js';
 import type { Benchmark, Row } from './lib/bench.js';
 import { type BenchmarkHost, exposeHost } from './lib/host.js';
 import { type Report, caseRatio, formatTable, metricLabel } from './lib/report.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const BENCHMARKS = ['gemm', 'attention', 'train-step', 'tokenizer'];
+const BENCHMARKS = ['gemm', 'attention', 'train-step', 'tokenizer', 'rows'];
 /** Benchmarks that need no GPU: they run in Node, whatever --node says, with neither Chromium nor Dawn. */
 const CPU_ONLY: Record<string, () => Benchmark> = { tokenizer: createTokenizerBenchmark };
 
@@ -120,6 +121,7 @@ function nodeHost(): BenchmarkHost {
         gemm: () => createGemmBenchmark(ourGemmImpls(gpu)),
         attention: () => createAttentionBenchmark(ourAttentionImpls(gpu)),
         'train-step': () => createTrainStepBenchmark(ourTrainStepImpls(gpu)),
+        rows: () => createRowsBenchmark(gpu),
       },
     };
   });

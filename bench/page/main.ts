@@ -10,6 +10,7 @@ import { peerAttentionImpls } from '../attention/peers.js';
 import { createTrainStepBenchmark } from '../train-step/bench.js';
 import { ourTrainStepImpls } from '../train-step/ours.js';
 import { peerTrainStepImpls } from '../train-step/peers.js';
+import { createRowsBenchmark } from '../rows/bench.js';
 
 declare global {
   interface Window {
@@ -25,6 +26,7 @@ window.shaderformerBench = exposeHost(async () => {
       gemm: () => createGemmBenchmark([...ourGemmImpls(gpu), ...peerGemmImpls]),
       attention: () => createAttentionBenchmark([...ourAttentionImpls(gpu), ...peerAttentionImpls]),
       'train-step': () => createTrainStepBenchmark([...ourTrainStepImpls(gpu), ...peerTrainStepImpls]),
+      rows: () => createRowsBenchmark(gpu),
     },
   };
 });

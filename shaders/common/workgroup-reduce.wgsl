@@ -1,11 +1,25 @@
-// Workgroup tree reductions for row-wise kernels (one workgroup per row): a fixed pairing order,
-// so every run gives the same bits, and every lane gets the result. REDUCE_T is the value type
-// (f32, or vec2f for two reductions at once); WORKGROUP_X must be a power of two.
-// Pasted into kernels whose source has a WORKGROUP_REDUCE placeholder (src/kernels/workgroup-reduce.ts).
+// Row reductions for the row-wise kernels (src/kernels/rows.ts), pasted into kernels whose source
+// has a WORKGROUP_REDUCE placeholder (src/kernels/workgroup-reduce.ts). REDUCE_T is the value type
+// (f32, or vec2f for two reductions at once). `value` is the caller's partial over its columns of
+// the row; every caller of the row gets the row's total.
+#if ${ROW_PER_INVOCATION}
 
+// One row per invocation: the invocation's serial loop already covered the whole row.
+fn rowSum(lane: u32, value: ${REDUCE_T}) -> ${REDUCE_T} {
+  return value;
+}
+
+fn rowMax(lane: u32, value: ${REDUCE_T}) -> ${REDUCE_T} {
+  return value;
+}
+
+#else
+
+// One workgroup per row: a tree through workgroup memory, in a fixed pairing order so every run
+// gives the same bits. WORKGROUP_X must be a power of two.
 var<workgroup> reduce_scratch: array<${REDUCE_T}, ${WORKGROUP_X}>;
 
-fn workgroupSum(lane: u32, value: ${REDUCE_T}) -> ${REDUCE_T} {
+fn rowSum(lane: u32, value: ${REDUCE_T}) -> ${REDUCE_T} {
   reduce_scratch[lane] = value;
   workgroupBarrier();
   for (var stride = ${WORKGROUP_X}u / 2u; stride > 0u; stride /= 2u) {
@@ -21,7 +35,7 @@ fn workgroupSum(lane: u32, value: ${REDUCE_T}) -> ${REDUCE_T} {
 }
 
 // Componentwise max.
-fn workgroupMax(lane: u32, value: ${REDUCE_T}) -> ${REDUCE_T} {
+fn rowMax(lane: u32, value: ${REDUCE_T}) -> ${REDUCE_T} {
   reduce_scratch[lane] = value;
   workgroupBarrier();
   for (var stride = ${WORKGROUP_X}u / 2u; stride > 0u; stride /= 2u) {
@@ -34,3 +48,5 @@ fn workgroupMax(lane: u32, value: ${REDUCE_T}) -> ${REDUCE_T} {
   workgroupBarrier();
   return result;
 }
+
+#endif

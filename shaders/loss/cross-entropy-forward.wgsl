@@ -1,9 +1,11 @@
 // Cross-entropy forward, per row: logits [N, C] (f32), labels [N] (i32).
-// One workgroup per row, a strided loop over the row (so any C works, vocabularies included):
+// One workgroup per row with a strided loop over the row, or with ROW_PER_INVOCATION one row per
+// invocation with a serial loop over it (no workgroup memory, no barriers; src/kernels/rows.ts
+// says which layout runs where). Any C works, vocabularies included:
 //   pass 1: m = max_c x[c];  pass 2: Σ exp(x[c] − m) and Σ x[c];  lse = m + log Σ exp(x − m).
 //   row_loss = (1 − ε)·(lse − x[y]) + ε·(lse − Σ x / C)   (−log p[y] and the mean of −log p[c])
 // Ignored rows (label = ignore_index) get row_loss 0; a label outside [0, C) gets NaN so the mean is NaN.
-// The reductions go through workgroup memory in a fixed tree, so every run gives the same bits.
+// The sums have a fixed order (serial, or a fixed tree through workgroup memory), so every run gives the same bits.
 // Rows may be spread over x and y when N exceeds the per-dimension workgroup limit.
 
 struct Params {
@@ -27,26 +29,34 @@ fn main(
   @builtin(num_workgroups) groups: vec3u,
   @builtin(local_invocation_index) lane: u32,
 ) {
+#if ${ROW_PER_INVOCATION}
+  let row = (group.y * groups.x + group.x) * ${WORKGROUP_X}u + lane;
+  let first = 0u; // this invocation's columns: first, first + step, …
+  let step = 1u;
+#else
   let row = group.y * groups.x + group.x;
+  let first = lane;
+  let step = ${WORKGROUP_X}u;
+#endif
   if (row >= params.n) {
-    return; // the whole workgroup leaves together
+    return; // with a workgroup per row, the whole workgroup leaves together
   }
   let base = row * params.c;
 
   var row_max = logits[base]; // C ≥ 1, checked by the op
-  for (var j = lane; j < params.c; j += ${WORKGROUP_X}u) {
+  for (var j = first; j < params.c; j += step) {
     row_max = max(row_max, logits[base + j]);
   }
-  let m = workgroupMax(lane, vec2f(row_max, 0.0)).x;
+  let m = rowMax(lane, vec2f(row_max, 0.0)).x;
 
   var sums = vec2f(0.0);
-  for (var j = lane; j < params.c; j += ${WORKGROUP_X}u) {
+  for (var j = first; j < params.c; j += step) {
     let x = logits[base + j];
     sums += vec2f(exp(x - m), x);
   }
-  let total = workgroupSum(lane, sums);
+  let total = rowSum(lane, sums);
 
-  if (lane == 0u) {
+  if (first == 0u) {
     let lse = m + log(total.x);
     log_sum_exp[row] = lse;
     let label = labels[row];

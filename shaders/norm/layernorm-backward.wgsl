@@ -1,9 +1,11 @@
 // LayerNorm backward, first half: dx for every row, and per-block partial sums of dγ and dβ.
-// One workgroup per block of consecutive rows; within a row, a strided loop over the columns.
+// A block of consecutive rows goes to one workgroup (a strided loop over each row's columns, a
+// workgroup-memory tree for the row sums) or, with ROW_PER_INVOCATION, to one invocation (a serial
+// loop over each row, no barriers); src/kernels/rows.ts says which layout runs where.
 // With x̂ = (x − mean)·rstd and g = dy·γ: dx = rstd·(g − mean(g) − x̂·mean(g·x̂)).
-// partials[block] holds Σ dy·x̂ (dim values) then Σ dy (dim values) over the block's rows. Lane l
-// touches the same columns (l, l + WORKGROUP_X, …) in every row, so it alone owns those partials:
-// no atomics, and layernorm-param-grads then sums the blocks in a fixed order.
+// partials[block] holds Σ dy·x̂ (dim values) then Σ dy (dim values) over the block's rows. An
+// invocation touches the same columns (column, column + step, …) in every row of its block, so it
+// alone owns those partials: no atomics, and layernorm-param-grads then sums the blocks in a fixed order.
 
 struct Params {
   rows: u32,
@@ -28,7 +30,15 @@ fn main(
   @builtin(num_workgroups) groups: vec3u,
   @builtin(local_invocation_index) lane: u32,
 ) {
+#if ${ROW_PER_INVOCATION}
+  let block = (group.y * groups.x + group.x) * ${WORKGROUP_X}u + lane;
+  let column = 0u; // this invocation's columns: column, column + step, …
+  let step = 1u;
+#else
   let block = group.y * groups.x + group.x;
+  let column = lane;
+  let step = ${WORKGROUP_X}u;
+#endif
   let first = block * params.rows_per_block;
   if (first >= params.rows) {
     return;
@@ -43,7 +53,7 @@ fn main(
     let m = mean[row];
     let s = rstd[row];
     var sums = vec2f(0.0);
-    for (var j = lane; j < dim; j += ${WORKGROUP_X}u) {
+    for (var j = column; j < dim; j += step) {
       let d = dy[base + j];
       let xhat = (x[base + j] - m) * s;
       let g = d * gamma[j];
@@ -56,8 +66,8 @@ fn main(
         partials[betaSums + j] += d;
       }
     }
-    let means = workgroupSum(lane, sums) / f32(dim);
-    for (var j = lane; j < dim; j += ${WORKGROUP_X}u) {
+    let means = rowSum(lane, sums) / f32(dim);
+    for (var j = column; j < dim; j += step) {
       let xhat = (x[base + j] - m) * s;
       dx[base + j] = s * (dy[base + j] * gamma[j] - means.x - xhat * means.y);
     }

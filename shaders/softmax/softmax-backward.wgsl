@@ -1,6 +1,8 @@
 // Softmax backward over the last dimension: dx = y ⊙ (dy − Σ_j dy_j·y_j), given the forward's y.
-// One workgroup per row, a strided loop over the row, a workgroup-memory tree for the dot product
-// (fixed order: the same bits every run). Rows may be spread over x and y workgroups.
+// One workgroup per row (a strided loop over the row, a workgroup-memory tree for the dot product)
+// or, with ROW_PER_INVOCATION, one row per invocation (a serial loop, no barriers); see
+// src/kernels/rows.ts. Fixed order either way: the same bits every run. Rows may be spread over
+// x and y workgroups.
 
 struct Params {
   rows: u32,
@@ -20,17 +22,25 @@ fn main(
   @builtin(num_workgroups) groups: vec3u,
   @builtin(local_invocation_index) lane: u32,
 ) {
+#if ${ROW_PER_INVOCATION}
+  let row = (group.y * groups.x + group.x) * ${WORKGROUP_X}u + lane;
+  let first = 0u; // this invocation's columns: first, first + step, …
+  let step = 1u;
+#else
   let row = group.y * groups.x + group.x;
+  let first = lane;
+  let step = ${WORKGROUP_X}u;
+#endif
   if (row >= params.rows) {
     return;
   }
   let base = row * params.n;
   var partial = 0.0;
-  for (var j = lane; j < params.n; j += ${WORKGROUP_X}u) {
+  for (var j = first; j < params.n; j += step) {
     partial += dy[base + j] * y[base + j];
   }
-  let total = workgroupSum(lane, partial);
-  for (var j = lane; j < params.n; j += ${WORKGROUP_X}u) {
+  let total = rowSum(lane, partial);
+  for (var j = first; j < params.n; j += step) {
     dx[base + j] = y[base + j] * (dy[base + j] - total);
   }
 }

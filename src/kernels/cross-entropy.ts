@@ -5,15 +5,29 @@ import countSource from '../../shaders/loss/count-labels.wgsl';
 import { crossEntropyBackwardReference, crossEntropyReference } from '../reference/loss.js';
 import { workgroupReduceDefines } from './workgroup-reduce.js';
 import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
+import { ROWS_PER_WORKGROUP, type RowLayout, rowWorkgroupCount } from './rows.js';
 
 // The cross-entropy family: a row kernel and a mean kernel for the forward, a label count and a
-// row kernel for the backward. Each has one variant; all use 256 lanes (the WebGPU default
-// maximum), a power of two for the tree reductions.
+// row kernel for the backward. The row kernels come in both row layouts (src/kernels/rows.ts);
+// a workgroup per row has 256 lanes (the WebGPU default maximum, a power of two for the tree
+// reductions) whatever C is, since vocabulary rows are long. The others have one variant.
 const WORKGROUP = 256;
 type NoVariant = Record<string, never>;
 
+/** A variant of the cross-entropy row kernels: the row layout. */
+export interface CrossEntropyVariant {
+  readonly layout: RowLayout;
+}
+
+const ROW_LAYOUT_VARIANTS: readonly CrossEntropyVariant[] = [{ layout: 'workgroup' }, { layout: 'invocation' }];
+const rowKernelWorkgroup = ({ layout }: CrossEntropyVariant): [number, number, number] => [
+  layout === 'invocation' ? ROWS_PER_WORKGROUP : WORKGROUP,
+  1,
+  1,
+];
+
 /** Per row of logits [N, C]: the log-sum-exp and the (label-smoothed) negative log-likelihood. */
-export const crossEntropyForwardKernel: Kernel<NoVariant> = {
+export const crossEntropyForwardKernel: Kernel<CrossEntropyVariant> = {
   name: 'loss/cross-entropy-forward',
   source: forwardSource,
   bindings: [
@@ -23,9 +37,9 @@ export const crossEntropyForwardKernel: Kernel<NoVariant> = {
     { name: 'row_loss', kind: 'storage' },
     { name: 'params', kind: 'uniform' },
   ],
-  workgroupSize: () => [WORKGROUP, 1, 1],
-  defines: () => workgroupReduceDefines('vec2f'),
-  variants: [{}],
+  workgroupSize: rowKernelWorkgroup,
+  defines: ({ layout }) => workgroupReduceDefines('vec2f', layout),
+  variants: ROW_LAYOUT_VARIANTS,
   references: { crossEntropy: crossEntropyReference },
 };
 
@@ -60,8 +74,8 @@ export const countLabelsKernel: Kernel<NoVariant> = {
   references: { crossEntropyBackward: crossEntropyBackwardReference },
 };
 
-/** dlogits = (softmax − target) · scale / count, one workgroup per row. */
-export const crossEntropyBackwardKernel: Kernel<NoVariant> = {
+/** dlogits = (softmax − target) · scale / count, one workgroup or one invocation per row. */
+export const crossEntropyBackwardKernel: Kernel<CrossEntropyVariant> = {
   name: 'loss/cross-entropy-backward',
   source: backwardSource,
   bindings: [
@@ -72,9 +86,9 @@ export const crossEntropyBackwardKernel: Kernel<NoVariant> = {
     { name: 'd_logits', kind: 'storage' },
     { name: 'params', kind: 'uniform' },
   ],
-  workgroupSize: () => [WORKGROUP, 1, 1],
-  defines: () => ({}),
-  variants: [{}],
+  workgroupSize: rowKernelWorkgroup,
+  defines: ({ layout }) => ({ ROW_PER_INVOCATION: layout === 'invocation' }),
+  variants: ROW_LAYOUT_VARIANTS,
   references: { crossEntropyBackward: crossEntropyBackwardReference },
 };
 
@@ -104,6 +118,7 @@ function uniforms(values: readonly number[], floatFields: readonly number[]): Ui
  */
 export function encodeCrossEntropy(
   gpu: Dispatcher,
+  layout: RowLayout,
   logits: GpuStorage,
   labels: GpuStorage,
   logSumExp: GpuStorage,
@@ -112,9 +127,9 @@ export function encodeCrossEntropy(
   { rows, classes, ignoreIndex, labelSmoothing }: CrossEntropyParams,
 ): void {
   if (rows > 0) {
-    const groups = grid1D(rows, gpu.limits.maxComputeWorkgroupsPerDimension);
+    const groups = grid1D(rowWorkgroupCount(layout, rows), gpu.limits.maxComputeWorkgroupsPerDimension);
     const params = uniforms([rows, classes, ignoreIndex, labelSmoothing], [3]);
-    gpu.dispatch(crossEntropyForwardKernel, {}, [logits, labels, logSumExp, rowLoss, params], groups);
+    gpu.dispatch(crossEntropyForwardKernel, { layout }, [logits, labels, logSumExp, rowLoss, params], groups);
   }
   // Runs for N = 0 too: it writes the loss 0.
   gpu.dispatch(crossEntropyMeanKernel, {}, [labels, rowLoss, loss, uniforms([rows, ignoreIndex], [])], [1, 1, 1]);
@@ -126,6 +141,7 @@ export function encodeCrossEntropy(
  */
 export function encodeCrossEntropyBackward(
   gpu: Dispatcher,
+  layout: RowLayout,
   logits: GpuStorage,
   labels: GpuStorage,
   logSumExp: GpuStorage,
@@ -135,7 +151,7 @@ export function encodeCrossEntropyBackward(
 ): void {
   if (rows === 0 || classes === 0) return;
   gpu.dispatch(countLabelsKernel, {}, [labels, count, uniforms([rows, ignoreIndex], [])], [1, 1, 1]);
-  const groups = grid1D(rows, gpu.limits.maxComputeWorkgroupsPerDimension);
+  const groups = grid1D(rowWorkgroupCount(layout, rows), gpu.limits.maxComputeWorkgroupsPerDimension);
   const params = uniforms([rows, classes, ignoreIndex, labelSmoothing, scale], [3, 4]);
-  gpu.dispatch(crossEntropyBackwardKernel, {}, [logits, labels, logSumExp, count, dLogits, params], groups);
+  gpu.dispatch(crossEntropyBackwardKernel, { layout }, [logits, labels, logSumExp, count, dLogits, params], groups);
 }

@@ -4,21 +4,22 @@ import paramGradsSource from '../../shaders/norm/layernorm-param-grads.wgsl';
 import { layerNormBackwardReference, layerNormReference } from '../reference/norm.js';
 import { workgroupReduceDefines } from './workgroup-reduce.js';
 import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
-import { ROW_WORKGROUPS, type RowWorkgroup, rowWorkgroup } from './rows.js';
+import { ROW_VARIANTS, type RowLayout, type RowVariant, rowVariant, rowWorkgroupCount } from './rows.js';
 
-/** A variant of the row-wise layerNorm kernels: the workgroup size, picked from the row length. */
-export interface LayerNormVariant {
-  readonly workgroup: RowWorkgroup;
-}
+/** A variant of the row-wise layerNorm kernels: the layout, and the workgroup size picked from the row length. */
+export type LayerNormVariant = RowVariant;
 
-const ROW_VARIANTS: readonly LayerNormVariant[] = ROW_WORKGROUPS.map((workgroup) => ({ workgroup }));
 // The dγ/dβ kernel runs one invocation per column.
 const COLUMN_WORKGROUP = 64;
 // The backward writes one row of dγ/dβ partials per block of rows; capping the block count bounds
 // the partials buffer (2·blocks·D floats) and the serial sum over blocks in the second kernel.
+// A block is one workgroup's rows in the 'workgroup' layout and one invocation's in the
+// 'invocation' layout (256 blocks: 4 workgroups of 64). On SwiftShader, [1024, 128] took the same
+// time with 1024 blocks (16 workgroups, but a 4× longer serial sum in the dγ/dβ kernel, which has
+// only ⌈D/64⌉ workgroups) and longer with 64.
 const MAX_BLOCKS = 256;
 
-/** LayerNorm forward: one workgroup per row; writes y, mean and rstd. */
+/** LayerNorm forward: one workgroup or one invocation per row; writes y, mean and rstd. */
 export const layerNormKernel: Kernel<LayerNormVariant> = {
   name: 'norm/layernorm',
   source: forwardSource,
@@ -32,7 +33,7 @@ export const layerNormKernel: Kernel<LayerNormVariant> = {
     { name: 'params', kind: 'uniform' },
   ],
   workgroupSize: ({ workgroup }) => [workgroup, 1, 1],
-  defines: () => workgroupReduceDefines('f32'),
+  defines: ({ layout }) => workgroupReduceDefines('f32', layout),
   variants: ROW_VARIANTS,
   references: { layerNorm: layerNormReference },
 };
@@ -52,7 +53,7 @@ export const layerNormBackwardKernel: Kernel<LayerNormVariant> = {
     { name: 'params', kind: 'uniform' },
   ],
   workgroupSize: ({ workgroup }) => [workgroup, 1, 1],
-  defines: () => workgroupReduceDefines('vec2f'),
+  defines: ({ layout }) => workgroupReduceDefines('vec2f', layout),
   variants: ROW_VARIANTS,
   references: { layerNormBackward: layerNormBackwardReference },
 };
@@ -76,6 +77,7 @@ export const layerNormParamGradsKernel: Kernel<Record<string, never>> = {
 /** Records y = (x − mean)·rstd·γ + β over `rows` rows of length `dim`, saving mean and rstd. */
 export function encodeLayerNorm(
   gpu: Dispatcher,
+  layout: RowLayout,
   x: GpuStorage,
   gamma: GpuStorage,
   beta: GpuStorage,
@@ -90,8 +92,8 @@ export function encodeLayerNorm(
   const params = new ArrayBuffer(12);
   new Uint32Array(params, 0, 2).set([rows, dim]);
   new Float32Array(params, 8, 1)[0] = eps;
-  const groups = grid1D(rows, gpu.limits.maxComputeWorkgroupsPerDimension);
-  gpu.dispatch(layerNormKernel, { workgroup: rowWorkgroup(dim) }, [x, gamma, beta, y, mean, rstd, new Uint8Array(params)], groups);
+  const groups = grid1D(rowWorkgroupCount(layout, rows), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.dispatch(layerNormKernel, rowVariant(layout, dim), [x, gamma, beta, y, mean, rstd, new Uint8Array(params)], groups);
 }
 
 /** How the backward splits `rows` into blocks: at most MAX_BLOCKS blocks of equal row counts (the last may be short). */
@@ -106,6 +108,7 @@ export function layerNormBackwardBlocks(rows: number): { rowsPerBlock: number; b
  */
 export function encodeLayerNormBackward(
   gpu: Dispatcher,
+  layout: RowLayout,
   dy: GpuStorage,
   x: GpuStorage,
   gamma: GpuStorage,
@@ -123,9 +126,9 @@ export function encodeLayerNormBackward(
   if (blocks > 0) {
     gpu.dispatch(
       layerNormBackwardKernel,
-      { workgroup: rowWorkgroup(dim) },
+      rowVariant(layout, dim),
       [dy, x, gamma, mean, rstd, dx, partials, new Uint32Array([rows, dim, rowsPerBlock])],
-      grid1D(blocks, limit),
+      grid1D(rowWorkgroupCount(layout, blocks), limit),
     );
   }
   gpu.dispatch(

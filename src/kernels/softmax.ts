@@ -3,19 +3,17 @@ import backwardSource from '../../shaders/softmax/softmax-backward.wgsl';
 import { softmaxBackwardReference, softmaxReference } from '../reference/softmax.js';
 import { workgroupReduceDefines } from './workgroup-reduce.js';
 import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
-import { ROW_WORKGROUPS, type RowWorkgroup, rowWorkgroup } from './rows.js';
+import { ROW_VARIANTS, type RowLayout, type RowVariant, rowVariant, rowWorkgroupCount } from './rows.js';
 
-/** A variant of the softmax backward: the workgroup size, picked from the row length. */
-export interface SoftmaxBackwardVariant {
-  readonly workgroup: RowWorkgroup;
-}
+/** A variant of the softmax backward: the layout, and the workgroup size picked from the row length. */
+export type SoftmaxBackwardVariant = RowVariant;
 
-/** A variant of the softmax forward: with or without an additive mask, and the workgroup size. */
-export interface SoftmaxVariant extends SoftmaxBackwardVariant {
+/** A variant of the softmax forward: with or without an additive mask, the layout and the workgroup size. */
+export interface SoftmaxVariant extends RowVariant {
   readonly masked: boolean;
 }
 
-/** Softmax forward over the last dimension: one workgroup per row. */
+/** Softmax forward over the last dimension: one workgroup or one invocation per row. */
 export const softmaxKernel: Kernel<SoftmaxVariant> = {
   name: 'softmax/softmax',
   source: forwardSource,
@@ -26,12 +24,12 @@ export const softmaxKernel: Kernel<SoftmaxVariant> = {
     { name: 'params', kind: 'uniform' },
   ],
   workgroupSize: ({ workgroup }) => [workgroup, 1, 1],
-  defines: ({ masked }) => ({ MASKED: masked, ...workgroupReduceDefines('f32') }),
-  variants: [false, true].flatMap((masked) => ROW_WORKGROUPS.map((workgroup) => ({ masked, workgroup }))),
+  defines: ({ masked, layout }) => ({ MASKED: masked, ...workgroupReduceDefines('f32', layout) }),
+  variants: [false, true].flatMap((masked) => ROW_VARIANTS.map((row) => ({ masked, ...row }))),
   references: { softmax: softmaxReference },
 };
 
-/** Softmax backward: dx = y ⊙ (dy − Σ dy·y), one workgroup per row. */
+/** Softmax backward: dx = y ⊙ (dy − Σ dy·y), one workgroup or one invocation per row. */
 export const softmaxBackwardKernel: Kernel<SoftmaxBackwardVariant> = {
   name: 'softmax/softmax-backward',
   source: backwardSource,
@@ -42,8 +40,8 @@ export const softmaxBackwardKernel: Kernel<SoftmaxBackwardVariant> = {
     { name: 'params', kind: 'uniform' },
   ],
   workgroupSize: ({ workgroup }) => [workgroup, 1, 1],
-  defines: () => workgroupReduceDefines('f32'),
-  variants: ROW_WORKGROUPS.map((workgroup) => ({ workgroup })),
+  defines: ({ layout }) => workgroupReduceDefines('f32', layout),
+  variants: ROW_VARIANTS,
   references: { softmaxBackward: softmaxBackwardReference },
 };
 
@@ -53,6 +51,7 @@ export const softmaxBackwardKernel: Kernel<SoftmaxBackwardVariant> = {
  */
 export function encodeSoftmax(
   gpu: Dispatcher,
+  layout: RowLayout,
   x: GpuStorage,
   mask: GpuStorage | null,
   y: GpuStorage,
@@ -61,15 +60,23 @@ export function encodeSoftmax(
   maskRows: number,
 ): void {
   if (rows === 0 || n === 0) return;
-  const groups = grid1D(rows, gpu.limits.maxComputeWorkgroupsPerDimension);
+  const groups = grid1D(rowWorkgroupCount(layout, rows), gpu.limits.maxComputeWorkgroupsPerDimension);
   // Without a mask the shader never reads binding 1; x fills it (two read-only bindings may alias).
   const params = new Uint32Array([rows, n, mask ? maskRows : 1]);
-  gpu.dispatch(softmaxKernel, { masked: mask !== null, workgroup: rowWorkgroup(n) }, [x, mask ?? x, y, params], groups);
+  gpu.dispatch(softmaxKernel, { masked: mask !== null, ...rowVariant(layout, n) }, [x, mask ?? x, y, params], groups);
 }
 
 /** Records dx = y ⊙ (dy − Σ dy·y) over `rows` rows of length `n`. */
-export function encodeSoftmaxBackward(gpu: Dispatcher, dy: GpuStorage, y: GpuStorage, dx: GpuStorage, rows: number, n: number): void {
+export function encodeSoftmaxBackward(
+  gpu: Dispatcher,
+  layout: RowLayout,
+  dy: GpuStorage,
+  y: GpuStorage,
+  dx: GpuStorage,
+  rows: number,
+  n: number,
+): void {
   if (rows === 0 || n === 0) return;
-  const groups = grid1D(rows, gpu.limits.maxComputeWorkgroupsPerDimension);
-  gpu.dispatch(softmaxBackwardKernel, { workgroup: rowWorkgroup(n) }, [dy, y, dx, new Uint32Array([rows, n])], groups);
+  const groups = grid1D(rowWorkgroupCount(layout, rows), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.dispatch(softmaxBackwardKernel, rowVariant(layout, n), [dy, y, dx, new Uint32Array([rows, n])], groups);
 }

@@ -1,10 +1,12 @@
 import { layerNorm, layerNormBackward } from '../../src/index.js';
 import { layerNormBackwardReference, layerNormReference } from '../../src/reference/norm.js';
 import { type CaseContext, type GpuCase, type Tolerance, defineSuite } from '../harness/cases.js';
+import { inBothRowLayouts } from './row-layouts.js';
 
 // Tolerances (f32 on the GPU; the reference sums in float64 and rounds once):
 // - y, mean, rstd, dx: a few f32 operations on row statistics that the GPU sums in f32 (short strided
-//   sums per invocation, then a tree), so the error is a few ulps of (|x| + |mean|)·rstd·|γ|. The inputs
+//   sums per invocation, then a tree; or one serial sum per row, whose rounding grows as ~√D ulps,
+//   which the mean keeps small by summing x − x[0]), so the error is a few ulps of (|x| + |mean|)·rstd·|γ|. The inputs
 //   below keep rstd·|mean| ≲ 10 (offset ≤ 3, scale ≥ 0.5, rows of D ≥ 3 random values, or D = 1);
 //   measured ≤ 1e-6 up to D = 3072. atol 1e-5, rtol 1e-5. (A row whose spread is tiny against its
 //   mean is ill-conditioned in f32 whatever the kernel does: D = 2 rows of nearly equal values miss by 1e-5.)
@@ -103,7 +105,7 @@ const deterministicCase: GpuCase = {
   },
 };
 
-export default defineSuite('norm', [
+export default defineSuite('norm', inBothRowLayouts([
   layerNormCase([1, 1]), // D = 1: y = β, dx = 0
   layerNormCase([7]),
   layerNormCase([3, 7]),
@@ -118,6 +120,12 @@ export default defineSuite('norm', [
   // (tolerance 2e-3); a one-pass E[x²] − E[x]² variance would lose about 0.1 of the variance here.
   layerNormCase([16, 768], { offset: 1000, tolerance: { atol: 2e-3, rtol: 1e-5 } }),
   layerNormCase([65537, 8]), // more rows than one grid dimension allows: the 2-D dispatch path
+  // Row counts that are not multiples of the 64 rows of an 'invocation' workgroup, rows of 1, 3, 257.
+  layerNormCase([100, 1]),
+  layerNormCase([65, 3]),
+  layerNormCase([130, 257]),
+  layerNormCase([1027, 16]), // 206 blocks of 5 rows, the last one short: 4 'invocation' workgroups, the last one short
+  layerNormCase([8, 128, 128]), // the small BERT's hidden rows
   emptyCase,
   deterministicCase,
-]);
+]));

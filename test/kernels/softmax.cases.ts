@@ -1,6 +1,7 @@
 import { softmax, softmaxBackward } from '../../src/index.js';
 import { softmaxBackwardReference, softmaxReference } from '../../src/reference/softmax.js';
 import { type CaseContext, type GpuCase, type Tolerance, defineSuite } from '../harness/cases.js';
+import { inBothRowLayouts } from './row-layouts.js';
 
 // Tolerances (f32 on the GPU; the reference computes in float64 and rounds once):
 // - y: exp in WGSL is accurate to (3 + 2·|v − max|) ulp, and |v − max| ≤ 8 here (logits in ±4);
@@ -88,7 +89,7 @@ const deterministicCase: GpuCase = {
   },
 };
 
-export default defineSuite('softmax', [
+export default defineSuite('softmax', inBothRowLayouts([
   softmaxCase([1]), // N = 1: y = 1, dx = 0
   softmaxCase([7]),
   softmaxCase([3, 33]),
@@ -102,5 +103,10 @@ export default defineSuite('softmax', [
   softmaxCase([5, 1000], 'row'),
   softmaxCase([3, 1], 'full'), // N = 1 with the first row masked
   softmaxCase([65537, 3]), // more rows than one grid dimension allows: the 2-D dispatch path
+  // Row counts that are not multiples of the 64 rows of an 'invocation' workgroup, rows of 1, 3, 257.
+  softmaxCase([100, 1]),
+  softmaxCase([65, 3], 'full'),
+  softmaxCase([130, 257], 'row'),
+  softmaxCase([16, 4, 64, 64], 'causal'), // attention scores of the small BERT
   deterministicCase,
-]);
+]));

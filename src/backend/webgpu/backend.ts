@@ -20,6 +20,7 @@ import { webgpuDropoutOps } from './ops/dropout.js';
 import { webgpuAttentionOps } from './ops/attention.js';
 import { webgpuLayoutOps } from './ops/layout.js';
 import type { AttentionTiling } from '../../kernels/attention.js';
+import type { RowLayout } from '../../kernels/rows.js';
 import { PipelineCache } from './pipeline-cache.js';
 
 /** A dispatch as a compiled plan records it: the pipeline, its resources (uniform bytes copied), the grid. */
@@ -96,6 +97,8 @@ export class WebGPUBackend implements Backend, Dispatcher {
   gemmVariant: GemmVariant | undefined;
   /** The fused attention kernels' layout (undefined: chosen by adapter kind). */
   attentionTiling: AttentionTiling | undefined;
+  /** The row kernels' layout: cross-entropy, layerNorm, softmax (undefined: chosen by adapter kind and row length, `chooseRowLayout`). */
+  rowLayout: RowLayout | undefined;
   #dispatches = 0;
   #submits = 0;
   // Keeps Dawn's GPU object reachable for as long as the device is used.

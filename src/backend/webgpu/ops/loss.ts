@@ -1,10 +1,12 @@
 import { encodeCrossEntropy, encodeCrossEntropyBackward } from '../../../kernels/cross-entropy.js';
+import { chooseRowLayout } from '../../../kernels/rows.js';
 import type { LossOps } from '../../../ops/loss.js';
 import { Tensor } from '../../../tensor/tensor.js';
 import type { WebGPUBackend } from '../backend.js';
 
 /** The loss ops on WebGPU. */
 export function webgpuLossOps(gpu: WebGPUBackend): LossOps {
+  const layout = (classes: number) => chooseRowLayout(gpu.rowLayout, gpu.report.isFallbackAdapter, classes);
   return {
     crossEntropy: (logits, labels, { ignoreIndex, labelSmoothing }) => {
       const op = 'crossEntropy';
@@ -13,7 +15,7 @@ export function webgpuLossOps(gpu: WebGPUBackend): LossOps {
       const logSumExp = gpu.allocate([rows], 'f32', op);
       const rowLoss = gpu.allocate([rows], 'f32', op);
       const params = { rows, classes, ignoreIndex, labelSmoothing };
-      encodeCrossEntropy(gpu, logits.storage(op), labels.storage(op), logSumExp, rowLoss, loss, params);
+      encodeCrossEntropy(gpu, layout(classes), logits.storage(op), labels.storage(op), logSumExp, rowLoss, loss, params);
       gpu.release(rowLoss); // reusable only after the recorded commands are submitted
       return { loss: new Tensor(gpu, loss, [], 'f32'), logSumExp: new Tensor(gpu, logSumExp, [rows], 'f32') };
     },
@@ -23,7 +25,7 @@ export function webgpuLossOps(gpu: WebGPUBackend): LossOps {
       const dLogits = gpu.allocate([rows, classes], 'f32', op);
       const count = gpu.allocate([1], 'u32', op);
       const params = { rows, classes, ignoreIndex, labelSmoothing, scale };
-      encodeCrossEntropyBackward(gpu, logits.storage(op), labels.storage(op), logSumExp.storage(op), count, dLogits, params);
+      encodeCrossEntropyBackward(gpu, layout(classes), logits.storage(op), labels.storage(op), logSumExp.storage(op), count, dLogits, params);
       gpu.release(count);
       return new Tensor(gpu, dLogits, [rows, classes], 'f32');
     },

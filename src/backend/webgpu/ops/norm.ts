@@ -1,10 +1,12 @@
 import { encodeLayerNorm, encodeLayerNormBackward, layerNormBackwardBlocks } from '../../../kernels/layernorm.js';
+import { chooseRowLayout } from '../../../kernels/rows.js';
 import type { NormOps } from '../../../ops/norm.js';
 import { Tensor } from '../../../tensor/tensor.js';
 import type { WebGPUBackend } from '../backend.js';
 
 /** The norm ops on WebGPU. */
 export function webgpuNormOps(gpu: WebGPUBackend): NormOps {
+  const layout = (dim: number) => chooseRowLayout(gpu.rowLayout, gpu.report.isFallbackAdapter, dim);
   return {
     layerNorm: (x, gamma, beta, eps) => {
       const op = 'layerNorm';
@@ -14,7 +16,7 @@ export function webgpuNormOps(gpu: WebGPUBackend): NormOps {
       const y = gpu.allocate(x.shape, 'f32', op);
       const mean = gpu.allocate(rowShape, 'f32', op);
       const rstd = gpu.allocate(rowShape, 'f32', op);
-      encodeLayerNorm(gpu, x.storage(op), gamma.storage(op), beta.storage(op), y, mean, rstd, rows, dim, eps);
+      encodeLayerNorm(gpu, layout(dim), x.storage(op), gamma.storage(op), beta.storage(op), y, mean, rstd, rows, dim, eps);
       return {
         y: new Tensor(gpu, y, x.shape, 'f32'),
         mean: new Tensor(gpu, mean, rowShape, 'f32'),
@@ -32,6 +34,7 @@ export function webgpuNormOps(gpu: WebGPUBackend): NormOps {
       const partials = gpu.allocate([2 * layerNormBackwardBlocks(rows).blocks * dim], 'f32', op);
       encodeLayerNormBackward(
         gpu,
+        layout(dim),
         dy.storage(op),
         x.storage(op),
         gamma.storage(op),
