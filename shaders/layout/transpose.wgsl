@@ -4,7 +4,8 @@
 // The TS side pads the shape at the front to 6 dims (size 1, stride 0), merges dims that stay
 // adjacent, and packs both arrays into vec4s (uniform arrays need a 16-byte element stride).
 // Variants: T is the element type; when x's last dim stays last and is a multiple of 4, T is a
-// vec4 of it and the shape, strides and n count vec4s (16 bytes move per invocation).
+// vec4 of it and the shape, strides and n count vec4s (16 bytes move per invocation). RUN > 1 (such a
+// kept last dim only): each invocation copies RUN consecutive vec4s, its last coordinate counting runs.
 // Workgroups may be spread over x and y (see elementwise/binary.wgsl).
 
 struct Params {
@@ -37,5 +38,7 @@ fn main(
     source += (rest % size) * params.in_stride[k / 4u][k % 4u];
     rest /= size;
   }
-  out[i] = x[source];
+  for (var t = 0u; t < ${RUN}u; t++) {
+    out[i * ${RUN}u + t] = x[source + t];
+  }
 }

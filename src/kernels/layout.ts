@@ -2,13 +2,17 @@ import transposeSource from '../../shaders/layout/transpose.wgsl';
 import { transposeReference } from '../reference/layout.js';
 import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
 
-/** A variant of the transpose kernel: the element type, and whether whole vec4s of it move at once. */
+/** A variant of the transpose kernel: the element type, whether whole vec4s of it move at once, and how many consecutive ones per invocation. */
 export interface TransposeVariant {
   readonly dtype: 'f32' | 'i32' | 'u32';
   readonly vec4: boolean;
+  /** Consecutive elements (vec4s) of the kept last dim copied per invocation: 1, or a power of two up to MAX_RUN. */
+  readonly run: number;
 }
 
 const WORKGROUP = 256;
+/** Longest run of vec4s one invocation copies: each invocation's index arithmetic (six div/mod) then serves up to 16 copies. */
+const MAX_RUN = 16;
 /** Dims the shader's uniform holds (the op refuses more). */
 const KERNEL_RANK = 6;
 
@@ -22,8 +26,11 @@ export const transposeKernel: Kernel<TransposeVariant> = {
     { name: 'params', kind: 'uniform' },
   ],
   workgroupSize: () => [WORKGROUP, 1, 1],
-  defines: ({ dtype, vec4 }) => ({ T: vec4 ? `vec4<${dtype}>` : dtype }),
-  variants: (['f32', 'i32', 'u32'] as const).flatMap((dtype) => [false, true].map((vec4) => ({ dtype, vec4 }))),
+  defines: ({ dtype, vec4, run }) => ({ T: vec4 ? `vec4<${dtype}>` : dtype, RUN: run }),
+  variants: (['f32', 'i32', 'u32'] as const).flatMap((dtype) => [
+    { dtype, vec4: false, run: 1 },
+    ...[1, 2, 4, 8, 16].map((run) => ({ dtype, vec4: true, run })),
+  ]),
   references: { transpose: transposeReference },
 };
 
@@ -73,9 +80,17 @@ export function encodeTranspose(
     inStride[d] = stride;
     stride *= simple.shape[d]!;
   }
+  // The kept last dim is contiguous in x and out: an invocation copies `run` consecutive vec4s of it,
+  // so its coordinate counts runs (size / run) that lie `run` apart in x.
+  let run = 1;
+  while (vec4 && run < MAX_RUN && simple.shape[rank - 1]! % (2 * run) === 0) run *= 2;
+  if (run > 1) {
+    simple.shape[rank - 1]! /= run;
+    inStride[rank - 1]! *= run;
+  }
   // Padded at the front to the kernel's 6 dims: size 1, stride 0.
   const params = new Uint32Array(4 + 2 * 8);
-  params[0] = vec4 ? n / 4 : n;
+  params[0] = (vec4 ? n / 4 : n) / run;
   for (let k = 0; k < rank; k++) {
     const slot = KERNEL_RANK - rank + k;
     params[4 + slot] = simple.shape[simple.perm[k]!]!;
@@ -83,5 +98,5 @@ export function encodeTranspose(
   }
   for (let slot = 0; slot < KERNEL_RANK - rank; slot++) params[4 + slot] = 1;
   const groups = grid1D(Math.ceil(params[0]! / WORKGROUP), gpu.limits.maxComputeWorkgroupsPerDimension);
-  gpu.dispatch(transposeKernel, { dtype, vec4 }, [x, out, params], groups);
+  gpu.dispatch(transposeKernel, { dtype, vec4, run }, [x, out, params], groups);
 }

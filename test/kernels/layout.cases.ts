@@ -49,6 +49,11 @@ export default defineSuite('layout', [
   transposeCase('f32', [2, 33, 8, 64], [0, 2, 1, 3], 'BERT-base heads, vec4'),
   transposeCase('f32', [2, 8, 33, 64], [0, 2, 1, 3], 'and back'),
   transposeCase('f32', [1, 129, 3, 7], [0, 2, 1, 3]),
+  // Runs of vec4s per invocation: Dh 32 (8 vec4s), 24 (a run of 2), 4 (none), 128 (the 16 cap, twice).
+  transposeCase('f32', [3, 13, 4, 32], [0, 2, 1, 3], 'runs of 8'),
+  transposeCase('i32', [2, 5, 7, 24], [0, 2, 1, 3], 'runs of 2'),
+  transposeCase('f32', [2, 9, 3, 4], [0, 2, 1, 3], 'run of 1'),
+  transposeCase('f32', [2, 3, 5, 128], [0, 2, 1, 3], 'runs of 16, two per row'),
   // 2-D, sizes that are not multiples of the workgroup.
   transposeCase('f32', [1, 1], [1, 0]),
   transposeCase('f32', [1, 257], [1, 0]),
