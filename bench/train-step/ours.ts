@@ -28,7 +28,7 @@ async function createOurs(gpu: WebGPUBackend, mode: 'compiled' | 'eager', c: Tra
   const step = createTrainStep({
     parameters,
     inputs: { input_ids: spec, labels: spec, attention_mask: spec },
-    loss: (x) => model.loss(x as never),
+    loss: (x) => model.loss(x),
     optimizer: new AdamW({ lr: c.learningRate, betas: [c.beta1, c.beta2], eps: c.adamEps, weightDecay: c.weightDecay }),
     mode,
   });

@@ -156,7 +156,7 @@ async function train(): Promise<void> {
     step = createTrainStep({
       parameters,
       inputs: { input_ids: { shape: [batch, seq], dtype: 'i32' }, labels: { shape: [batch, seq], dtype: 'i32' } },
-      loss: (x) => model.loss(x as never),
+      loss: (x) => model.loss(x),
       optimizer: new AdamW({ lr: linearWarmupDecay({ peakLr: lr, warmupSteps, totalSteps: steps }), weightDecay: 0.01 }),
       maxGradNorm: 1,
       seed: SEED,

@@ -20,14 +20,17 @@ const COPY_SRC = BufferUsage.COPY_SRC;
 /** One training batch: a typed array per graph input, by name, each the input's size. */
 export type Batch = Readonly<Record<string, Int32Array | Uint32Array | Float32Array>>;
 
-/** Options of `createTrainStep`. */
-export interface TrainStepOptions {
+/** The input vars `loss` receives: one per input spec, with its dtype and (for tuple shapes, e.g. `as const`) its rank. */
+export type InputVars<I extends Readonly<Record<string, InputSpec>>> = { readonly [K in keyof I]: Var<I[K]['dtype'], I[K]['shape']['length']> };
+
+/** Options of `createTrainStep`; `I` is the shape of `inputs`, so `loss` gets typed vars. */
+export interface TrainStepOptions<I extends Readonly<Record<string, InputSpec>> = Readonly<Record<string, InputSpec>>> {
   /** The model's parameters on the backend to train on. */
   parameters: ParameterStore;
   /** The batch inputs by name, e.g. `{ input_ids: { shape: [16, 64], dtype: 'i32' } }`. */
-  inputs: Readonly<Record<string, InputSpec>>;
+  inputs: I;
   /** Builds the loss (an f32 scalar) from the input vars, e.g. with a model's forward. */
-  loss: (inputs: Readonly<Record<string, Var>>) => Var;
+  loss: (inputs: InputVars<I>) => Var;
   /** Updates the parameters from their gradients. */
   optimizer: Optimizer;
   /** Clip gradients to this global L2 norm before each update (default: no clipping). */
@@ -84,7 +87,7 @@ export class TrainStep {
     this.graph = new Graph();
     const inputVars: Record<string, Var> = {};
     for (const [name, spec] of Object.entries(inputs)) inputVars[name] = this.graph.input(name, spec.shape, spec.dtype);
-    this.#loss = loss(inputVars);
+    this.#loss = (loss as (inputs: Readonly<Record<string, Var>>) => Var)(inputVars);
     checkScalarLoss(op, this.#loss);
     this.#params = [...this.graph.parameters.keys()];
     if (this.#params.length === 0) throw new ShapeError(`${op}: the loss depends on no parameter`);
@@ -366,8 +369,8 @@ export interface KernelTime {
 }
 
 /** Builds a training step (see `TrainStep`): on WebGPU the plan is recorded here, once. */
-export function createTrainStep(options: TrainStepOptions): TrainStep {
-  return new TrainStep(options);
+export function createTrainStep<const I extends Readonly<Record<string, InputSpec>>>(options: TrainStepOptions<I>): TrainStep {
+  return new TrainStep(options as unknown as TrainStepOptions);
 }
 
 function describeArray(data: unknown): string {

@@ -47,7 +47,7 @@ export async function trainMlmOnText(backend: Backend, text: string, options: Ml
   const step = createTrainStep({
     parameters,
     inputs: { input_ids: spec, labels: spec },
-    loss: (x) => model.loss(x as never),
+    loss: (x) => model.loss(x),
     optimizer: new AdamW({ lr: linearWarmupDecay({ peakLr: 2e-3, warmupSteps: 20, totalSteps: options.totalSteps }), weightDecay: 0.01 }),
     maxGradNorm: 1,
     seed: options.seed,
