@@ -8,7 +8,7 @@ import { clipByGlobalNorm } from '../ops/optim.js';
 import type { Optimizer } from '../optim/optimizers.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { gradients } from './autograd.js';
-import { type ConstantCache, execute, neededNodes } from './execute.js';
+import { type ConstantCache, type ExecuteOptions, execute, neededNodes } from './execute.js';
 import { Graph, type InputSpec, type Parameter, type Var, checkScalarLoss } from './graph.js';
 import { type ComputeOp, type RunContext, isStepDependent, runOp } from './op-table.js';
 import type { ParameterStore } from './parameters.js';
@@ -118,14 +118,10 @@ export class TrainStep {
    * next step can be started without waiting.
    */
   step(batch: Batch): Promise<number> {
-    if (this.#disposed) throw new ShaderformerError('TrainStep.step: the step was disposed');
-    this.#checkBatch(batch);
-    const micro = this.#microSteps++;
-    const isUpdate = (micro + 1) % this.#options.accumulationSteps === 0;
-    if (isUpdate) this.#updates++;
-    const streamSize = this.graph.randomStreamSize;
-    this.#context = { step: micro, seed: [this.#options.seed, 0], streamOffset: micro * streamSize };
-    return this.#compiled ? this.#stepCompiled(this.#compiled, batch, isUpdate) : this.#stepEager(batch, isUpdate);
+    const isUpdate = this.#begin('step', batch);
+    if (!this.#compiled) return this.#stepEager(batch, isUpdate);
+    this.#prepareCompiled(this.#compiled, batch, isUpdate);
+    return this.#compiled.submit(isUpdate);
   }
 
   /**
@@ -137,15 +133,20 @@ export class TrainStep {
     const plan = this.#compiled;
     if (!plan) throw new ShaderformerError('TrainStep.profile: needs the compiled mode');
     if (!plan.gpu.device.features.has('timestamp-query')) throw new ShaderformerError('TrainStep.profile: this adapter has no timestamp-query feature');
+    const isUpdate = this.#begin('profile', batch);
+    this.#prepareCompiled(plan, batch, isUpdate);
+    return plan.profile(isUpdate);
+  }
+
+  /** Checks the batch and moves to the next micro-step (its dropout stream, and the update count); true when it ends with an update. */
+  #begin(op: string, batch: Batch): boolean {
+    if (this.#disposed) throw new ShaderformerError(`TrainStep.${op}: the step was disposed`);
     this.#checkBatch(batch);
     const micro = this.#microSteps++;
     const isUpdate = (micro + 1) % this.#options.accumulationSteps === 0;
     if (isUpdate) this.#updates++;
     this.#context = { step: micro, seed: [this.#options.seed, 0], streamOffset: micro * this.graph.randomStreamSize };
-    for (const [name, t] of Object.entries(plan.inputs)) this.#backend.write(t, batch[name]!);
-    plan.main.refresh();
-    if (isUpdate) plan.update?.refresh();
-    return plan.profile(isUpdate);
+    return isUpdate;
   }
 
   /** Frees the plan, the optimizer state and the accumulators (not the parameters). */
@@ -170,7 +171,7 @@ export class TrainStep {
     }
   }
 
-  #run(inputs: Record<string, Tensor>, onNode?: (node: import('./graph.js').Node, inputs: readonly Tensor[], run: () => Tensor[]) => Tensor[]): Tensor[] {
+  #run(inputs: Record<string, Tensor>, onNode?: ExecuteOptions['onNode']): Tensor[] {
     const { parameters } = this.#options;
     return execute(this.graph, [this.#loss, ...this.#grads], {
       backend: this.#backend,
@@ -267,11 +268,11 @@ export class TrainStep {
     return new CompiledPlan(gpu, inputs, main, update, main.resolve(lossStorage), this.#accumulators ?? []);
   }
 
-  async #stepCompiled(plan: CompiledPlan, batch: Batch, isUpdate: boolean): Promise<number> {
+  /** Writes the batch and refreshes the step-dependent uniforms (dropout offsets, learning rate, step). */
+  #prepareCompiled(plan: CompiledPlan, batch: Batch, isUpdate: boolean): void {
     for (const [name, t] of Object.entries(plan.inputs)) this.#backend.write(t, batch[name]!);
     plan.main.refresh();
     if (isUpdate) plan.update?.refresh();
-    return plan.submit(isUpdate);
   }
 }
 
