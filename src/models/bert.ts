@@ -130,34 +130,48 @@ export class BertModel extends Module {
   }
 }
 
-/** BERT with the masked-LM head (`cls.predictions.*`), its decoder tied to the word embeddings. */
-export class BertForMaskedLM extends Module {
-  readonly bert: BertModel;
+/** The masked-LM head, `cls.predictions.*`: dense + activation + LayerNorm, then the decoder tied to the word embeddings, plus its own bias. */
+export class BertLMPredictionHead extends Module {
+  readonly bias;
   readonly transform: Linear;
   readonly transformNorm: LayerNorm;
-  readonly decoderBias;
+
+  constructor(name: string, readonly config: Required<BertConfig>) {
+    super(name);
+    // The bias first, as Hugging Face registers it: `parameters()` then lists names in its named_parameters() order.
+    this.bias = this.parameter('bias', [config.vocab_size], { decay: false });
+    this.transform = this.child(new Linear(this.childName('transform.dense'), config.hidden_size, config.hidden_size, { init: normal(config.initializer_range) }));
+    this.transformNorm = this.child(new LayerNorm(this.childName('transform.LayerNorm'), config.hidden_size, config.layer_norm_eps));
+  }
+
+  /** Hidden states [B, T, hidden] and the word embedding table [V, hidden] → logits [B·T, V]. */
+  forward(hidden: Var<'f32', 3>, words: Var<'f32', 2>): Var<'f32', 2> {
+    const c = this.config;
+    const g = hidden.graph;
+    return g.scoped(this.name, () => {
+      const act = c.hidden_act === 'relu' ? F.relu : (x: Var<'f32', 3>) => F.gelu(x, c.hidden_act === 'gelu_new' ? 'tanh' : 'none');
+      const h = this.transformNorm.forward(act(this.transform.forward(hidden)));
+      const rows = F.reshape(h, [-1, c.hidden_size]); // [B·T, hidden]
+      return F.linear(rows, words, g.param(this.bias) as Var<'f32', 1>); // [B·T, V], decoder tied to the embeddings
+    });
+  }
+}
+
+/** BERT with the masked-LM head (`cls.predictions.*`); parameters in Hugging Face's order and names. */
+export class BertForMaskedLM extends Module {
+  readonly bert: BertModel;
+  readonly head: BertLMPredictionHead;
 
   constructor(config: BertConfig) {
     super('');
     this.bert = this.child(new BertModel(config));
-    const c = this.bert.config;
-    this.transform = this.child(new Linear('cls.predictions.transform.dense', c.hidden_size, c.hidden_size, { init: normal(c.initializer_range) }));
-    this.transformNorm = this.child(new LayerNorm('cls.predictions.transform.LayerNorm', c.hidden_size, c.layer_norm_eps));
-    this.decoderBias = this.parameter('cls.predictions.bias', [c.vocab_size], { decay: false });
+    this.head = this.child(new BertLMPredictionHead('cls.predictions', this.bert.config));
   }
 
   /** Vocabulary logits [B·T, V] of every position. */
   logits(inputs: BertInputs): Var<'f32', 2> {
-    const c = this.bert.config;
     const hidden = this.bert.forward(inputs);
-    const g = hidden.graph;
-    return g.scoped('cls.predictions', () => {
-      const act = c.hidden_act === 'relu' ? F.relu : (x: Var<'f32', 3>) => F.gelu(x, c.hidden_act === 'gelu_new' ? 'tanh' : 'none');
-      const h = this.transformNorm.forward(act(this.transform.forward(hidden)));
-      const rows = F.reshape(h, [-1, c.hidden_size]); // [B·T, hidden]
-      const words = g.param(this.bert.embeddings.words.weight) as Var<'f32', 2>;
-      return F.linear(rows, words, g.param(this.decoderBias) as Var<'f32', 1>); // [B·T, V], decoder tied to the embeddings
-    });
+    return this.head.forward(hidden, hidden.graph.param(this.bert.embeddings.words.weight) as Var<'f32', 2>);
   }
 
   /** Mean cross-entropy over the positions whose label is not -100 (labels [B, T] i32). */

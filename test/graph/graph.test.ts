@@ -263,6 +263,8 @@ describe('BertForMaskedLM parameters', () => {
     const got = Object.fromEntries(params.map((p) => [p.name, [...p.shape]]));
     expect(params).toHaveLength(Object.keys(expected).length); // no duplicates
     expect(got).toEqual(expected);
+    // And in named_parameters() order (module by module, a module's own parameters before its children's).
+    expect(params.map((p) => p.name)).toEqual(Object.keys(expected));
 
     // A graph of the loss uses every one of them (the decoder is the word embedding, not a copy).
     const g = new Graph();
