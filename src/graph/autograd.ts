@@ -4,7 +4,7 @@
 import { ShapeError, ShaderformerError } from '../errors.js';
 import { shapeSize } from '../tensor/tensor.js';
 import { type Node, type Var, checkScalarLoss } from './graph.js';
-import type { AttentionAttrs, ComputeOp, OpName } from './op-table.js';
+import { type AttentionAttrs, type ComputeOp, isLeafOp } from './op-table.js';
 import * as F from './ops.js';
 
 /** What a rule gets: the node, the cotangent of each output (null: unused), which inputs need a gradient. */
@@ -143,7 +143,7 @@ export function gradients(loss: Var, wrt: readonly Var[]): Var<'f32'>[] {
   const cotangents = new Map<Var, Var>([[loss, graph.constant(1, [])]]);
   for (let i = nodes.length - 1; i >= 0; i--) {
     const node = nodes[i]!;
-    if (isLeaf(node.op)) continue;
+    if (isLeafOp(node.op)) continue;
     const dOuts = node.outputs.map((v) => cotangents.get(v) ?? null);
     if (dOuts.every((d) => d === null)) continue;
     const needs = node.inputs.map((v) => wanted.has(v) && v.dtype === 'f32');
@@ -158,10 +158,6 @@ export function gradients(loss: Var, wrt: readonly Var[]): Var<'f32'>[] {
     });
   }
   return wrt.map((w) => (cotangents.get(w) as Var<'f32'> | undefined) ?? graph.constant(0, w.shape));
-}
-
-function isLeaf(op: OpName): boolean {
-  return op === 'input' || op === 'param' || op === 'constant';
 }
 
 /** The value of a constant scalar var (or a scaled one, as the rule of `scale` makes it), if it is one. */

@@ -1,8 +1,8 @@
 import { ShapeError, ShaderformerError, formatShape } from '../errors.js';
 import type { Backend } from '../backend/backend.js';
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, shapeSize } from '../tensor/tensor.js';
 import type { Graph, Node, Parameter, Var } from './graph.js';
-import { type ComputeOp, type RunContext, runOp } from './op-table.js';
+import { type ComputeOp, type RunContext, isLeafOp, runOp } from './op-table.js';
 
 /** Constant leaves already materialised on a backend, kept across runs by their owner. */
 export type ConstantCache = Map<Node, Tensor>;
@@ -33,36 +33,37 @@ export function execute(graph: Graph, outputs: readonly Var[], options: ExecuteO
   const { lastUse, root } = liveness(order, outputs);
   const context = options.context ?? { step: 0, seed: [0, 0] as const, streamOffset: 0 };
   const values = new Map<Var, Tensor>();
-  const owned = new Set<Var>(); // roots whose tensor this run created
-  const temporaryConstants: Tensor[] = [];
-  const escaping = new Set(outputs.map((v) => root.get(v)!));
-  const free = (step: number) => {
-    for (const r of owned) {
-      if (lastUse.get(r) === step && !escaping.has(r)) {
-        values.get(r)!.dispose();
-        owned.delete(r);
-      }
-    }
-  };
+  const owned = new Set<Var>(); // roots whose tensor this run created (compute outputs, and constants made for this run only)
+  // The roots to free after each step (outputs' roots never: their last use is Infinity).
+  const dying = order.map((): Var[] => []);
+  for (const [r, step] of lastUse) if (step !== Infinity) dying[step]!.push(r);
   try {
     order.forEach((node, step) => {
-      const results = node.op === 'input' || node.op === 'param' || node.op === 'constant' ? [leafTensor(node, options, temporaryConstants)] : runNode(node, values, context, options);
-      node.outputs.forEach((v, i) => {
-        values.set(v, results[i]!);
-        if (node.op !== 'reshape' && node.op !== 'input' && node.op !== 'param' && node.op !== 'constant') owned.add(v);
-      });
-      free(step);
+      if (isLeafOp(node.op)) {
+        const [v] = node.outputs;
+        values.set(v!, leafTensor(node, options));
+        if (node.op === 'constant' && !options.constants) owned.add(v!);
+      } else {
+        const results = runNode(node, values, context, options);
+        node.outputs.forEach((v, i) => {
+          values.set(v, results[i]!);
+          if (node.op !== 'reshape') owned.add(v);
+        });
+      }
+      for (const r of dying[step]!) {
+        if (owned.delete(r)) values.get(r)!.dispose();
+      }
     });
   } catch (error) {
     for (const r of owned) values.get(r)!.dispose();
-    for (const c of temporaryConstants) c.dispose();
     throw error;
   }
-  for (const c of temporaryConstants) {
-    const r = rootOfTensor(c, values, root);
-    if (!r || !escaping.has(r)) c.dispose();
-  }
   return claimOutputs(outputs, values, root, owned);
+}
+
+/** Uploads the constants among `nodes` into `cache` (those not there yet), e.g. before a plan is recorded. */
+export function materializeConstants(nodes: readonly Node[], backend: Backend, cache: ConstantCache): void {
+  for (const node of nodes) if (node.op === 'constant' && !cache.has(node)) cache.set(node, constantTensor(node as Node<'constant'>, backend));
 }
 
 /** The nodes `outputs` depend on, in graph (topological) order. */
@@ -110,7 +111,7 @@ function runNode(node: Node, values: Map<Var, Tensor>, context: RunContext, opti
   return results;
 }
 
-function leafTensor(node: Node, options: ExecuteOptions, temporaryConstants: Tensor[]): Tensor {
+function leafTensor(node: Node, options: ExecuteOptions): Tensor {
   const v = node.outputs[0]!;
   if (node.op === 'input') {
     const name = (node as Node<'input'>).attrs.name;
@@ -126,14 +127,17 @@ function leafTensor(node: Node, options: ExecuteOptions, temporaryConstants: Ten
     if (!sameShape(t.shape, p.shape)) throw new ShapeError(`execute: parameter ${p.name} must be ${formatShape(p.shape)}, got ${t.describe()}`);
     return t;
   }
-  const cached = options.constants?.get(node);
-  if (cached) return cached;
-  const value = (node as Node<'constant'>).attrs.value;
-  const data = typeof value === 'number' ? new Float32Array(v.shape.reduce((a, b) => a * b, 1)).fill(value) : value;
-  const t = options.backend.tensor(data, v.shape, v.dtype);
-  if (options.constants) options.constants.set(node, t);
-  else temporaryConstants.push(t);
-  return t;
+  const { constants } = options;
+  if (!constants) return constantTensor(node as Node<'constant'>, options.backend);
+  materializeConstants([node], options.backend, constants);
+  return constants.get(node)!;
+}
+
+function constantTensor(node: Node<'constant'>, backend: Backend): Tensor {
+  const v = node.outputs[0]!;
+  const { value } = node.attrs;
+  const data = typeof value === 'number' ? new Float32Array(shapeSize(v.shape)).fill(value) : value;
+  return backend.tensor(data, v.shape, v.dtype);
 }
 
 /** Hands the outputs to the caller: a reshaped intermediate takes over its storage. */
@@ -149,11 +153,6 @@ function claimOutputs(outputs: readonly Var[], values: Map<Var, Tensor>, root: M
     claimed.set(r, v);
     return t;
   });
-}
-
-function rootOfTensor(t: Tensor, values: Map<Var, Tensor>, root: Map<Var, Var>): Var | undefined {
-  for (const [v, value] of values) if (value === t) return root.get(v);
-  return undefined;
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -70,6 +70,10 @@ export interface OpAttrs {
 export type OpName = keyof OpAttrs;
 /** The graph's leaves, which the executor supplies rather than computes. */
 export type LeafOp = 'input' | 'param' | 'constant';
+/** True for the leaves (`input`, `param`, `constant`). */
+export function isLeafOp(op: OpName): op is LeafOp {
+  return op === 'input' || op === 'param' || op === 'constant';
+}
 /** Ops that compute outputs from inputs. */
 export type ComputeOp = Exclude<OpName, LeafOp>;
 

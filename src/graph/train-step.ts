@@ -6,9 +6,9 @@ import type { GpuStorage } from '../kernels/kernel.js';
 import { accumulate } from '../ops/elementwise.js';
 import { clipByGlobalNorm } from '../ops/optim.js';
 import type { Optimizer } from '../optim/optimizers.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { type Tensor, shapeSize } from '../tensor/tensor.js';
 import { gradients } from './autograd.js';
-import { type ConstantCache, type ExecuteOptions, execute, neededNodes } from './execute.js';
+import { type ConstantCache, type ExecuteOptions, execute, materializeConstants, neededNodes } from './execute.js';
 import { Graph, type InputSpec, type Parameter, type Var, checkScalarLoss } from './graph.js';
 import { type ComputeOp, type RunContext, isStepDependent, runOp } from './op-table.js';
 import type { ParameterStore } from './parameters.js';
@@ -163,7 +163,7 @@ export class TrainStep {
     if (typeof batch !== 'object' || batch === null) throw new ShapeError('TrainStep.step: batch must be an object of typed arrays by input name');
     for (const [name, v] of this.graph.inputs) {
       const data = batch[name];
-      const size = v.shape.reduce((a, b) => a * b, 1);
+      const size = shapeSize(v.shape);
       const ArrayType = v.dtype === 'i32' ? Int32Array : v.dtype === 'u32' ? Uint32Array : Float32Array;
       if (!(data instanceof ArrayType) || data.length !== size) {
         throw new ShapeError(`TrainStep.step: batch.${name} must be a ${ArrayType.name} of ${size} values (${v.dtype}${formatShape(v.shape)}), got ${describeArray(data)}`);
@@ -240,9 +240,7 @@ export class TrainStep {
 
   #compile(gpu: WebGPUBackend): CompiledPlan {
     // Constants are uploaded before recording: nothing with data can be created while recording.
-    for (const node of neededNodes(this.graph, [this.#loss, ...this.#grads])) {
-      if (node.op === 'constant') execute(this.graph, [node.outputs[0]!], { backend: gpu, inputs: {}, parameter: () => undefined as never, constants: this.#constants });
-    }
+    materializeConstants(neededNodes(this.graph, [this.#loss, ...this.#grads]), gpu, this.#constants);
     const inputs: Record<string, Tensor> = {};
     for (const [name, v] of this.graph.inputs) inputs[name] = gpu.zeros(v.shape, v.dtype);
     const main = new Program(gpu);

@@ -279,9 +279,7 @@ export class LearnedPositions extends Module {
 
   /** The [T, hidden] position rows for a sequence of length T. */
   forward(length: number, graph: Var['graph']): Var<'f32'> {
-    if (!Number.isInteger(length) || length < 1 || length > this.maxPositions) {
-      throw new ShapeError(`${this.name}: sequence length must be in [1, ${this.maxPositions}], got ${length}`);
-    }
+    checkLength(this.name, length, this.maxPositions);
     const ids = graph.constant(Int32Array.from({ length }, (_, i) => i), [length]);
     return this.embedding.forward(ids);
   }
@@ -295,10 +293,15 @@ export class SinusoidalPositions extends Module {
   }
 
   forward(length: number, graph: Var['graph']): Var<'f32'> {
-    if (!Number.isInteger(length) || length < 1 || length > this.maxPositions) {
-      throw new ShapeError(`SinusoidalPositions: sequence length must be in [1, ${this.maxPositions}], got ${length}`);
-    }
+    checkLength('SinusoidalPositions', length, this.maxPositions);
     return graph.constant(sinusoidalPositions(length, this.hiddenSize), [length, this.hiddenSize]);
+  }
+}
+
+/** Throws unless `length` is an integer in [1, maxPositions]. */
+function checkLength(name: string, length: number, maxPositions: number): void {
+  if (!Number.isInteger(length) || length < 1 || length > maxPositions) {
+    throw new ShapeError(`${name}: sequence length must be in [1, ${maxPositions}], got ${length}`);
   }
 }
 

@@ -1,4 +1,5 @@
 import { type Initializer, Parameter, type ParameterOptions } from '../graph/graph.js';
+import { shapeSize } from '../tensor/tensor.js';
 import { normalInit, xavierUniform } from './init.js';
 
 /**
@@ -69,5 +70,5 @@ export function xavier(gain = 1): Initializer {
 
 /** Every element `value` (LayerNorm γ = 1). */
 export function filled(value: number): Initializer {
-  return (shape) => new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(value);
+  return (shape) => new Float32Array(shapeSize(shape)).fill(value);
 }

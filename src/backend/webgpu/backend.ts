@@ -163,15 +163,7 @@ export class WebGPUBackend implements Backend, Dispatcher {
   tensor(data: TensorData, shape: readonly number[], dtype?: DType): Tensor {
     const prepared = prepareTensorData(data, shape, dtype);
     const storage = this.#allocateStorage(shape, prepared.dtype, 'tensor', false);
-    const bytes = prepared.values;
-    if (bytes.byteLength % 4 === 0) {
-      this.device.queue.writeBuffer(storage.buffer, 0, bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    } else {
-      // writeBuffer wants 4-byte multiples: an odd count of f16 values gets one padding half.
-      const padded = new Uint16Array(storage.byteLength / 2);
-      padded.set(bytes as Uint16Array);
-      this.device.queue.writeBuffer(storage.buffer, 0, padded);
-    }
+    this.#upload(storage.buffer, prepared.values);
     return new Tensor(this, storage, shape, prepared.dtype);
   }
 
@@ -245,11 +237,17 @@ export class WebGPUBackend implements Backend, Dispatcher {
     this.#assertAlive('write');
     // queue.writeBuffer lands before the next submit: commands already recorded must go first.
     this.flush();
-    const bytes = prepared.values;
-    if (bytes.byteLength % 4 === 0) this.device.queue.writeBuffer(buffer, 0, bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    else {
-      const padded = new Uint16Array(bytes.length + 1);
-      padded.set(bytes as Uint16Array);
+    this.#upload(buffer, prepared.values);
+  }
+
+  /** Writes `values` at the start of `buffer` (queued before the next submit). */
+  #upload(buffer: GPUBuffer, values: ArrayBufferView): void {
+    if (values.byteLength % 4 === 0) {
+      this.device.queue.writeBuffer(buffer, 0, values.buffer, values.byteOffset, values.byteLength);
+    } else {
+      // writeBuffer wants 4-byte multiples: an odd count of f16 values gets one padding half.
+      const padded = new Uint16Array(values.byteLength / 2 + 1);
+      padded.set(values as Uint16Array);
       this.device.queue.writeBuffer(buffer, 0, padded);
     }
   }
