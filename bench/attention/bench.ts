@@ -1,7 +1,17 @@
 // The attention benchmark: every implementation gets the same q, k, v, dOut, runs forward + backward,
 // is timed by `timeOperations`, and its last result is checked on two heads against float64.
 import { type Benchmark, type Row, type Timed, errorMessage, round3, seededUniform, timeOperations } from '../lib/bench.js';
-import { ATTENTION_TOLERANCE, type AttentionCase, type AttentionInputs, type AttentionOutputs, attentionCases, checkedHeads, headReference, makeInputs, maxAbsError } from './cases.js';
+import {
+  ATTENTION_TOLERANCE,
+  type AttentionCase,
+  type AttentionInputs,
+  type AttentionOutputs,
+  attentionCases,
+  checkedHeads,
+  headReference,
+  makeInputs,
+  maxAbsError,
+} from './cases.js';
 
 /** An implementation of attention forward + backward: ours (fused, naive) or a peer library. */
 export interface AttentionImpl {

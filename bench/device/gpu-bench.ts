@@ -2,9 +2,6 @@
 // one JSON row per line and $OUT/rows.json. Edit the lists below to choose what one run measures.
 import { writeFileSync } from 'node:fs';
 import { createWebGPUBackend } from '../../src/index.js';
-import { createGemmBenchmark } from '../gemm/bench.js';
-import { ourGemmImpls, ourGemmVariants } from '../gemm/ours.js';
-import { gemmCases } from '../gemm/cases.js';
 import { createAttentionBenchmark } from '../attention/bench.js';
 import { ourAttentionImpls } from '../attention/ours.js';
 import type { Benchmark, Row } from '../lib/bench.js';

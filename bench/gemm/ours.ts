@@ -25,7 +25,9 @@ const forced = (variant: GemmVariant): OurGemmVariant => ({
 });
 
 // `matmul` picks a kernel per adapter unless told, so every entry forces its variant; `naive` is the baseline.
-export const ourGemmVariants: OurGemmVariant[] = (['naive', 'blocked-8x8', 'blocked-16x16', 'blocked-16x32', 'blocked-32x32', 'tiled-64x64'] as const).map(forced);
+export const ourGemmVariants: OurGemmVariant[] = (['naive', 'blocked-8x8', 'blocked-16x16', 'blocked-16x32', 'blocked-32x32', 'tiled-64x64'] as const).map(
+  forced,
+);
 
 /** Our variants as benchmark implementations on `gpu`. */
 export function ourGemmImpls(gpu: WebGPUBackend, variants: OurGemmVariant[] = ourGemmVariants): GemmImpl[] {

@@ -61,7 +61,11 @@ const tfjs: GemmImpl = {
       // queued work and resolves after it (queue order).
       wait: async (results) => {
         const last = results[results.length - 1]!;
-        const probe = tf.slice(last, last.shape.map(() => 0), last.shape.map(() => 1));
+        const probe = tf.slice(
+          last,
+          last.shape.map(() => 0),
+          last.shape.map(() => 1),
+        );
         await probe.data();
         probe.dispose();
       },

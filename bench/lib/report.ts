@@ -70,9 +70,7 @@ export function metricLabel(report: Report): string {
   if (metrics.some((m) => m === 'seconds' || m === 'MB/s')) {
     return metrics.map((m) => `${m === 'gflops' ? 'GFLOP/s' : m} (${lowerIsBetter(m) ? 'lower' : 'higher'} is better)`).join(', ');
   }
-  return report.rows[0]?.metric === 'ms'
-    ? 'ms per operation (lower is better; peak GPU MiB held, where known, in parentheses)'
-    : 'GFLOP/s (higher is better)';
+  return report.rows[0]?.metric === 'ms' ? 'ms per operation (lower is better; peak GPU MiB held, where known, in parentheses)' : 'GFLOP/s (higher is better)';
 }
 
 /** One line per case, one column per implementation, and how many times faster our best is than the best peer and than our naive baseline. */
@@ -91,7 +89,11 @@ export function formatTable(report: Report): string {
       return [c.case, ...impls.map((impl) => cell(rows.find((r) => r.impl === impl))), ...(withNaive ? [vsNaive] : []), vs];
     });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const format = (cells: string[]) => cells.map((s, i) => (i === 0 || i === cells.length - 1 ? s.padEnd(widths[i]!) : s.padStart(widths[i]!))).join('  ').trimEnd();
+  const format = (cells: string[]) =>
+    cells
+      .map((s, i) => (i === 0 || i === cells.length - 1 ? s.padEnd(widths[i]!) : s.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const out = [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(format)];
   const failed = report.rows.filter((r) => !r.ok);
   if (failed.length > 0) {

@@ -2,7 +2,16 @@
 // small BERT's sizes, with the row layout forced to each of 'workgroup' and 'invocation'
 // (src/kernels/rows.ts). One operation is one op call (one row dispatch, plus the cross-entropy
 // mean or label count and the layerNorm dγ/dβ sum); its first output is checked against float64.
-import { type Tensor, type WebGPUBackend, crossEntropy, crossEntropyBackward, layerNorm, layerNormBackward, softmax, softmaxBackward } from '../../src/index.js';
+import {
+  type Tensor,
+  type WebGPUBackend,
+  crossEntropy,
+  crossEntropyBackward,
+  layerNorm,
+  layerNormBackward,
+  softmax,
+  softmaxBackward,
+} from '../../src/index.js';
 import type { RowLayout } from '../../src/kernels/rows.js';
 import { crossEntropyBackwardReference, crossEntropyReference } from '../../src/reference/loss.js';
 import { layerNormBackwardReference, layerNormReference } from '../../src/reference/norm.js';

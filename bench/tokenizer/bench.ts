@@ -27,7 +27,10 @@ const HF_WORDPIECE_VOCAB = 7222;
 
 const CASES: CaseInfo[] = [
   { case: 'train-bpe-52000', detail: 'train byte-level BPE, vocab 52,000, min_frequency 2, <s> <pad> </s> <unk> <mask>, on the Kant text (seconds)' },
-  { case: 'train-wordpiece-30522', detail: 'train uncased WordPiece, vocab 30,522, min_frequency 2, [PAD] [UNK] [CLS] [SEP] [MASK], on the Kant text (seconds)' },
+  {
+    case: 'train-wordpiece-30522',
+    detail: 'train uncased WordPiece, vocab 30,522, min_frequency 2, [PAD] [UNK] [CLS] [SEP] [MASK], on the Kant text (seconds)',
+  },
   { case: 'encode-bpe', detail: 'encode every Kant line with the trained byte-level BPE and <s> … </s> (MB/s of UTF-8 text)' },
   { case: 'encode-wordpiece', detail: 'encode every Kant line with the trained WordPiece and [CLS] … [SEP] (MB/s of UTF-8 text)' },
 ];
@@ -51,7 +54,9 @@ interface Prepared {
 }
 
 function trainOurs(caseName: string, sequences: string[]): Tokenizer {
-  return caseName.includes('bpe') ? trainByteLevelBpe(sequences, { vocabSize: 52000, minFrequency: 2 }) : trainWordPiece(sequences, { vocabSize: 30522, minFrequency: 2 });
+  return caseName.includes('bpe')
+    ? trainByteLevelBpe(sequences, { vocabSize: 52000, minFrequency: 2 })
+    : trainWordPiece(sequences, { vocabSize: 30522, minFrequency: 2 });
 }
 
 /** The tokenizer benchmark (ours and Tokenizers.js), in Node. */

@@ -56,7 +56,15 @@ export function createTrainStepBenchmark(impls: TrainStepImpl[], cases: TrainSte
       if (!p) throw new Error(`train-step: case ${caseName} was not prepared`);
       const impl = impls.find((i) => i.impl === implName);
       if (!impl) throw new Error(`train-step: no implementation ${implName}`);
-      const row: Row = { case: caseName, impl: implName, metric: 'ms', value: null, maxAbsErr: null, ok: false, referenceLoss: Number(p.reference.toPrecision(6)) };
+      const row: Row = {
+        case: caseName,
+        impl: implName,
+        metric: 'ms',
+        value: null,
+        maxAbsErr: null,
+        ok: false,
+        referenceLoss: Number(p.reference.toPrecision(6)),
+      };
       let runner: TrainStepRunner | undefined;
       try {
         runner = await impl.create(p.config, p.params);

@@ -193,7 +193,17 @@ export function referenceLoss(c: TrainStepConfig, params: Record<string, Float32
   const positions = p('bert.embeddings.position_embeddings.weight');
   for (let r = 0; r < N; r++) for (let j = 0; j < H; j++) embedded[r * H + j]! += positions[(r % T) * H + j]!;
   let x = layerNorm(embedded, p('bert.embeddings.LayerNorm.weight'), p('bert.embeddings.LayerNorm.bias'), N, H, eps);
-  const problem: AttentionProblem = { batch: B, heads: NH, tq: T, tk: T, dh: Dh, scale: 1 / Math.sqrt(Dh), causal: false, keyMask: batch.attentionMask, dropout: null };
+  const problem: AttentionProblem = {
+    batch: B,
+    heads: NH,
+    tq: T,
+    tk: T,
+    dh: Dh,
+    scale: 1 / Math.sqrt(Dh),
+    causal: false,
+    keyMask: batch.attentionMask,
+    dropout: null,
+  };
   for (let i = 0; i < c.numHiddenLayers; i++) {
     const l = (name: string) => p(`bert.encoder.layer.${i}.${name}`);
     const project = (name: string) => swapHeads(linear(x, l(`attention.self.${name}.weight`), l(`attention.self.${name}.bias`), N, H, H), B, T, NH, Dh, true); // [B, Nh, T, Dh]

@@ -34,7 +34,10 @@ function linear(x: JaxArray, w: JaxArray, b: JaxArray): JaxArray {
 function layerNorm(x: JaxArray, gamma: JaxArray, beta: JaxArray, eps: number): JaxArray {
   const deviation = x.ref.sub(x.mean(-1, { keepdims: true }));
   const variance = np.square(deviation.ref).mean(-1, { keepdims: true });
-  return deviation.div(np.sqrt(variance.add(eps))).mul(gamma).add(beta);
+  return deviation
+    .div(np.sqrt(variance.add(eps)))
+    .mul(gamma)
+    .add(beta);
 }
 
 /** Exact GELU, x·Φ(x) (jax-js: x·erfc(−x/√2)/2). */

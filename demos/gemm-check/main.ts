@@ -40,7 +40,10 @@ async function main(): Promise<void> {
     ['subgroup size', r.subgroupMinSize ? `${r.subgroupMinSize}–${r.subgroupMaxSize}` : '(not reported)'],
     ['features', r.features.join(', ') || 'none'],
   ]);
-  fillTable('limits', Object.entries(r.limits).map(([k, v]) => [k, v.toLocaleString('en')]));
+  fillTable(
+    'limits',
+    Object.entries(r.limits).map(([k, v]) => [k, v.toLocaleString('en')]),
+  );
 
   status.textContent = 'Timing the GEMM variants for this adapter (compiles each once; can take a few seconds)…';
   const tuning = await gpu.tuneGemm();
@@ -67,7 +70,9 @@ async function main(): Promise<void> {
   ]);
   const ok = maxError < MAX_ERROR;
   status.className = ok ? 'ok' : 'bad';
-  status.textContent = ok ? `OK: the GPU matches the CPU reference (max error ${maxError.toExponential(2)} < ${MAX_ERROR}).` : `MISMATCH: max error ${maxError} ≥ ${MAX_ERROR}`;
+  status.textContent = ok
+    ? `OK: the GPU matches the CPU reference (max error ${maxError.toExponential(2)} < ${MAX_ERROR}).`
+    : `MISMATCH: max error ${maxError} ≥ ${MAX_ERROR}`;
   document.body.dataset.maxError = String(maxError);
   document.body.dataset.state = 'done';
   gpu.destroy();

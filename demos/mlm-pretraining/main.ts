@@ -22,9 +22,21 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getEleme
 const status = $('status');
 const body = document.body;
 
-interface Settings { layers: number; hidden: number; heads: number; steps: number; batch: number; seq: number; lr: number }
+interface Settings {
+  layers: number;
+  hidden: number;
+  heads: number;
+  steps: number;
+  batch: number;
+  seq: number;
+  lr: number;
+}
 /** The trained model, kept for "fill the mask" until the next run. */
-interface Trained { model: BertForMaskedLM; parameters: ParameterStore; seq: number }
+interface Trained {
+  model: BertForMaskedLM;
+  parameters: ParameterStore;
+  seq: number;
+}
 
 let gpu: WebGPUBackend | undefined;
 let tokens: Int32Array | undefined;
@@ -50,13 +62,23 @@ function readSettings(): Settings {
     const input = $<HTMLInputElement>(id);
     const value = Number(input.value);
     const label = input.parentElement?.firstChild?.textContent?.trim() ?? id;
-    if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) throw new Error(`${label} must be a ${integer ? 'whole number ≥ 1' : 'number > 0'}, got "${input.value}"`);
+    if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value)))
+      throw new Error(`${label} must be a ${integer ? 'whole number ≥ 1' : 'number > 0'}, got "${input.value}"`);
     return value;
   };
-  const s = { layers: read('layers'), hidden: read('hidden'), heads: read('heads'), steps: read('steps'), batch: read('batch'), seq: read('seq'), lr: read('lr', false) };
+  const s = {
+    layers: read('layers'),
+    hidden: read('hidden'),
+    heads: read('heads'),
+    steps: read('steps'),
+    batch: read('batch'),
+    seq: read('seq'),
+    lr: read('lr', false),
+  };
   const headDim = s.hidden / s.heads;
   // The fused attention kernel needs a head size that is a multiple of 4, at most 128.
-  if (!Number.isInteger(headDim) || headDim % 4 !== 0 || headDim > 128) throw new Error(`hidden size / heads = ${s.hidden} / ${s.heads} must be a whole multiple of 4, at most 128`);
+  if (!Number.isInteger(headDim) || headDim % 4 !== 0 || headDim > 128)
+    throw new Error(`hidden size / heads = ${s.hidden} / ${s.heads} must be a whole multiple of 4, at most 128`);
   return s;
 }
 
@@ -77,7 +99,9 @@ async function loadUrl(): Promise<void> {
   try {
     response = await fetch(new URL(url, location.href));
   } catch (error) {
-    throw new Error(`Could not fetch ${url}: ${messageOf(error)}. The server may not allow cross-origin requests (CORS); download the file and choose it with the file picker instead.`);
+    throw new Error(
+      `Could not fetch ${url}: ${messageOf(error)}. The server may not allow cross-origin requests (CORS); download the file and choose it with the file picker instead.`,
+    );
   }
   if (!response.ok) throw new Error(`Could not fetch ${url}: HTTP ${response.status} ${response.statusText}`);
   useText(await response.text(), url);
@@ -96,7 +120,10 @@ function drawChart(losses: readonly number[], totalSteps: number): void {
   ctx.scale(ratio, ratio);
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, width, height);
-  const left = 44, right = 12, top = 12, bottom = 28;
+  const left = 44,
+    right = 12,
+    top = 12,
+    bottom = 28;
   const maxLoss = Math.max(1e-6, ...losses.filter(Number.isFinite));
   const yTop = Math.ceil(maxLoss);
   const x = (step: number) => left + ((width - left - right) * step) / Math.max(1, totalSteps - 1);
@@ -127,7 +154,9 @@ async function train(): Promise<void> {
   const backend = gpu!;
   const { layers, hidden, heads, steps, batch, seq, lr } = settings;
   if (!tokens || tokens.length < seq) {
-    throw new Error(`The text has ${tokens?.length ?? 0} bytes, fewer than one training window of ${seq} (the sequence length). Load a longer text or lower the sequence length.`);
+    throw new Error(
+      `The text has ${tokens?.length ?? 0} bytes, fewer than one training window of ${seq} (the sequence length). Load a longer text or lower the sequence length.`,
+    );
   }
   disposeTrained();
   const model = new BertForMaskedLM({
@@ -161,7 +190,14 @@ async function train(): Promise<void> {
       maxGradNorm: 1,
       seed: SEED,
     });
-    const batches = mlmBatches(tokens, { batchSize: batch, seqLength: seq, seed: SEED, maskId: vocab.maskId, randomTokenRange: vocab.byteCount, specialIds: vocab.specialIds });
+    const batches = mlmBatches(tokens, {
+      batchSize: batch,
+      seqLength: seq,
+      seed: SEED,
+      maskId: vocab.maskId,
+      randomTokenRange: vocab.byteCount,
+      specialIds: vocab.specialIds,
+    });
     status.textContent = `Training ${(parameters.size / 1e6).toFixed(2)} M parameters (warm-up ${warmupSteps} steps). The first step compiles every shader: on a software adapter that takes a minute.`;
     const started = performance.now();
     let firstDone = 0;
@@ -176,7 +212,8 @@ async function train(): Promise<void> {
         if (losses.length === 1) firstDone = now;
         const msPerStep = losses.length > 1 ? (now - firstDone) / (losses.length - 1) : now - started;
         const first = losses.length === 1 ? ` (first step, with shader compiles: ${((now - started) / 1000).toFixed(1)} s)` : '';
-        $('progress').textContent = `step ${losses.length} / ${steps} · loss ${loss.toFixed(4)} · ${msPerStep.toFixed(0)} ms per step · ${Math.round((batch * seq * 1000) / msPerStep).toLocaleString('en')} tokens/s${first}`;
+        $('progress').textContent =
+          `step ${losses.length} / ${steps} · loss ${loss.toFixed(4)} · ${msPerStep.toFixed(0)} ms per step · ${Math.round((batch * seq * 1000) / msPerStep).toLocaleString('en')} tokens/s${first}`;
         Object.assign(body.dataset, { step: String(losses.length), steps: String(steps), loss: String(loss), firstLoss: String(losses[0]) });
         drawChart(losses, steps);
       }
@@ -215,7 +252,8 @@ async function fillMask(): Promise<void> {
   const ids = vocab.encode(sentence);
   const masked = [...ids.keys()].filter((i) => ids[i] === 0x5f); // '_' is one byte in UTF-8
   if (masked.length === 0) return void (output.textContent = 'Type at least one _ to hide a byte.');
-  if (ids.length > trained.seq) return void (output.textContent = `The model reads at most ${trained.seq} bytes (its sequence length); this sentence has ${ids.length}.`);
+  if (ids.length > trained.seq)
+    return void (output.textContent = `The model reads at most ${trained.seq} bytes (its sequence length); this sentence has ${ids.length}.`);
   for (const i of masked) ids[i] = vocab.maskId;
   const { model, parameters } = trained;
   model.eval(); // no dropout at inference
@@ -261,7 +299,8 @@ function fail(error: unknown): void {
 async function main(): Promise<void> {
   gpu = await createWebGPUBackend(); // without WebGPU it throws a message that says which browsers have it
   const r = gpu.report;
-  $('adapter').textContent = `Adapter: ${[r.vendor, r.architecture, r.description].filter(Boolean).join(' · ') || '(not reported)'}${r.isFallbackAdapter ? ' (software)' : ''}; features: ${r.features.join(', ') || 'none'}`;
+  $('adapter').textContent =
+    `Adapter: ${[r.vendor, r.architecture, r.description].filter(Boolean).join(' · ') || '(not reported)'}${r.isFallbackAdapter ? ' (software)' : ''}; features: ${r.features.join(', ') || 'none'}`;
   gpu.on('lost', (error) => fail(new Error(`${error.message}; reload the page`)));
   gpu.on('error', (message) => {
     gpuError ??= message;
@@ -276,7 +315,11 @@ async function main(): Promise<void> {
 
 $<HTMLInputElement>('file').addEventListener('change', (event) => {
   const file = (event.target as HTMLInputElement).files?.[0];
-  if (file) file.text().then((text) => useText(text, file.name)).catch(fail);
+  if (file)
+    file
+      .text()
+      .then((text) => useText(text, file.name))
+      .catch(fail);
 });
 $('load-url').addEventListener('click', () => {
   loadUrl().catch(fail);

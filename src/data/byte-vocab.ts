@@ -35,12 +35,14 @@ export class ByteVocabulary {
 
   /** The text of `ids`: byte runs decoded as UTF-8 (invalid bytes become U+FFFD), specials as their names. */
   decode(ids: ArrayLike<number>): string {
-    if (ids === null || typeof ids !== 'object' || typeof ids.length !== 'number') throw new ShapeError(`ByteVocabulary.decode: ids must be an array of ids, got ${describe(ids)}`);
+    if (ids === null || typeof ids !== 'object' || typeof ids.length !== 'number')
+      throw new ShapeError(`ByteVocabulary.decode: ids must be an array of ids, got ${describe(ids)}`);
     let text = '';
     let bytes: number[] = [];
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
-      if (!Number.isInteger(id) || id < 0 || id >= this.size) throw new ShapeError(`ByteVocabulary.decode: ids[${i}] = ${String(id)} is not an id in [0, ${this.size})`);
+      if (!Number.isInteger(id) || id < 0 || id >= this.size)
+        throw new ShapeError(`ByteVocabulary.decode: ids[${i}] = ${String(id)} is not an id in [0, ${this.size})`);
       if (id < this.byteCount) {
         bytes.push(id);
         continue;

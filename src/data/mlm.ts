@@ -43,7 +43,8 @@ export function maskTokens(ids: Int32Array, options: MaskTokensOptions): MaskedT
   const { maskId, randomTokenRange, specialIds = [], probability = 0.15, rng } = options;
   checkInteger(op, 'maskId', maskId, 0, 2 ** 31 - 1);
   checkInteger(op, 'randomTokenRange', randomTokenRange, 1, 2 ** 31);
-  if (typeof probability !== 'number' || !(probability >= 0 && probability <= 1)) throw new ShapeError(`${op}: probability must be a number in [0, 1], got ${describe(probability)}`);
+  if (typeof probability !== 'number' || !(probability >= 0 && probability <= 1))
+    throw new ShapeError(`${op}: probability must be a number in [0, 1], got ${describe(probability)}`);
   if (rng === null || typeof rng !== 'object' || typeof rng.nextFloat !== 'function' || typeof rng.nextInt !== 'function') {
     throw new ShapeError(`${op}: rng must be an Rng (nextFloat, nextInt), got ${describe(rng)}`);
   }
@@ -63,7 +64,8 @@ export function maskTokens(ids: Int32Array, options: MaskTokensOptions): MaskedT
 }
 
 function specialIdSet(op: string, specialIds: unknown): ReadonlySet<number> {
-  if (!(specialIds instanceof Set) && !Array.isArray(specialIds)) throw new ShapeError(`${op}: specialIds must be a Set or an array of ids, got ${describe(specialIds)}`);
+  if (!(specialIds instanceof Set) && !Array.isArray(specialIds))
+    throw new ShapeError(`${op}: specialIds must be a Set or an array of ids, got ${describe(specialIds)}`);
   const set = new Set<number>();
   for (const id of specialIds as Iterable<unknown>) set.add(checkInteger(op, 'each of specialIds', id, 0, 2 ** 31 - 1));
   return set;

@@ -34,7 +34,8 @@ export class Xoshiro128 implements Rng {
   /** A generator that continues from `state` (four u32, not all zero), as `getState()` returned it. */
   static fromState(state: readonly number[]): Xoshiro128 {
     const ok = Array.isArray(state) && state.length === 4 && state.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32);
-    if (!ok || state.every((w) => w === 0)) throw new ShapeError(`Xoshiro128.fromState: state must be four u32 words, not all zero, got ${JSON.stringify(state)}`);
+    if (!ok || state.every((w) => w === 0))
+      throw new ShapeError(`Xoshiro128.fromState: state must be four u32 words, not all zero, got ${JSON.stringify(state)}`);
     const rng = new Xoshiro128(0);
     rng.#s.set(state);
     return rng;
@@ -49,7 +50,10 @@ export class Xoshiro128 implements Rng {
   /** The next output, rotl(s1·5, 7)·9, then the state steps. */
   nextU32(): number {
     const s = this.#s;
-    let s0 = s[0]!, s1 = s[1]!, s2 = s[2]!, s3 = s[3]!;
+    let s0 = s[0]!,
+      s1 = s[1]!,
+      s2 = s[2]!,
+      s3 = s[3]!;
     const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
     const t = s1 << 9;
     s2 ^= s0;

@@ -106,7 +106,9 @@ function runNode(node: Node, values: Map<Var, Tensor>, context: RunContext, opti
   const run = () => runOp(node.op as ComputeOp, inputs, node.attrs as never, context);
   const results = options.onNode ? options.onNode(node, inputs, run) : run();
   if (results.length !== node.outputs.length || results.some((t, i) => !sameShape(t.shape, node.outputs[i]!.shape))) {
-    throw new ShaderformerError(`execute: ${node.label} produced ${results.map((t) => formatShape(t.shape)).join(', ')}, expected ${node.outputs.map((v) => formatShape(v.shape)).join(', ')}`);
+    throw new ShaderformerError(
+      `execute: ${node.label} produced ${results.map((t) => formatShape(t.shape)).join(', ')}, expected ${node.outputs.map((v) => formatShape(v.shape)).join(', ')}`,
+    );
   }
   return results;
 }
@@ -117,8 +119,10 @@ function leafTensor(node: Node, options: ExecuteOptions): Tensor {
     const name = (node as Node<'input'>).attrs.name;
     const t = options.inputs[name];
     if (!(t instanceof Tensor)) throw new ShapeError(`execute: no tensor given for input ${JSON.stringify(name)} (${v.describe()})`);
-    if (t.dtype !== v.dtype || !sameShape(t.shape, v.shape)) throw new ShapeError(`execute: input ${JSON.stringify(name)} must be ${v.dtype}${formatShape(v.shape)}, got ${t.describe()}`);
-    if (t.backend !== options.backend) throw new ShapeError(`execute: input ${JSON.stringify(name)} lives on ${t.backend.name}, the graph runs on ${options.backend.name}`);
+    if (t.dtype !== v.dtype || !sameShape(t.shape, v.shape))
+      throw new ShapeError(`execute: input ${JSON.stringify(name)} must be ${v.dtype}${formatShape(v.shape)}, got ${t.describe()}`);
+    if (t.backend !== options.backend)
+      throw new ShapeError(`execute: input ${JSON.stringify(name)} lives on ${t.backend.name}, the graph runs on ${options.backend.name}`);
     return t;
   }
   if (node.op === 'param') {

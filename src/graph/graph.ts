@@ -1,6 +1,6 @@
 import { ShapeError, ShaderformerError, formatShape } from '../errors.js';
 import type { DType } from '../tensor/dtype.js';
-import { checkShape, shapeSize } from '../tensor/tensor.js';
+import { type Tensor, checkShape, shapeSize } from '../tensor/tensor.js';
 import { type ComputeOp, type OpAttrs, type OpName, runOp, randomStreamSize } from './op-table.js';
 import { metaBackend } from './meta-backend.js';
 
@@ -160,7 +160,9 @@ export class Graph {
     checkShape('graph.constant', shape);
     const isArray = value instanceof Float32Array || value instanceof Int32Array;
     if (typeof value === 'number' ? !Number.isFinite(value) : !isArray || value.length !== shapeSize(shape)) {
-      throw new ShapeError(`graph.constant: value must be a finite number, or a Float32Array or Int32Array of ${shapeSize(shape)} elements for shape ${formatShape(shape)}`);
+      throw new ShapeError(
+        `graph.constant: value must be a finite number, or a Float32Array or Int32Array of ${shapeSize(shape)} elements for shape ${formatShape(shape)}`,
+      );
     }
     const [v] = this.#addNode('constant', [], { value }, [{ shape, dtype: value instanceof Int32Array ? 'i32' : 'f32' }]);
     return v!;
@@ -190,7 +192,7 @@ export class Graph {
       if (v.graph !== this) throw new ShapeError(`${op}: ${v.describe()} belongs to another graph`);
     }
     const metaInputs = inputs.map((v) => metaBackend.make(v.shape, v.dtype));
-    let outputs;
+    let outputs: Tensor[];
     try {
       outputs = runOp(op, metaInputs, attrs, { step: 0, seed: [0, 0], streamOffset: 0 });
     } catch (error) {
@@ -203,7 +205,12 @@ export class Graph {
     const draws = randomStreamSize(op, metaInputs, attrs);
     const placed = draws > 0 ? ({ ...attrs, stream: this.#randomStream } as OpAttrs[K]) : attrs;
     this.#randomStream += draws;
-    return this.#addNode(op, inputs, placed, outputs.map((t) => ({ shape: t.shape, dtype: t.dtype })));
+    return this.#addNode(
+      op,
+      inputs,
+      placed,
+      outputs.map((t) => ({ shape: t.shape, dtype: t.dtype })),
+    );
   }
 
   get #scope(): string {

@@ -18,7 +18,11 @@ class MetaBackend implements Backend {
     scale: (x) => this.like(x),
     addScaled: (a) => this.like(a),
     accumulate: () => {},
-    transpose: (x, perm) => this.make(perm.map((p) => x.shape[p]!), x.dtype),
+    transpose: (x, perm) =>
+      this.make(
+        perm.map((p) => x.shape[p]!),
+        x.dtype,
+      ),
     matmul: (_a, _b, spec) => this.make([...spec.batchShape, spec.m, spec.n]),
     layerNorm: (x) => ({ y: this.like(x), mean: this.make(x.shape.slice(0, -1)), rstd: this.make(x.shape.slice(0, -1)) }),
     layerNormBackward: (_dy, x, gamma) => ({ dx: this.like(x), dgamma: this.like(gamma), dbeta: this.like(gamma) }),

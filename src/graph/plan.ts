@@ -154,7 +154,9 @@ export class Program implements CaptureSink {
   /** Encodes each dispatch in a pass of its own with timestamps at `2i + first` and `2i + first + 1` (for profiling). */
   encodeTimed(encoder: GPUCommandEncoder, querySet: GPUQuerySet, first: number): void {
     this.#dispatches.forEach((d, i) => {
-      const pass = encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: first + 2 * i, endOfPassWriteIndex: first + 2 * i + 1 } });
+      const pass = encoder.beginComputePass({
+        timestampWrites: { querySet, beginningOfPassWriteIndex: first + 2 * i, endOfPassWriteIndex: first + 2 * i + 1 },
+      });
       pass.setPipeline(d.pipeline);
       pass.setBindGroup(0, this.#bindGroups[i]!);
       pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);

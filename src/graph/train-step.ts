@@ -73,7 +73,8 @@ export class TrainStep {
     if (typeof loss !== 'function') throw new ShapeError(`${op}: loss must be a function building the loss from the inputs`);
     if (!optimizer || typeof optimizer.update !== 'function') throw new ShapeError(`${op}: optimizer is required (AdamW, Adam, SGD)`);
     const accumulationSteps = options.accumulationSteps ?? 1;
-    if (!Number.isSafeInteger(accumulationSteps) || accumulationSteps < 1) throw new ShapeError(`${op}: accumulationSteps must be an integer ≥ 1, got ${String(accumulationSteps)}`);
+    if (!Number.isSafeInteger(accumulationSteps) || accumulationSteps < 1)
+      throw new ShapeError(`${op}: accumulationSteps must be an integer ≥ 1, got ${String(accumulationSteps)}`);
     const seed = options.seed ?? 0;
     if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) throw new ShapeError(`${op}: seed must be a u32, got ${String(seed)}`);
     if (options.maxGradNorm !== undefined && !(options.maxGradNorm > 0 && Number.isFinite(options.maxGradNorm))) {
@@ -81,7 +82,8 @@ export class TrainStep {
     }
     this.#backend = parameters.backend;
     this.mode = options.mode ?? (this.#backend.name === 'webgpu' ? 'compiled' : 'eager');
-    if (this.mode === 'compiled' && this.#backend.name !== 'webgpu') throw new ShapeError(`${op}: mode 'compiled' needs the webgpu backend; the CPU runs eager`);
+    if (this.mode === 'compiled' && this.#backend.name !== 'webgpu')
+      throw new ShapeError(`${op}: mode 'compiled' needs the webgpu backend; the CPU runs eager`);
     this.#options = { parameters, inputs, loss, optimizer, accumulationSteps, seed, maxGradNorm: options.maxGradNorm };
 
     this.graph = new Graph();
@@ -91,7 +93,10 @@ export class TrainStep {
     checkScalarLoss(op, this.#loss);
     this.#params = [...this.graph.parameters.keys()];
     if (this.#params.length === 0) throw new ShapeError(`${op}: the loss depends on no parameter`);
-    this.#grads = gradients(this.#loss, this.#params.map((p) => this.graph.param(p)));
+    this.#grads = gradients(
+      this.#loss,
+      this.#params.map((p) => this.graph.param(p)),
+    );
     this.#states = this.#params.map((p) => Array.from({ length: optimizer.stateCount }, () => this.#backend.zeros(parameters.tensor(p).shape)));
     this.#accumulators = accumulationSteps > 1 ? this.#params.map((p) => this.#backend.zeros(p.shape)) : undefined;
     this.#compiled = this.mode === 'compiled' ? this.#compile(this.#backend as WebGPUBackend) : undefined;
@@ -166,7 +171,9 @@ export class TrainStep {
       const size = shapeSize(v.shape);
       const ArrayType = v.dtype === 'i32' ? Int32Array : v.dtype === 'u32' ? Uint32Array : Float32Array;
       if (!(data instanceof ArrayType) || data.length !== size) {
-        throw new ShapeError(`TrainStep.step: batch.${name} must be a ${ArrayType.name} of ${size} values (${v.dtype}${formatShape(v.shape)}), got ${describeArray(data)}`);
+        throw new ShapeError(
+          `TrainStep.step: batch.${name} must be a ${ArrayType.name} of ${size} values (${v.dtype}${formatShape(v.shape)}), got ${describeArray(data)}`,
+        );
       }
     }
   }

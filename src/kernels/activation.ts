@@ -58,14 +58,7 @@ export function encodeActivation(gpu: Dispatcher, activation: ActivationName, x:
 }
 
 /** Records `dx = dy · act'(x)` over `n` elements. */
-export function encodeActivationBackward(
-  gpu: Dispatcher,
-  activation: ActivationName,
-  dy: GpuStorage,
-  x: GpuStorage,
-  dx: GpuStorage,
-  n: number,
-): void {
+export function encodeActivationBackward(gpu: Dispatcher, activation: ActivationName, dy: GpuStorage, x: GpuStorage, dx: GpuStorage, n: number): void {
   if (n === 0) return;
   const groups = grid1D(Math.ceil(n / WORKGROUP), gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.dispatch(activationBackwardKernel, { activation }, [dy, x, dx, new Uint32Array([n])], groups);

@@ -157,7 +157,11 @@ function forwardDefines(v: AttentionVariant) {
     ]),
     ROW_TILE_MAX_INIT: g.rows(4, (r) => [`var tile_max${r} = NEG_MAX;`]),
     ROW_SCORES: g.rows(6, (r) => [
-      ...g.dotChain(`dot${r}`, (d) => `q${r}_${d}`, (d) => `k_${d}`),
+      ...g.dotChain(
+        `dot${r}`,
+        (d) => `q${r}_${d}`,
+        (d) => `k_${d}`,
+      ),
       ...g.rowSum(`score${r}`, `dot${r}`),
       `s${r}[jj] = select(NEG_MAX, score${r}, attends(b, i${r}, j));`,
       `tile_max${r} = max(tile_max${r}, s${r}[jj]);`,
@@ -197,12 +201,24 @@ function backwardDqDefines(v: AttentionVariant) {
       ...g.overD((d) => `let do${r}_${d} = d_out[row${r} * DH4 + col + ${d}u];`),
       ...g.overD((d) => `var dq${r}_${d} = vec4f(0.0);`),
       `let lse${r} = lse[row${r}];`,
-      ...g.dotChain(`delta4_${r}`, (d) => `do${r}_${d}`, (d) => `out[row${r} * DH4 + col + ${d}u]`),
+      ...g.dotChain(
+        `delta4_${r}`,
+        (d) => `do${r}_${d}`,
+        (d) => `out[row${r} * DH4 + col + ${d}u]`,
+      ),
       ...g.rowSum(`delta${r}`, `delta4_${r}`),
     ]),
     ROW_GRADS: g.rows(6, (r) => [
-      ...g.dotChain(`s4_${r}`, (d) => `q${r}_${d}`, (d) => `k_${d}`),
-      ...g.dotChain(`dp4_${r}`, (d) => `do${r}_${d}`, (d) => `v_${d}`),
+      ...g.dotChain(
+        `s4_${r}`,
+        (d) => `q${r}_${d}`,
+        (d) => `k_${d}`,
+      ),
+      ...g.dotChain(
+        `dp4_${r}`,
+        (d) => `do${r}_${d}`,
+        (d) => `v_${d}`,
+      ),
       ...g.rowSum(`score${r}`, `s4_${r}`),
       ...g.rowSum(`dp${r}`, `dp4_${r}`),
       `let p${r} = select(0.0, exp(score${r} - lse${r}), attends(b, i${r}, j));`,
@@ -237,8 +253,16 @@ function backwardDkDvDefines(v: AttentionVariant) {
       ...g.overD((d) => `var dv${r}_${d} = vec4f(0.0);`),
     ]),
     ROW_GRADS: g.rows(6, (r) => [
-      ...g.dotChain(`s4_${r}`, (d) => `q_${d}`, (d) => `k${r}_${d}`),
-      ...g.dotChain(`dp4_${r}`, (d) => `do_${d}`, (d) => `v${r}_${d}`),
+      ...g.dotChain(
+        `s4_${r}`,
+        (d) => `q_${d}`,
+        (d) => `k${r}_${d}`,
+      ),
+      ...g.dotChain(
+        `dp4_${r}`,
+        (d) => `do_${d}`,
+        (d) => `v${r}_${d}`,
+      ),
       ...g.rowSum(`score${r}`, `s4_${r}`),
       ...g.rowSum(`dp${r}`, `dp4_${r}`),
       `let p${r} = select(0.0, exp(score${r} - row_lse), attends(b, i, j${r}));`,
@@ -260,7 +284,13 @@ function backwardDkDvDefines(v: AttentionVariant) {
 const references = { attention: attentionReference, attentionBackward: attentionBackwardReference };
 
 /** A fused kernel: read-only inputs, then outputs, then the uniform `params` (the order of the shader's bindings). */
-function fusedKernel(name: string, source: string, inputs: string[], outputs: string[], defines: (v: AttentionVariant) => ShaderDefines): Kernel<AttentionVariant> {
+function fusedKernel(
+  name: string,
+  source: string,
+  inputs: string[],
+  outputs: string[],
+  defines: (v: AttentionVariant) => ShaderDefines,
+): Kernel<AttentionVariant> {
   return {
     name,
     source,
@@ -361,7 +391,16 @@ function splitFor(tiling: AttentionTiling, dh4: number): number {
 
 function variantFor(gpu: Dispatcher, tiling: AttentionTiling, s: AttentionDims, keyMask: boolean): AttentionVariant {
   const rows = rowsFor(tiling, s.dh);
-  return { ...tiling, rows, split: splitFor(tiling, s.dh / 4), dh4: s.dh / 4, tile: tileLength(gpu, tiling, s.dh), causal: s.causal, keyMask, dropout: s.dropout !== null };
+  return {
+    ...tiling,
+    rows,
+    split: splitFor(tiling, s.dh / 4),
+    dh4: s.dh / 4,
+    tile: tileLength(gpu, tiling, s.dh),
+    causal: s.causal,
+    keyMask,
+    dropout: s.dropout !== null,
+  };
 }
 
 function rowBlocks(gpu: Dispatcher, variant: AttentionVariant, rows: number, batchHeads: number) {

@@ -20,11 +20,7 @@ export interface CrossEntropyVariant {
 }
 
 const ROW_LAYOUT_VARIANTS: readonly CrossEntropyVariant[] = [{ layout: 'workgroup' }, { layout: 'invocation' }];
-const rowKernelWorkgroup = ({ layout }: CrossEntropyVariant): [number, number, number] => [
-  layout === 'invocation' ? ROWS_PER_WORKGROUP : WORKGROUP,
-  1,
-  1,
-];
+const rowKernelWorkgroup = ({ layout }: CrossEntropyVariant): [number, number, number] => [layout === 'invocation' ? ROWS_PER_WORKGROUP : WORKGROUP, 1, 1];
 
 /** Per row of logits [N, C]: the log-sum-exp and the (label-smoothed) negative log-likelihood. */
 export const crossEntropyForwardKernel: Kernel<CrossEntropyVariant> = {

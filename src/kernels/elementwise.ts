@@ -79,16 +79,7 @@ export const accumulateKernel: Kernel<Record<string, never>> = {
  * Records `out = a OP b` over `n` elements of a, with b (`bSize` elements, `bSize` dividing `n`)
  * repeated along a; `s` is the factor of `addScaled`.
  */
-export function encodeBinary(
-  gpu: Dispatcher,
-  variant: BinaryVariant,
-  a: GpuStorage,
-  b: GpuStorage,
-  out: GpuStorage,
-  n: number,
-  bSize = n,
-  s = 0,
-): void {
+export function encodeBinary(gpu: Dispatcher, variant: BinaryVariant, a: GpuStorage, b: GpuStorage, out: GpuStorage, n: number, bSize = n, s = 0): void {
   if (n === 0) return;
   const params = new Uint32Array([n, bSize, 0]);
   new Float32Array(params.buffer)[2] = s;

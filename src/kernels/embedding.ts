@@ -45,15 +45,7 @@ export const embeddingScatterAddKernel: Kernel<NoVariant> = {
 };
 
 /** Records out [N, D] = table [V, D] gathered at ids [N]. */
-export function encodeEmbedding(
-  gpu: Dispatcher,
-  table: GpuStorage,
-  ids: GpuStorage,
-  out: GpuStorage,
-  positions: number,
-  vocabSize: number,
-  dim: number,
-): void {
+export function encodeEmbedding(gpu: Dispatcher, table: GpuStorage, ids: GpuStorage, out: GpuStorage, positions: number, vocabSize: number, dim: number): void {
   const n = positions * dim;
   if (n === 0) return;
   const groups = grid1D(Math.ceil(n / GATHER_WORKGROUP), gpu.limits.maxComputeWorkgroupsPerDimension);

@@ -90,7 +90,13 @@ function blockCode(v: BlockedVariant): { DECLARE: string; STEP: string; STORE: s
     } else {
       for (const c of range(v.tn)) step.push(`let tb${c} = b_row4(base_b, col0 + ${c}u, k);`);
     }
-    for (const kk of ks) for (const j of cols4) step.push(`let b${kk}_${j} = vec4(${range(4).map((q) => `tb${4 * j + q}.${lane[kk]}`).join(', ')});`);
+    for (const kk of ks)
+      for (const j of cols4)
+        step.push(
+          `let b${kk}_${j} = vec4(${range(4)
+            .map((q) => `tb${4 * j + q}.${lane[kk]}`)
+            .join(', ')});`,
+        );
   } else if (v.vec4) {
     declare.push(...cols4.map((j) => `let cb${j} = base_b / 4u + min(col0 + ${4 * j}u, n - 4u) / 4u;`));
     step.push('let rb = k * n4;');
@@ -100,7 +106,8 @@ function blockCode(v: BlockedVariant): { DECLARE: string; STEP: string; STORE: s
   }
   for (const r of rows) {
     // fma: SwiftShader emits fused multiply-adds for it (measured 15-20% faster than a * b + c).
-    for (const j of cols4) step.push(`acc${r}_${j} = ${ks.reduceRight((inner, kk) => `fma(a${r}.${lane[kk]!.repeat(4)}, b${kk}_${j}, ${inner})`, `acc${r}_${j}`)};`);
+    for (const j of cols4)
+      step.push(`acc${r}_${j} = ${ks.reduceRight((inner, kk) => `fma(a${r}.${lane[kk]!.repeat(4)}, b${kk}_${j}, ${inner})`, `acc${r}_${j}`)};`);
   }
   const indent = (lines: string[], depth: number) => lines.map((l) => `${'  '.repeat(depth)}${l}`).join('\n');
   return {
@@ -108,7 +115,10 @@ function blockCode(v: BlockedVariant): { DECLARE: string; STEP: string; STORE: s
     STEP: indent(step, 2),
     // The accumulators go through an array so that store4 (and the epilogue's activation, which
     // for GELU is long) is compiled once in a loop rather than inlined tm·tn/4 times.
-    STORE: indent([`var block: array<vec4<f32>, ${(v.tm * v.tn) / 4}>;`, ...rows.flatMap((r) => cols4.map((j) => `block[${r * cols4.length + j}] = acc${r}_${j};`))], 1),
+    STORE: indent(
+      [`var block: array<vec4<f32>, ${(v.tm * v.tn) / 4}>;`, ...rows.flatMap((r) => cols4.map((j) => `block[${r * cols4.length + j}] = acc${r}_${j};`))],
+      1,
+    ),
   };
 }
 
@@ -133,7 +143,9 @@ export const gemmBlockedKernel: Kernel<BlockedVariant> = {
   variants: bool.flatMap((vec4) =>
     bool.flatMap((transA) =>
       bool.flatMap((transB) =>
-        bool.map((split) => ({ tm: 8, tn: 8, wgX: 8, wgY: 8, vec4, transA, transB, bias: !split, activation: split ? 'none' : 'gelu', split }) as BlockedVariant),
+        bool.map(
+          (split) => ({ tm: 8, tn: 8, wgX: 8, wgY: 8, vec4, transA, transB, bias: !split, activation: split ? 'none' : 'gelu', split }) as BlockedVariant,
+        ),
       ),
     ),
   ),
@@ -181,17 +193,21 @@ export function encodeGemmBlocked(
   const vec4 = m % 4 === 0 && n % 4 === 0 && k % 4 === 0 && p.strideA % 4 === 0 && p.strideB % 4 === 0;
   // Splits cover whole multiples of 4 of K (the vec4 step); fewer splits if K is short.
   const { kPerSplit, splitCount } = splitK(k, splits, 4);
-  const groups: [number, number, number] = [
-    Math.ceil(n / (shape.tn * shape.wgX)),
-    Math.ceil(m / (shape.tm * shape.wgY)),
-    batches * splitCount,
-  ];
+  const groups: [number, number, number] = [Math.ceil(n / (shape.tn * shape.wgX)), Math.ceil(m / (shape.tm * shape.wgY)), batches * splitCount];
   const limit = gpu.limits.maxComputeWorkgroupsPerDimension;
   if (groups.some((g) => g > limit)) {
     throw new RangeError(`matmul: [${m}, ${k}] · [${k}, ${n}] × ${batches} needs ${groups.join('×')} workgroups; this device allows ${limit} per dimension`);
   }
   const split = splitCount > 1;
-  const variant: BlockedVariant = { ...shape, vec4, transA: p.transA, transB: p.transB, bias: !!bias && !split, activation: split ? 'none' : p.activation, split };
+  const variant: BlockedVariant = {
+    ...shape,
+    vec4,
+    transA: p.transA,
+    transB: p.transB,
+    bias: !!bias && !split,
+    activation: split ? 'none' : p.activation,
+    split,
+  };
   const target = split ? gpu.allocate([splitCount * batches * m * n], 'f32', 'matmul split-K') : c;
   gpu.dispatch(gemmBlockedKernel, variant, [a, b, bias ?? a, target, gemmParams(p, split ? kPerSplit : 0)], groups);
   if (split) encodeSplitReduce(gpu, p, target, splitCount, bias, c);
@@ -209,7 +225,14 @@ export function splitK(k: number, splits: number, multiple: number): { kPerSplit
 }
 
 /** Adds the split-K partials in `workspace` into C with the epilogue, then frees the workspace. */
-export function encodeSplitReduce(gpu: Dispatcher, p: GemmProblem, workspace: GpuStorage, splitCount: number, bias: GpuStorage | undefined, c: GpuStorage): void {
+export function encodeSplitReduce(
+  gpu: Dispatcher,
+  p: GemmProblem,
+  workspace: GpuStorage,
+  splitCount: number,
+  bias: GpuStorage | undefined,
+  c: GpuStorage,
+): void {
   const total = p.batches * p.m * p.n;
   gpu.dispatch(
     splitKReduceKernel,

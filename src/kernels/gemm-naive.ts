@@ -22,7 +22,9 @@ export const gemmNaiveKernel: Kernel<NaiveVariant> = {
   bindings: GEMM_BINDINGS,
   workgroupSize: () => [TILE, TILE, 1],
   defines: (v) => ({ TRANS_A: v.transA, TRANS_B: v.transB, BIAS: v.bias, ACTIVATION_FNS: activationFunctions(v.activation) }),
-  variants: bool.flatMap((transA) => bool.flatMap((transB) => bool.map((bias) => ({ transA, transB, bias, activation: bias ? 'gelu_tanh' : 'none' }) as NaiveVariant))),
+  variants: bool.flatMap((transA) =>
+    bool.flatMap((transB) => bool.map((bias) => ({ transA, transB, bias, activation: bias ? 'gelu_tanh' : 'none' }) as NaiveVariant)),
+  ),
   references: { matmul: matmulReference },
 };
 

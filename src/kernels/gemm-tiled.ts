@@ -31,15 +31,7 @@ export const gemmTiledKernel: Kernel<TiledVariant> = {
 };
 
 /** Records C = op(A)·op(B) (+ bias, activation) with the tiled kernel, split over K `splits` ways. */
-export function encodeGemmTiled(
-  gpu: Dispatcher,
-  p: GemmProblem,
-  a: GpuStorage,
-  b: GpuStorage,
-  bias: GpuStorage | undefined,
-  c: GpuStorage,
-  splits = 1,
-): void {
+export function encodeGemmTiled(gpu: Dispatcher, p: GemmProblem, a: GpuStorage, b: GpuStorage, bias: GpuStorage | undefined, c: GpuStorage, splits = 1): void {
   const { m, n, k, batches } = p;
   if (m === 0 || n === 0 || batches === 0) return;
   const { kPerSplit, splitCount } = splitK(k, splits, 16);

@@ -106,10 +106,5 @@ export interface Dispatcher {
    * Records one dispatch of `kernel`'s `variant`. `resources[i]` fills binding i: a storage
    * buffer, or for a uniform binding the bytes to upload.
    */
-  dispatch<V>(
-    kernel: Kernel<V>,
-    variant: V,
-    resources: readonly (GpuStorage | ArrayBufferView)[],
-    workgroups: readonly [number, number, number],
-  ): void;
+  dispatch<V>(kernel: Kernel<V>, variant: V, resources: readonly (GpuStorage | ArrayBufferView)[], workgroups: readonly [number, number, number]): void;
 }

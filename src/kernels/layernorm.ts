@@ -131,10 +131,5 @@ export function encodeLayerNormBackward(
       grid1D(rowWorkgroupCount(layout, blocks), limit),
     );
   }
-  gpu.dispatch(
-    layerNormParamGradsKernel,
-    {},
-    [partials, dgamma, dbeta, new Uint32Array([dim, blocks])],
-    grid1D(Math.ceil(dim / COLUMN_WORKGROUP), limit),
-  );
+  gpu.dispatch(layerNormParamGradsKernel, {}, [partials, dgamma, dbeta, new Uint32Array([dim, blocks])], grid1D(Math.ceil(dim / COLUMN_WORKGROUP), limit));
 }

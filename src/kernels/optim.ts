@@ -38,17 +38,7 @@ export function encodeAdamW(
   // The differences and bias corrections are formed in double precision, then rounded once to f32.
   const params = new ArrayBuffer(40);
   new Uint32Array(params, 0, 1)[0] = n;
-  new Float32Array(params, 4, 9).set([
-    lr,
-    beta1,
-    beta2,
-    1 - beta1,
-    1 - beta2,
-    eps,
-    1 - lr * weightDecay,
-    1 - beta1 ** step,
-    1 - beta2 ** step,
-  ]);
+  new Float32Array(params, 4, 9).set([lr, beta1, beta2, 1 - beta1, 1 - beta2, eps, 1 - lr * weightDecay, 1 - beta1 ** step, 1 - beta2 ** step]);
   const groups = grid1D(Math.ceil(n / WORKGROUP), gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.dispatch(adamwKernel, {}, [param, grad, m, v, new Uint8Array(params)], groups);
 }

@@ -110,26 +110,13 @@ function encodeSumPasses(
   const outputs = layout.outer * layout.cols;
   // Several lanes per output only where rows are contiguous (so they coalesce) and long enough
   // to give each lane ROWS_PER_LANE of them; elsewhere neighbouring lanes take neighbouring outputs.
-  const lanes =
-    layout.rowStride === 1
-      ? Math.min(MAX_LANES_PER_OUTPUT, 2 ** Math.max(0, Math.floor(Math.log2(layout.rows / ROWS_PER_LANE))))
-      : 1;
+  const lanes = layout.rowStride === 1 ? Math.min(MAX_LANES_PER_OUTPUT, 2 ** Math.max(0, Math.floor(Math.log2(layout.rows / ROWS_PER_LANE)))) : 1;
   const splitRows = lanes * ROWS_PER_LANE;
   const splits = Math.max(1, Math.ceil(layout.rows / splitRows));
   const slots = splits * outputs;
   const groups = Math.ceil(slots / (WORKGROUP / lanes));
   const target = splits === 1 ? out : temporary(slots);
-  const params = new Uint32Array([
-    outputs,
-    layout.cols,
-    layout.colStride,
-    layout.outerStride,
-    layout.rows,
-    layout.rowStride,
-    splitRows,
-    slots,
-    groups,
-  ]);
+  const params = new Uint32Array([outputs, layout.cols, layout.colStride, layout.outerStride, layout.rows, layout.rowStride, splitRows, slots, groups]);
   gpu.dispatch(sumKernel, { rows: lanes }, [x, target, params], grid1D(groups, gpu.limits.maxComputeWorkgroupsPerDimension));
   if (splits === 1) return;
   // The partials are [splits, Q]: sum their first axis, Q outputs side by side.

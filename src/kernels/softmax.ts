@@ -67,15 +67,7 @@ export function encodeSoftmax(
 }
 
 /** Records dx = y ⊙ (dy − Σ dy·y) over `rows` rows of length `n`. */
-export function encodeSoftmaxBackward(
-  gpu: Dispatcher,
-  layout: RowLayout,
-  dy: GpuStorage,
-  y: GpuStorage,
-  dx: GpuStorage,
-  rows: number,
-  n: number,
-): void {
+export function encodeSoftmaxBackward(gpu: Dispatcher, layout: RowLayout, dy: GpuStorage, y: GpuStorage, dx: GpuStorage, rows: number, n: number): void {
   if (rows === 0 || n === 0) return;
   const groups = grid1D(rowWorkgroupCount(layout, rows), gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.dispatch(softmaxBackwardKernel, rowVariant(layout, n), [dy, y, dx, new Uint32Array([rows, n])], groups);

@@ -59,7 +59,8 @@ export function resolveBertConfig(config: BertConfig): Required<BertConfig> {
     initializer_range: 0.02,
     ...config,
   };
-  if (!Number.isSafeInteger(resolved.vocab_size) || resolved.vocab_size < 1) throw new ShapeError(`BertConfig: vocab_size must be an integer ≥ 1, got ${String(config.vocab_size)}`);
+  if (!Number.isSafeInteger(resolved.vocab_size) || resolved.vocab_size < 1)
+    throw new ShapeError(`BertConfig: vocab_size must be an integer ≥ 1, got ${String(config.vocab_size)}`);
   return resolved;
 }
 
@@ -71,12 +72,18 @@ export class BertEmbeddings extends Module {
   readonly norm: LayerNorm;
   readonly #dropout: Dropout;
 
-  constructor(name: string, readonly config: Required<BertConfig>) {
+  constructor(
+    name: string,
+    readonly config: Required<BertConfig>,
+  ) {
     super(name);
     const init = normal(config.initializer_range);
     this.words = this.child(new Embedding(this.childName('word_embeddings'), config.vocab_size, config.hidden_size, { init }));
     this.positions = this.child(new LearnedPositions(this.childName('position_embeddings'), config.max_position_embeddings, config.hidden_size, { init }));
-    this.segments = config.type_vocab_size > 0 ? this.child(new Embedding(this.childName('token_type_embeddings'), config.type_vocab_size, config.hidden_size, { init })) : undefined;
+    this.segments =
+      config.type_vocab_size > 0
+        ? this.child(new Embedding(this.childName('token_type_embeddings'), config.type_vocab_size, config.hidden_size, { init }))
+        : undefined;
     this.norm = this.child(new LayerNorm(this.childName('LayerNorm'), config.hidden_size, config.layer_norm_eps));
     this.#dropout = this.child(new Dropout(config.hidden_dropout_prob));
   }
@@ -136,11 +143,16 @@ export class BertLMPredictionHead extends Module {
   readonly transform: Linear;
   readonly transformNorm: LayerNorm;
 
-  constructor(name: string, readonly config: Required<BertConfig>) {
+  constructor(
+    name: string,
+    readonly config: Required<BertConfig>,
+  ) {
     super(name);
     // The bias first, as Hugging Face registers it: `parameters()` then lists names in its named_parameters() order.
     this.bias = this.parameter('bias', [config.vocab_size], { decay: false });
-    this.transform = this.child(new Linear(this.childName('transform.dense'), config.hidden_size, config.hidden_size, { init: normal(config.initializer_range) }));
+    this.transform = this.child(
+      new Linear(this.childName('transform.dense'), config.hidden_size, config.hidden_size, { init: normal(config.initializer_range) }),
+    );
     this.transformNorm = this.child(new LayerNorm(this.childName('transform.LayerNorm'), config.hidden_size, config.layer_norm_eps));
   }
 

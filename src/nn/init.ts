@@ -15,7 +15,8 @@ function uniforms(n: number, seed: number): Float64Array {
 }
 
 function checkInit(op: string, shape: readonly number[], seed: number): number {
-  if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new ShapeError(`${op}: shape must be non-negative integers, got ${JSON.stringify(shape)}`);
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0))
+    throw new ShapeError(`${op}: shape must be non-negative integers, got ${JSON.stringify(shape)}`);
   if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) throw new ShapeError(`${op}: seed must be a u32, got ${String(seed)}`);
   return shape.reduce((a, b) => a * b, 1);
 }
@@ -32,7 +33,8 @@ export interface NormalInitOptions {
 /** Values drawn from N(mean, std²) (Box–Muller on the Philox stream): BERT's initialiser, normal(0, 0.02). */
 export function normalInit(shape: readonly number[], { mean = 0, std, seed }: NormalInitOptions): Float32Array {
   const n = checkInit('normalInit', shape, seed);
-  if (!(std > 0) || !Number.isFinite(std) || !Number.isFinite(mean)) throw new ShapeError(`normalInit: std must be a finite number > 0 and mean finite, got std ${String(std)}, mean ${String(mean)}`);
+  if (!(std > 0) || !Number.isFinite(std) || !Number.isFinite(mean))
+    throw new ShapeError(`normalInit: std must be a finite number > 0 and mean finite, got std ${String(std)}, mean ${String(mean)}`);
   const u = uniforms(2 * Math.ceil(n / 2), seed);
   const out = new Float32Array(n);
   for (let i = 0; i < n; i += 2) {

@@ -18,7 +18,12 @@ export class Linear extends Module {
   readonly weight: Parameter;
   readonly bias: Parameter | undefined;
 
-  constructor(name: string, readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions = {}) {
+  constructor(
+    name: string,
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    options: LinearOptions = {},
+  ) {
     super(name);
     checkDims(name, { inFeatures, outFeatures });
     this.weight = this.parameter('weight', [outFeatures, inFeatures], { init: options.init ?? normal() });
@@ -36,7 +41,12 @@ export class Linear extends Module {
 export class Embedding extends Module {
   readonly weight: Parameter;
 
-  constructor(name: string, readonly count: number, readonly dim: number, options: { init?: Initializer } = {}) {
+  constructor(
+    name: string,
+    readonly count: number,
+    readonly dim: number,
+    options: { init?: Initializer } = {},
+  ) {
     super(name);
     checkDims(name, { count, dim });
     this.weight = this.parameter('weight', [count, dim], { init: options.init ?? normal() });
@@ -54,7 +64,11 @@ export class LayerNorm extends Module {
   readonly weight: Parameter;
   readonly bias: Parameter;
 
-  constructor(name: string, readonly dim: number, readonly eps = 1e-5) {
+  constructor(
+    name: string,
+    readonly dim: number,
+    readonly eps = 1e-5,
+  ) {
     super(name);
     checkDims(name, { dim });
     this.weight = this.parameter('weight', [dim], { init: filled(1), decay: false });
@@ -110,7 +124,10 @@ export class MultiHeadAttention extends Module {
   readonly output: Linear;
   readonly headDim: number;
 
-  constructor(name: string, readonly options: MultiHeadAttentionOptions) {
+  constructor(
+    name: string,
+    readonly options: MultiHeadAttentionOptions,
+  ) {
     super(name);
     const { hiddenSize, numHeads, init } = options;
     checkDims(name, { hiddenSize, numHeads });
@@ -163,7 +180,10 @@ export class FeedForward extends Module {
   readonly intermediate: Linear;
   readonly output: Linear;
 
-  constructor(name: string, readonly options: FeedForwardOptions) {
+  constructor(
+    name: string,
+    readonly options: FeedForwardOptions,
+  ) {
     super(name);
     const { hiddenSize, intermediateSize, init } = options;
     const extra = init ? { init } : {};
@@ -204,11 +224,16 @@ export class EncoderLayer extends Module {
   readonly outputNorm: LayerNorm;
   readonly #dropout: Dropout;
 
-  constructor(name: string, readonly options: TransformerLayerOptions) {
+  constructor(
+    name: string,
+    readonly options: TransformerLayerOptions,
+  ) {
     super(name);
     const { hiddenSize, numHeads, intermediateSize, dropout = 0.1, layerNormEps = 1e-5, init } = options;
     const extra = init ? { init } : {};
-    this.attention = this.child(new MultiHeadAttention(this.childName('attention'), { hiddenSize, numHeads, dropout: options.attentionDropout ?? dropout, ...extra }));
+    this.attention = this.child(
+      new MultiHeadAttention(this.childName('attention'), { hiddenSize, numHeads, dropout: options.attentionDropout ?? dropout, ...extra }),
+    );
     this.attentionNorm = this.child(new LayerNorm(this.childName('attention.output.LayerNorm'), hiddenSize, layerNormEps));
     this.feedForward = this.child(new FeedForward(name, { hiddenSize, intermediateSize, activation: options.activation ?? 'gelu', ...extra }));
     this.outputNorm = this.child(new LayerNorm(this.childName('output.LayerNorm'), hiddenSize, layerNormEps));
@@ -238,7 +263,10 @@ export class DecoderLayer extends Module {
   readonly outputNorm: LayerNorm;
   readonly #dropout: Dropout;
 
-  constructor(name: string, readonly options: TransformerLayerOptions) {
+  constructor(
+    name: string,
+    readonly options: TransformerLayerOptions,
+  ) {
     super(name);
     const { hiddenSize, numHeads, intermediateSize, dropout = 0.1, layerNormEps = 1e-5, init } = options;
     const extra = init ? { init } : {};
@@ -254,8 +282,10 @@ export class DecoderLayer extends Module {
 
   /** x [B, Tq, hidden] attends causally to itself and to `memory` [B, Tk, hidden]. */
   forward(x: Var<'f32', 3>, memory: Var<'f32', 3>, masks: { selfKeyMask?: Var<'i32', 2>; memoryKeyMask?: Var<'i32', 2> } = {}): Var<'f32', 3> {
-    const self = (h: Var<'f32', 3>) => this.#dropout.forward(this.selfAttention.forward(h, { causal: true, ...(masks.selfKeyMask ? { keyMask: masks.selfKeyMask } : {}) }));
-    const cross = (h: Var<'f32', 3>) => this.#dropout.forward(this.crossAttention.forward(h, { context: memory, ...(masks.memoryKeyMask ? { keyMask: masks.memoryKeyMask } : {}) }));
+    const self = (h: Var<'f32', 3>) =>
+      this.#dropout.forward(this.selfAttention.forward(h, { causal: true, ...(masks.selfKeyMask ? { keyMask: masks.selfKeyMask } : {}) }));
+    const cross = (h: Var<'f32', 3>) =>
+      this.#dropout.forward(this.crossAttention.forward(h, { context: memory, ...(masks.memoryKeyMask ? { keyMask: masks.memoryKeyMask } : {}) }));
     const feed = (h: Var<'f32', 3>) => this.#dropout.forward(this.feedForward.forward(h));
     if (this.options.preLayerNorm) {
       const a = F.add(x, self(this.selfNorm.forward(x)));
@@ -272,7 +302,12 @@ export class DecoderLayer extends Module {
 export class LearnedPositions extends Module {
   readonly embedding: Embedding;
 
-  constructor(name: string, readonly maxPositions: number, readonly hiddenSize: number, options: { init?: Initializer } = {}) {
+  constructor(
+    name: string,
+    readonly maxPositions: number,
+    readonly hiddenSize: number,
+    options: { init?: Initializer } = {},
+  ) {
     super(name);
     this.embedding = this.child(new Embedding(name, maxPositions, hiddenSize, options));
   }
@@ -280,14 +315,20 @@ export class LearnedPositions extends Module {
   /** The [T, hidden] position rows for a sequence of length T. */
   forward(length: number, graph: Var['graph']): Var<'f32'> {
     checkLength(this.name, length, this.maxPositions);
-    const ids = graph.constant(Int32Array.from({ length }, (_, i) => i), [length]);
+    const ids = graph.constant(
+      Int32Array.from({ length }, (_, i) => i),
+      [length],
+    );
     return this.embedding.forward(ids);
   }
 }
 
 /** The original Transformer's fixed sinusoidal positions: a [T, hidden] constant (no parameters). */
 export class SinusoidalPositions extends Module {
-  constructor(readonly maxPositions: number, readonly hiddenSize: number) {
+  constructor(
+    readonly maxPositions: number,
+    readonly hiddenSize: number,
+  ) {
     super('');
     checkDims('SinusoidalPositions', { maxPositions, hiddenSize });
   }

@@ -112,7 +112,8 @@ export function attentionBackward(dOut: Tensor, q: Tensor, k: Tensor, v: Tensor,
   checkSameBackend(op, dOut);
   checkDType(op, 'dOut', dOut, ['f32']);
   checkShapeEquals(op, 'dOut', dOut, q.shape);
-  if (typeof saved !== 'object' || saved === null) throw new ShapeError(`${op}: saved must be { out, lse } from attention or { probs } from attentionWithProbabilities`);
+  if (typeof saved !== 'object' || saved === null)
+    throw new ShapeError(`${op}: saved must be { out, lse } from attention or { probs } from attentionWithProbabilities`);
   if ('probs' in saved) {
     checkSameBackend(op, saved.probs);
     checkDType(op, 'probs', saved.probs, ['f32']);
@@ -133,7 +134,11 @@ export function attentionBackward(dOut: Tensor, q: Tensor, k: Tensor, v: Tensor,
 
 function checkAttention(op: string, q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions): AttentionSpec {
   checkSameBackend(op, q, k, v);
-  for (const [name, t] of [['q', q], ['k', k], ['v', v]] as const) {
+  for (const [name, t] of [
+    ['q', q],
+    ['k', k],
+    ['v', v],
+  ] as const) {
     checkDType(op, name, t, ['f32']);
     if (t.rank !== 4) throw new ShapeError(`${op}: ${name} must have shape [B, H, T, Dh], got ${t.describe()}`);
   }

@@ -74,8 +74,6 @@ function checkBroadcast(op: string, a: Tensor, b: Tensor): void {
   if (a.dtype !== b.dtype) throw new ShapeError(`${op}: dtypes differ: ${a.describe()} and ${b.describe()}`);
   const offset = a.rank - b.rank;
   if (offset < 0 || b.shape.some((d, i) => d !== a.shape[offset + i])) {
-    throw new ShapeError(
-      `${op}: b's shape must equal a's shape or a suffix of it, got a ${formatShape(a.shape)} and b ${formatShape(b.shape)}`,
-    );
+    throw new ShapeError(`${op}: b's shape must equal a's shape or a suffix of it, got a ${formatShape(a.shape)} and b ${formatShape(b.shape)}`);
   }
 }

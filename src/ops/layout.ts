@@ -24,10 +24,7 @@ export function transpose(x: Tensor, perm: readonly number[]): Tensor {
     throw new ShapeError(`${op}: x may have at most ${MAX_TRANSPOSE_RANK} dims, got x ${formatShape(x.shape)} (rank ${x.rank})`);
   }
   const isPermutation =
-    Array.isArray(perm) &&
-    perm.length === x.rank &&
-    perm.every((p) => Number.isInteger(p) && p >= 0 && p < x.rank) &&
-    new Set(perm).size === perm.length;
+    Array.isArray(perm) && perm.length === x.rank && perm.every((p) => Number.isInteger(p) && p >= 0 && p < x.rank) && new Set(perm).size === perm.length;
   if (!isPermutation) {
     const expected = formatShape(Array.from({ length: x.rank }, (_, i) => i));
     const got = Array.isArray(perm) ? formatShape(perm) : String(perm);

@@ -50,12 +50,7 @@ export function crossEntropy(logits: Tensor, labels: Tensor, options: CrossEntro
  * dlogits [N, C] = (softmax(logits) − target) · scale / #{i: y_i ≠ ignore}, target = (1 − ε)·onehot(y_i) + ε/C;
  * zero rows for ignored labels, NaN rows for labels outside [0, C). `logSumExp` is the forward's.
  */
-export function crossEntropyBackward(
-  logits: Tensor,
-  labels: Tensor,
-  logSumExp: Tensor,
-  options: CrossEntropyBackwardOptions = {},
-): Tensor {
+export function crossEntropyBackward(logits: Tensor, labels: Tensor, logSumExp: Tensor, options: CrossEntropyBackwardOptions = {}): Tensor {
   const op = 'crossEntropyBackward';
   checkSameBackend(op, logits, labels, logSumExp);
   checkLogitsAndLabels(op, logits, labels);

@@ -56,7 +56,13 @@ export function layerNormBackward(dy: Tensor, x: Tensor, gamma: Tensor, mean: Te
   const op = 'layerNormBackward';
   checkSameBackend(op, dy, x, gamma, mean, rstd);
   const dim = checkRows(op, x);
-  for (const [name, t] of [['dy', dy], ['gamma', gamma], ['mean', mean], ['rstd', rstd]] as const) checkDType(op, name, t, ['f32']);
+  for (const [name, t] of [
+    ['dy', dy],
+    ['gamma', gamma],
+    ['mean', mean],
+    ['rstd', rstd],
+  ] as const)
+    checkDType(op, name, t, ['f32']);
   checkShapeEquals(op, 'dy', dy, x.shape);
   checkShapeEquals(op, 'gamma', gamma, [dim]);
   checkShapeEquals(op, 'mean', mean, x.shape.slice(0, -1));

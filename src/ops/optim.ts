@@ -37,7 +37,12 @@ export interface OptimOps {
 export function adamwUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, options: AdamWOptions): void {
   const op = 'adamwUpdate';
   checkSameBackend(op, param, grad, m, v);
-  const named: [string, Tensor][] = [['param', param], ['grad', grad], ['m', m], ['v', v]];
+  const named: [string, Tensor][] = [
+    ['param', param],
+    ['grad', grad],
+    ['m', m],
+    ['v', v],
+  ];
   for (const [name, t] of named) {
     checkDType(op, name, t, ['f32']);
     checkShapeEquals(op, name, t, param.shape);
@@ -82,7 +87,11 @@ export interface SgdOptions {
 export function sgdUpdate(param: Tensor, grad: Tensor, buf: Tensor, options: SgdOptions): void {
   const op = 'sgdUpdate';
   checkSameBackend(op, param, grad, buf);
-  const named: [string, Tensor][] = [['param', param], ['grad', grad], ['buf', buf]];
+  const named: [string, Tensor][] = [
+    ['param', param],
+    ['grad', grad],
+    ['buf', buf],
+  ];
   for (const [name, t] of named) {
     checkDType(op, name, t, ['f32']);
     checkShapeEquals(op, name, t, param.shape);
@@ -94,7 +103,8 @@ export function sgdUpdate(param: Tensor, grad: Tensor, buf: Tensor, options: Sgd
   checkRange(op, 'momentum', momentum, 0, 1, true);
   checkRange(op, 'dampening', dampening, 0, 1, false);
   checkRange(op, 'weightDecay', weightDecay, 0, Infinity, false);
-  if (nesterov && (momentum === 0 || dampening !== 0)) throw new ShapeError(`${op}: nesterov needs momentum > 0 and dampening 0, got momentum ${momentum}, dampening ${dampening}`);
+  if (nesterov && (momentum === 0 || dampening !== 0))
+    throw new ShapeError(`${op}: nesterov needs momentum > 0 and dampening 0, got momentum ${momentum}, dampening ${dampening}`);
   if (!Number.isSafeInteger(step) || step < 1) throw new ShapeError(`${op}: step must be an integer ≥ 1, got ${String(step)}`);
   param.backend.ops.sgdUpdate(param, grad, buf, { lr, momentum, dampening, weightDecay, nesterov: nesterov === true, step });
 }

@@ -61,7 +61,8 @@ export class AdamW implements Optimizer {
     if (!Array.isArray(this.betas) || this.betas.length !== 2 || !this.betas.every((b) => typeof b === 'number' && b >= 0 && b < 1)) {
       throw new ShapeError(`${this.name}: betas must be two numbers in [0, 1), got ${JSON.stringify(options.betas)}`);
     }
-    if (!(this.eps >= 0) || !(this.weightDecay >= 0)) throw new ShapeError(`${this.name}: eps and weightDecay must be ≥ 0, got ${this.eps} and ${this.weightDecay}`);
+    if (!(this.eps >= 0) || !(this.weightDecay >= 0))
+      throw new ShapeError(`${this.name}: eps and weightDecay must be ≥ 0, got ${this.eps} and ${this.weightDecay}`);
   }
 
   protected defaultWeightDecay(): number {

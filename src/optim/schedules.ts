@@ -69,7 +69,8 @@ export function constantSchedule(lr: number): LearningRateSchedule {
 }
 
 function checkPositive(op: string, name: string, value: number): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new ShapeError(`${op}: ${name} must be a finite number > 0, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    throw new ShapeError(`${op}: ${name} must be a finite number > 0, got ${String(value)}`);
 }
 
 function checkPositiveInteger(op: string, name: string, value: number): void {

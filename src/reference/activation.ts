@@ -34,7 +34,7 @@ export function activate(activation: ActivationName, x: number): number {
     case 'gelu_tanh':
       return 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + GELU_TANH_CUBIC * x * x * x)));
     case 'relu':
-      return x > 0 ? x : 0;
+      return Math.max(x, 0);
     case 'none':
       return x;
   }
@@ -67,12 +67,7 @@ export function activationReference(activation: ActivationName, x: ArrayLike<num
 }
 
 /** dx[i] = dy[i] · act'(x[i]). */
-export function activationBackwardReference(
-  activation: ActivationName,
-  dy: ArrayLike<number>,
-  x: ArrayLike<number>,
-  dx: FloatArray,
-): void {
+export function activationBackwardReference(activation: ActivationName, dy: ArrayLike<number>, x: ArrayLike<number>, dx: FloatArray): void {
   for (let i = 0; i < dx.length; i++) dx[i] = dy[i]! * activationDerivative(activation, x[i]!);
 }
 

@@ -3,13 +3,7 @@
 import type { FloatArray } from './types.js';
 
 /** out[p, d] = table[ids[p], d] for 0 ≤ ids[p] < vocabSize, else 0; table is [vocabSize, dim], ids has `out.length / dim` entries. */
-export function embeddingReference(
-  table: ArrayLike<number>,
-  ids: ArrayLike<number>,
-  vocabSize: number,
-  dim: number,
-  out: FloatArray,
-): void {
+export function embeddingReference(table: ArrayLike<number>, ids: ArrayLike<number>, vocabSize: number, dim: number, out: FloatArray): void {
   for (let p = 0; p < ids.length; p++) {
     const id = ids[p]!;
     const inRange = id >= 0 && id < vocabSize;
@@ -21,13 +15,7 @@ export function embeddingReference(
  * dTable[v, d] = Σ_{p: ids[p] = v} dOut[p, d], summed in increasing p (one rounding per add into
  * `dTable`'s type); rows of unused ids are 0, out-of-range ids are skipped.
  */
-export function embeddingBackwardReference(
-  dOut: ArrayLike<number>,
-  ids: ArrayLike<number>,
-  vocabSize: number,
-  dim: number,
-  dTable: FloatArray,
-): void {
+export function embeddingBackwardReference(dOut: ArrayLike<number>, ids: ArrayLike<number>, vocabSize: number, dim: number, dTable: FloatArray): void {
   dTable.fill(0);
   for (let p = 0; p < ids.length; p++) {
     const id = ids[p]!;

@@ -66,7 +66,12 @@ export interface SgdReferenceOptions {
  * One SGD step in place (torch.optim.SGD): g ← g + λ·θ; b ← g on step 1, else μ·b + (1 − τ)·g;
  * d ← g + μ·b (Nesterov) or b; θ ← θ − lr·d. With μ = 0, d = g and `buf` is not touched.
  */
-export function sgdReference(param: FloatArray, grad: ArrayLike<number>, buf: FloatArray, { lr, momentum, dampening, weightDecay, nesterov, step }: SgdReferenceOptions): void {
+export function sgdReference(
+  param: FloatArray,
+  grad: ArrayLike<number>,
+  buf: FloatArray,
+  { lr, momentum, dampening, weightDecay, nesterov, step }: SgdReferenceOptions,
+): void {
   for (let i = 0; i < param.length; i++) {
     const g = grad[i]! + weightDecay * param[i]!;
     let d = g;

@@ -116,7 +116,8 @@ export function trainBpe(wordCounts: ReadonlyMap<string, number>, options: BpeTr
 
   // 1. Special tokens.
   for (const token of options.specialTokens ?? []) {
-    if (typeof token !== 'string' || token.length === 0) throw new TokenizerError(`trainBpe: special tokens must be non-empty strings, got ${describeValue(token)}`);
+    if (typeof token !== 'string' || token.length === 0)
+      throw new TokenizerError(`trainBpe: special tokens must be non-empty strings, got ${describeValue(token)}`);
     if (!vocab.tokenToId.has(token)) vocab.push(token);
   }
 
@@ -129,7 +130,8 @@ export function trainBpe(wordCounts: ReadonlyMap<string, number>, options: BpeTr
     }
   }
   for (const c of options.initialAlphabet ?? []) {
-    if (typeof c !== 'string' || [...c].length !== 1) throw new TokenizerError(`trainBpe: initialAlphabet entries must be single characters, got ${describeValue(c)}`);
+    if (typeof c !== 'string' || [...c].length !== 1)
+      throw new TokenizerError(`trainBpe: initialAlphabet entries must be single characters, got ${describeValue(c)}`);
     alphabet.set(c.codePointAt(0)!, Infinity);
   }
   let kept = [...alphabet.entries()];

@@ -3,7 +3,7 @@
 // merge applies: the Rust `tokenizers` BPE, without dropout.
 import { utf8Bytes } from './byte-level.js';
 import { TokenizerError, describeValue } from './errors.js';
-import { type Vocab } from './vocab.js';
+import type { Vocab } from './vocab.js';
 
 const PAIR = 2 ** 21;
 
@@ -44,7 +44,9 @@ export class BpeModel {
       const merged = vocab.tokenToId.get(a + b);
       if (ia === undefined || ib === undefined || merged === undefined) {
         const missing = ia === undefined ? a : ib === undefined ? b : a + b;
-        throw new TokenizerError(`${where}: merge ${rank} (${describeValue(a)} ${describeValue(b)}) uses ${describeValue(missing)}, which is not in the vocabulary`);
+        throw new TokenizerError(
+          `${where}: merge ${rank} (${describeValue(a)} ${describeValue(b)}) uses ${describeValue(missing)}, which is not in the vocabulary`,
+        );
       }
       const key = ia * PAIR + ib;
       // A pair listed twice keeps its last rank, as Hugging Face's readers do.

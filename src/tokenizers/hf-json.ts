@@ -6,7 +6,7 @@ import { BYTE_TO_CHAR } from './byte-level.js';
 import { BpeModel } from './bpe.js';
 import { TokenizerError, describeValue } from './errors.js';
 import { BertNormalizer } from './normalizers.js';
-import { type PreTokenizerSpec } from './pre-tokenizers.js';
+import type { PreTokenizerSpec } from './pre-tokenizers.js';
 import { type PostProcessor, type TemplatePiece, bertTemplate, robertaTemplate } from './templates.js';
 import { type AddedToken, type DecoderSpec, type PaddingOptions, Tokenizer, type TruncationOptions } from './tokenizer.js';
 import { MAX_TOKEN_ID, Vocab } from './vocab.js';
@@ -41,7 +41,7 @@ function object(value: unknown, path: string): Json {
 }
 
 function has(obj: Json, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(obj, key);
+  return Object.hasOwn(obj, key);
 }
 
 function required(obj: Json, key: string, path: string): unknown {
@@ -77,7 +77,9 @@ function optionalString(value: unknown, path: string): string | null {
 
 function onlyNull(obj: Json, key: string, path: string, allowed: unknown[] = [null]): void {
   if (has(obj, key) && !allowed.includes(obj[key])) {
-    throw new TokenizerError(`${READ}: ${path}.${key} = ${describeValue(obj[key])} is not supported (shaderformer reads ${allowed.map((a) => JSON.stringify(a)).join(' or ')})`);
+    throw new TokenizerError(
+      `${READ}: ${path}.${key} = ${describeValue(obj[key])} is not supported (shaderformer reads ${allowed.map((a) => JSON.stringify(a)).join(' or ')})`,
+    );
   }
 }
 
@@ -123,7 +125,9 @@ function readModel(value: unknown, byteLevel: boolean): BpeModel | WordPieceMode
       {
         unkToken: has(model, 'unk_token') ? str(model.unk_token, 'model.unk_token') : undefined,
         continuingSubwordPrefix: has(model, 'continuing_subword_prefix') ? str(model.continuing_subword_prefix, 'model.continuing_subword_prefix') : undefined,
-        maxInputCharsPerWord: has(model, 'max_input_chars_per_word') ? int(model.max_input_chars_per_word, 'model.max_input_chars_per_word', 0, 1e9) : undefined,
+        maxInputCharsPerWord: has(model, 'max_input_chars_per_word')
+          ? int(model.max_input_chars_per_word, 'model.max_input_chars_per_word', 0, 1e9)
+          : undefined,
       },
       `${READ}: model`,
     );
@@ -135,7 +139,8 @@ function readNormalizer(value: unknown): BertNormalizer | null {
   if (value === null || value === undefined) return null;
   const n = object(value, 'normalizer');
   const type = str(required(n, 'type', 'normalizer'), 'normalizer.type');
-  if (type !== 'BertNormalizer') throw new TokenizerError(`${READ}: normalizer.type ${describeValue(type)} is not supported (shaderformer reads "BertNormalizer" or null)`);
+  if (type !== 'BertNormalizer')
+    throw new TokenizerError(`${READ}: normalizer.type ${describeValue(type)} is not supported (shaderformer reads "BertNormalizer" or null)`);
   return new BertNormalizer({
     cleanText: bool(n.clean_text, 'normalizer.clean_text', true),
     handleChineseChars: bool(n.handle_chinese_chars, 'normalizer.handle_chinese_chars', true),
@@ -175,7 +180,8 @@ function readTemplate(value: unknown, path: string, specials: Record<string, { i
       const name = str(required(s, 'id', `${path}[${i}].SpecialToken`), `${path}[${i}].SpecialToken.id`);
       const typeId = int(s.type_id ?? 0, `${path}[${i}].SpecialToken.type_id`, 0, 255);
       const special = specials[name];
-      if (special === undefined || !has(specials, name)) throw new TokenizerError(`${READ}: ${path}[${i}] names the special token ${describeValue(name)}, which post_processor.special_tokens does not define`);
+      if (special === undefined || !has(specials, name))
+        throw new TokenizerError(`${READ}: ${path}[${i}] names the special token ${describeValue(name)}, which post_processor.special_tokens does not define`);
       special.ids.forEach((id, k) => pieces.push({ special: special.tokens[k]!, id, typeId }));
     } else if (has(o, 'Sequence')) {
       const s = object(o.Sequence, `${path}[${i}].Sequence`);
@@ -194,19 +200,29 @@ function readPostProcessor(value: unknown): PostProcessor | null {
   const p = object(value, 'post_processor');
   const type = str(required(p, 'type', 'post_processor'), 'post_processor.type');
   if (type === 'BertProcessing') {
-    return bertTemplate(readPair(required(p, 'cls', 'post_processor'), 'post_processor.cls'), readPair(required(p, 'sep', 'post_processor'), 'post_processor.sep'));
+    return bertTemplate(
+      readPair(required(p, 'cls', 'post_processor'), 'post_processor.cls'),
+      readPair(required(p, 'sep', 'post_processor'), 'post_processor.sep'),
+    );
   }
   if (type === 'RobertaProcessing') {
-    return robertaTemplate(readPair(required(p, 'cls', 'post_processor'), 'post_processor.cls'), readPair(required(p, 'sep', 'post_processor'), 'post_processor.sep'), {
-      trimOffsets: bool(p.trim_offsets, 'post_processor.trim_offsets', true),
-      addPrefixSpace: bool(p.add_prefix_space, 'post_processor.add_prefix_space', true),
-    });
+    return robertaTemplate(
+      readPair(required(p, 'cls', 'post_processor'), 'post_processor.cls'),
+      readPair(required(p, 'sep', 'post_processor'), 'post_processor.sep'),
+      {
+        trimOffsets: bool(p.trim_offsets, 'post_processor.trim_offsets', true),
+        addPrefixSpace: bool(p.add_prefix_space, 'post_processor.add_prefix_space', true),
+      },
+    );
   }
   if (type === 'ByteLevel') {
     return {
       type,
       single: [{ sequence: 0, typeId: 0 }],
-      pair: [{ sequence: 0, typeId: 0 }, { sequence: 1, typeId: 1 }],
+      pair: [
+        { sequence: 0, typeId: 0 },
+        { sequence: 1, typeId: 1 },
+      ],
       trimOffsets: bool(p.trim_offsets, 'post_processor.trim_offsets', true),
       addPrefixSpace: bool(p.add_prefix_space, 'post_processor.add_prefix_space', true),
     };
@@ -233,7 +249,9 @@ function readPostProcessor(value: unknown): PostProcessor | null {
       specialTokens: { ...specials },
     };
   }
-  throw new TokenizerError(`${READ}: post_processor.type ${describeValue(type)} is not supported (shaderformer reads "BertProcessing", "RobertaProcessing", "TemplateProcessing", "ByteLevel" or null)`);
+  throw new TokenizerError(
+    `${READ}: post_processor.type ${describeValue(type)} is not supported (shaderformer reads "BertProcessing", "RobertaProcessing", "TemplateProcessing", "ByteLevel" or null)`,
+  );
 }
 
 function readDecoder(value: unknown): DecoderSpec | null {
@@ -241,7 +259,8 @@ function readDecoder(value: unknown): DecoderSpec | null {
   const d = object(value, 'decoder');
   const type = str(required(d, 'type', 'decoder'), 'decoder.type');
   if (type === 'ByteLevel') return { type };
-  if (type === 'WordPiece') return { type, prefix: has(d, 'prefix') ? str(d.prefix, 'decoder.prefix') : '##', cleanup: bool(d.cleanup, 'decoder.cleanup', true) };
+  if (type === 'WordPiece')
+    return { type, prefix: has(d, 'prefix') ? str(d.prefix, 'decoder.prefix') : '##', cleanup: bool(d.cleanup, 'decoder.cleanup', true) };
   throw new TokenizerError(`${READ}: decoder.type ${describeValue(type)} is not supported (shaderformer reads "ByteLevel", "WordPiece" or null)`);
 }
 
@@ -271,11 +290,17 @@ function readTruncation(value: unknown): TruncationOptions | null {
   const t = object(value, 'truncation');
   const strategies: Record<string, TruncationOptions['strategy']> = { LongestFirst: 'longest_first', OnlyFirst: 'only_first', OnlySecond: 'only_second' };
   const strategy = str(t.strategy ?? 'LongestFirst', 'truncation.strategy');
-  if (!(strategy in strategies)) throw new TokenizerError(`${READ}: truncation.strategy must be "LongestFirst", "OnlyFirst" or "OnlySecond", got ${describeValue(strategy)}`);
+  if (!(strategy in strategies))
+    throw new TokenizerError(`${READ}: truncation.strategy must be "LongestFirst", "OnlyFirst" or "OnlySecond", got ${describeValue(strategy)}`);
   const direction = str(t.direction ?? 'Right', 'truncation.direction');
-  if (direction !== 'Right' && direction !== 'Left') throw new TokenizerError(`${READ}: truncation.direction must be "Right" or "Left", got ${describeValue(direction)}`);
+  if (direction !== 'Right' && direction !== 'Left')
+    throw new TokenizerError(`${READ}: truncation.direction must be "Right" or "Left", got ${describeValue(direction)}`);
   int(t.stride ?? 0, 'truncation.stride', 0, 0);
-  return { maxLength: int(required(t, 'max_length', 'truncation'), 'truncation.max_length', 0, 1e9), strategy: strategies[strategy], direction: direction === 'Left' ? 'left' : 'right' };
+  return {
+    maxLength: int(required(t, 'max_length', 'truncation'), 'truncation.max_length', 0, 1e9),
+    strategy: strategies[strategy],
+    direction: direction === 'Left' ? 'left' : 'right',
+  };
 }
 
 function readPadding(value: unknown): PaddingOptions | null {
@@ -287,11 +312,13 @@ function readPadding(value: unknown): PaddingOptions | null {
   else if (isObject(strategy) && has(strategy, 'Fixed')) length = int(strategy.Fixed, 'padding.strategy.Fixed', 0, 1e9);
   else throw new TokenizerError(`${READ}: padding.strategy must be "BatchLongest" or {"Fixed": n}, got ${describeValue(strategy)}`);
   const direction = str(p.direction ?? 'Right', 'padding.direction');
-  if (direction !== 'Right' && direction !== 'Left') throw new TokenizerError(`${READ}: padding.direction must be "Right" or "Left", got ${describeValue(direction)}`);
+  if (direction !== 'Right' && direction !== 'Left')
+    throw new TokenizerError(`${READ}: padding.direction must be "Right" or "Left", got ${describeValue(direction)}`);
   return {
     length,
     direction: direction === 'Left' ? 'left' : 'right',
-    padToMultipleOf: p.pad_to_multiple_of === null || p.pad_to_multiple_of === undefined ? undefined : int(p.pad_to_multiple_of, 'padding.pad_to_multiple_of', 1, 1e9),
+    padToMultipleOf:
+      p.pad_to_multiple_of === null || p.pad_to_multiple_of === undefined ? undefined : int(p.pad_to_multiple_of, 'padding.pad_to_multiple_of', 1, 1e9),
     padId: tokenId(p.pad_id ?? 0, 'padding.pad_id'),
     padTypeId: int(p.pad_type_id ?? 0, 'padding.pad_type_id', 0, 255),
     padToken: str(p.pad_token ?? '[PAD]', 'padding.pad_token'),
@@ -325,7 +352,9 @@ export function readTokenizerJson(input: FileInput | object): Tokenizer {
   const processor = tokenizer.postProcessor;
   for (const piece of processor ? [...processor.single, ...processor.pair] : []) {
     if ('special' in piece && tokenizer.tokenToId(piece.special) !== piece.id) {
-      throw new TokenizerError(`${READ}: post_processor uses ${describeValue(piece.special)} with id ${piece.id}, but the vocabulary gives it ${describeValue(tokenizer.tokenToId(piece.special))}`);
+      throw new TokenizerError(
+        `${READ}: post_processor uses ${describeValue(piece.special)} with id ${piece.id}, but the vocabulary gives it ${describeValue(tokenizer.tokenToId(piece.special))}`,
+      );
     }
   }
   return tokenizer;
@@ -353,7 +382,9 @@ function postProcessorJson(p: PostProcessor | null): unknown {
       return { type: p.type, add_prefix_space: p.addPrefixSpace, trim_offsets: p.trimOffsets, use_regex: true };
     case 'TemplateProcessing': {
       const template = (pieces: TemplatePiece[]) =>
-        pieces.map((x) => ('special' in x ? { SpecialToken: { id: x.special, type_id: x.typeId } } : { Sequence: { id: x.sequence === 0 ? 'A' : 'B', type_id: x.typeId } }));
+        pieces.map((x) =>
+          'special' in x ? { SpecialToken: { id: x.special, type_id: x.typeId } } : { Sequence: { id: x.sequence === 0 ? 'A' : 'B', type_id: x.typeId } },
+        );
       const specials: Record<string, unknown> = {};
       for (const x of [...p.single, ...p.pair]) if ('special' in x) specials[x.special] = { id: x.special, ids: [x.id], tokens: [x.special] };
       return { type: p.type, single: template(p.single), pair: template(p.pair), special_tokens: p.specialTokens ?? specials };
@@ -392,7 +423,12 @@ export function writeTokenizerJson(tokenizer: Tokenizer): string {
   const pad = tokenizer.padding;
   const root = {
     version: '1.0',
-    truncation: t && { direction: t.direction === 'left' ? 'Left' : 'Right', max_length: t.maxLength, strategy: { longest_first: 'LongestFirst', only_first: 'OnlyFirst', only_second: 'OnlySecond' }[t.strategy ?? 'longest_first'], stride: 0 },
+    truncation: t && {
+      direction: t.direction === 'left' ? 'Left' : 'Right',
+      max_length: t.maxLength,
+      strategy: { longest_first: 'LongestFirst', only_first: 'OnlyFirst', only_second: 'OnlySecond' }[t.strategy ?? 'longest_first'],
+      stride: 0,
+    },
     padding: pad && {
       strategy: pad.length === undefined || pad.length === 'longest' ? 'BatchLongest' : { Fixed: pad.length },
       direction: pad.direction === 'left' ? 'Left' : 'Right',
@@ -401,11 +437,33 @@ export function writeTokenizerJson(tokenizer: Tokenizer): string {
       pad_type_id: pad.padTypeId ?? 0,
       pad_token: pad.padToken ?? '[PAD]',
     },
-    added_tokens: tokenizer.addedTokens.map((a) => ({ id: a.id, content: a.content, single_word: a.singleWord, lstrip: a.lstrip, rstrip: a.rstrip, normalized: a.normalized, special: a.special })),
-    normalizer: n && { type: 'BertNormalizer', clean_text: n.cleanText, handle_chinese_chars: n.handleChineseChars, strip_accents: n.stripAccents, lowercase: n.lowercase },
-    pre_tokenizer: pre && (pre.type === 'ByteLevel' ? { type: 'ByteLevel', add_prefix_space: pre.addPrefixSpace, trim_offsets: pre.trimOffsets, use_regex: pre.useRegex } : { type: pre.type }),
+    added_tokens: tokenizer.addedTokens.map((a) => ({
+      id: a.id,
+      content: a.content,
+      single_word: a.singleWord,
+      lstrip: a.lstrip,
+      rstrip: a.rstrip,
+      normalized: a.normalized,
+      special: a.special,
+    })),
+    normalizer: n && {
+      type: 'BertNormalizer',
+      clean_text: n.cleanText,
+      handle_chinese_chars: n.handleChineseChars,
+      strip_accents: n.stripAccents,
+      lowercase: n.lowercase,
+    },
+    pre_tokenizer:
+      pre &&
+      (pre.type === 'ByteLevel'
+        ? { type: 'ByteLevel', add_prefix_space: pre.addPrefixSpace, trim_offsets: pre.trimOffsets, use_regex: pre.useRegex }
+        : { type: pre.type }),
     post_processor: postProcessorJson(tokenizer.postProcessor),
-    decoder: tokenizer.decoder && (tokenizer.decoder.type === 'ByteLevel' ? { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true } : { type: 'WordPiece', prefix: tokenizer.decoder.prefix, cleanup: tokenizer.decoder.cleanup }),
+    decoder:
+      tokenizer.decoder &&
+      (tokenizer.decoder.type === 'ByteLevel'
+        ? { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true }
+        : { type: 'WordPiece', prefix: tokenizer.decoder.prefix, cleanup: tokenizer.decoder.cleanup }),
     model: modelJson,
   };
   let out = JSON.stringify(root, null, 2);
@@ -444,7 +502,8 @@ export function readVocabTxt(input: FileInput, options: VocabTxtOptions = {}): T
   lines.forEach((line, i) => {
     const token = line.replace(/\s+$/u, '');
     if (token.length === 0) throw new TokenizerError(`${where}: line ${i + 1} is empty`);
-    if (vocab.tokenToId.has(token)) throw new TokenizerError(`${where}: line ${i + 1}: token ${describeValue(token)} already appears on line ${vocab.tokenToId.get(token)! + 1}`);
+    if (vocab.tokenToId.has(token))
+      throw new TokenizerError(`${where}: line ${i + 1}: token ${describeValue(token)} already appears on line ${vocab.tokenToId.get(token)! + 1}`);
     vocab.add(token, i, where);
   });
   const model = new WordPieceModel(vocab, { unkToken: options.unkToken ?? '[UNK]' }, where);
@@ -467,7 +526,10 @@ export function writeVocabTxt(tokenizer: Tokenizer): string {
   for (let id = 0; id < ids.length; id++) {
     const token = ids[id];
     if (token === undefined) throw new TokenizerError(`writeVocabTxt: id ${id} has no token, so the vocabulary cannot be written one token a line`);
-    if (/[\n\r]/.test(token) || /\s$/u.test(token)) throw new TokenizerError(`writeVocabTxt: token ${describeValue(token)} (id ${id}) holds a line break or ends in whitespace, which vocab.txt cannot represent`);
+    if (/[\n\r]/.test(token) || /\s$/u.test(token))
+      throw new TokenizerError(
+        `writeVocabTxt: token ${describeValue(token)} (id ${id}) holds a line break or ends in whitespace, which vocab.txt cannot represent`,
+      );
     lines.push(token);
   }
   return `${lines.join('\n')}\n`;
@@ -526,7 +588,8 @@ export function writeMergesTxt(tokenizer: Tokenizer): string {
   const model = tokenizer.model;
   if (!(model instanceof BpeModel)) throw new TokenizerError('writeMergesTxt: the tokenizer is not a BPE tokenizer');
   for (const [a, b] of model.merges) {
-    if (/[ \n\r]/.test(a + b)) throw new TokenizerError(`writeMergesTxt: merge ${describeValue(a)} ${describeValue(b)} holds a space or line break, which merges.txt cannot represent`);
+    if (/[ \n\r]/.test(a + b))
+      throw new TokenizerError(`writeMergesTxt: merge ${describeValue(a)} ${describeValue(b)} holds a space or line break, which merges.txt cannot represent`);
   }
   return `#version: 0.2\n${model.merges.map(([a, b]) => `${a} ${b}\n`).join('')}`;
 }

@@ -1,4 +1,16 @@
-export { Tokenizer, type AddedToken, type DecoderSpec, type Encoding, type EncodeOptions, type EncodeBatchOptions, type DecodeOptions, type PaddingOptions, type TruncationOptions, type TokenizerParts, type TokenizerModel } from './tokenizer.js';
+export {
+  Tokenizer,
+  type AddedToken,
+  type DecoderSpec,
+  type Encoding,
+  type EncodeOptions,
+  type EncodeBatchOptions,
+  type DecodeOptions,
+  type PaddingOptions,
+  type TruncationOptions,
+  type TokenizerParts,
+  type TokenizerModel,
+} from './tokenizer.js';
 export { BpeModel, type BpeModelOptions } from './bpe.js';
 export { WordPieceModel, type WordPieceOptions } from './wordpiece.js';
 export { Vocab, MAX_TOKEN_ID } from './vocab.js';

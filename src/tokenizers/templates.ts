@@ -25,15 +25,29 @@ export function bertTemplate(cls: [string, number], sep: [string, number]): Post
   const s = { special: sep[0], id: sep[1] };
   return {
     type: 'BertProcessing',
-    single: [{ ...c, typeId: 0 }, { sequence: 0, typeId: 0 }, { ...s, typeId: 0 }],
-    pair: [{ ...c, typeId: 0 }, { sequence: 0, typeId: 0 }, { ...s, typeId: 0 }, { sequence: 1, typeId: 1 }, { ...s, typeId: 1 }],
+    single: [
+      { ...c, typeId: 0 },
+      { sequence: 0, typeId: 0 },
+      { ...s, typeId: 0 },
+    ],
+    pair: [
+      { ...c, typeId: 0 },
+      { sequence: 0, typeId: 0 },
+      { ...s, typeId: 0 },
+      { sequence: 1, typeId: 1 },
+      { ...s, typeId: 1 },
+    ],
     trimOffsets: false,
     addPrefixSpace: false,
   };
 }
 
 /** RoBERTa's template: <s> A </s> and <s> A </s></s> B </s>, all type id 0. */
-export function robertaTemplate(cls: [string, number], sep: [string, number], options: { trimOffsets?: boolean; addPrefixSpace?: boolean } = {}): PostProcessor {
+export function robertaTemplate(
+  cls: [string, number],
+  sep: [string, number],
+  options: { trimOffsets?: boolean; addPrefixSpace?: boolean } = {},
+): PostProcessor {
   const c = { special: cls[0], id: cls[1], typeId: 0 };
   const s = { special: sep[0], id: sep[1], typeId: 0 };
   return {

@@ -3,7 +3,7 @@
 import { BYTE_TO_CHAR, byteOfChar } from './byte-level.js';
 import { BpeModel } from './bpe.js';
 import { TokenizerError, describeValue } from './errors.js';
-import { BertNormalizer, type Normalized, originalSpan } from './normalizers.js';
+import { type BertNormalizer, type Normalized, originalSpan } from './normalizers.js';
 import { type PreTokenizerSpec, preTokenize } from './pre-tokenizers.js';
 import { type PostProcessor, type TemplatePiece, addedCount } from './templates.js';
 import { WordPieceModel } from './wordpiece.js';
@@ -156,7 +156,9 @@ export class Tokenizer {
     for (const token of this.addedTokens) {
       const inVocab = this.model.vocab.idToToken[token.id];
       if (inVocab !== undefined && inVocab !== token.content) {
-        throw new TokenizerError(`Tokenizer: added token ${describeValue(token.content)} has id ${token.id}, which the vocabulary gives to ${describeValue(inVocab)}`);
+        throw new TokenizerError(
+          `Tokenizer: added token ${describeValue(token.content)} has id ${token.id}, which the vocabulary gives to ${describeValue(inVocab)}`,
+        );
       }
       if (this.addedByContent.has(token.content)) throw new TokenizerError(`Tokenizer: added token ${describeValue(token.content)} appears twice`);
       if (token.content.length === 0) throw new TokenizerError(`Tokenizer: added token ${token.id} is empty`);
@@ -166,7 +168,15 @@ export class Tokenizer {
     }
     // Longest first, so that at one position the longest added token wins.
     const pattern = (contents: string[]) =>
-      contents.length === 0 ? null : new RegExp([...contents].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
+      contents.length === 0
+        ? null
+        : new RegExp(
+            [...contents]
+              .sort((a, b) => b.length - a.length)
+              .map(escapeRegExp)
+              .join('|'),
+            'g',
+          );
     const raw: string[] = [];
     for (const token of this.addedTokens) {
       if (token.normalized && this.normalizer !== null) {
@@ -222,10 +232,12 @@ export class Tokenizer {
 
   /** Encodes many texts or [text, pair] pairs, then pads them (to the longest, or to a fixed length) when padding is set. */
   encodeBatch(inputs: readonly (string | readonly [string, string])[], options: EncodeBatchOptions = {}): Encoding[] {
-    if (!Array.isArray(inputs)) throw new TokenizerError(`Tokenizer.encodeBatch: inputs must be an array of strings or [text, pair] arrays, got ${describeValue(inputs)}`);
+    if (!Array.isArray(inputs))
+      throw new TokenizerError(`Tokenizer.encodeBatch: inputs must be an array of strings or [text, pair] arrays, got ${describeValue(inputs)}`);
     const encodings = inputs.map((input, i) => {
       if (typeof input === 'string') return this.encode(input, null, options);
-      if (Array.isArray(input) && input.length === 2 && typeof input[0] === 'string' && typeof input[1] === 'string') return this.encode(input[0], input[1], options);
+      if (Array.isArray(input) && input.length === 2 && typeof input[0] === 'string' && typeof input[1] === 'string')
+        return this.encode(input[0], input[1], options);
       throw new TokenizerError(`Tokenizer.encodeBatch: inputs[${i}] must be a string or a [text, pair] array of two strings, got ${describeValue(input)}`);
     });
     const padding = options.padding === undefined ? this.padding : options.padding;
@@ -243,7 +255,10 @@ export class Tokenizer {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       const token = Number.isInteger(id) && id >= 0 ? this.idToToken[id] : undefined;
-      if (token === undefined) throw new TokenizerError(`Tokenizer.decode: ids[${i}] = ${describeValue(id)} is not a token id (the vocabulary has ids 0..${this.idToToken.length - 1})`);
+      if (token === undefined)
+        throw new TokenizerError(
+          `Tokenizer.decode: ids[${i}] = ${describeValue(id)} is not a token id (the vocabulary has ids 0..${this.idToToken.length - 1})`,
+        );
       if (skip && this.addedById.get(id)?.special) continue;
       tokens.push(token);
     }
@@ -289,14 +304,30 @@ export class Tokenizer {
       if (this.normalizer === null) this.encodeSection(text, start, end, null, out);
       else {
         const normalized = this.normalizer.normalize(text, start, end);
-        this.splitAdded(this.normalizedAdded, normalized.text, 0, normalized.text.length, out, (s, e) => this.encodeSection(normalized.text, s, e, normalized, out), normalized);
+        this.splitAdded(
+          this.normalizedAdded,
+          normalized.text,
+          0,
+          normalized.text.length,
+          out,
+          (s, e) => this.encodeSection(normalized.text, s, e, normalized, out),
+          normalized,
+        );
       }
     });
     return out;
   }
 
   /** Finds added tokens in text[start, end) and hands the stretches between them to `section`. */
-  private splitAdded(pattern: RegExp | null, text: string, start: number, end: number, out: Pieces, section: (start: number, end: number) => void, normalized?: Normalized): void {
+  private splitAdded(
+    pattern: RegExp | null,
+    text: string,
+    start: number,
+    end: number,
+    out: Pieces,
+    section: (start: number, end: number) => void,
+    normalized?: Normalized,
+  ): void {
     if (pattern === null) {
       section(start, end);
       return;
@@ -361,7 +392,15 @@ export class Tokenizer {
   }
 
   /** Offsets of byte-level tokens of a word with non-ASCII characters: a token covers every character any of its bytes belong to. */
-  private pushByteOffsets(text: string, word: string, wordStart: number, pieces: Int32Array, prefixedFrom: number, normalized: Normalized | null, out: Pieces): void {
+  private pushByteOffsets(
+    text: string,
+    word: string,
+    wordStart: number,
+    pieces: Int32Array,
+    prefixedFrom: number,
+    normalized: Normalized | null,
+    out: Pieces,
+  ): void {
     // For each byte: the first UTF-16 unit of its character, and the unit after the character.
     const charAtByte: number[] = [];
     const charEnd: number[] = [];
@@ -410,7 +449,10 @@ export class Tokenizer {
 
   private truncate(first: Pieces, second: Pieces | null, options: TruncationOptions, addSpecial: boolean): void {
     const budget = options.maxLength - (addSpecial ? addedCount(this.postProcessor, second !== null) : 0);
-    if (budget < 0) throw new TokenizerError(`Tokenizer.encode: truncation maxLength ${options.maxLength} leaves no room for the ${addedCount(this.postProcessor, second !== null)} special tokens`);
+    if (budget < 0)
+      throw new TokenizerError(
+        `Tokenizer.encode: truncation maxLength ${options.maxLength} leaves no room for the ${addedCount(this.postProcessor, second !== null)} special tokens`,
+      );
     const left = options.direction === 'left';
     const cut = (p: Pieces, keep: number) => {
       if (p.ids.length <= keep) return;
@@ -433,7 +475,10 @@ export class Tokenizer {
     if (n1 + n2 <= budget) return;
     if (strategy === 'only_first' || strategy === 'only_second') {
       const [target, other] = strategy === 'only_first' ? [first, n2] : [second, n1];
-      if (other >= budget) throw new TokenizerError(`Tokenizer.encode: cannot truncate with '${strategy}': the other sequence alone has ${other} tokens, maxLength leaves ${budget}`);
+      if (other >= budget)
+        throw new TokenizerError(
+          `Tokenizer.encode: cannot truncate with '${strategy}': the other sequence alone has ${other} tokens, maxLength leaves ${budget}`,
+        );
       cut(target, budget - other);
       return;
     }
@@ -460,7 +505,10 @@ export class Tokenizer {
       processor === null || processor.type === 'ByteLevel'
         ? second === null
           ? [{ sequence: 0, typeId: 0 }]
-          : [{ sequence: 0, typeId: 0 }, { sequence: 1, typeId: 1 }]
+          : [
+              { sequence: 0, typeId: 0 },
+              { sequence: 1, typeId: 1 },
+            ]
         : second === null
           ? processor.single
           : processor.pair;
@@ -496,15 +544,18 @@ export class Tokenizer {
   private pad(encodings: Encoding[], options: PaddingOptions): void {
     const longest = Math.max(0, ...encodings.map((e) => e.ids.length));
     let length = options.length === undefined || options.length === 'longest' ? longest : options.length;
-    if (!Number.isInteger(length) || length < 0) throw new TokenizerError(`Tokenizer.encodeBatch: padding length must be 'longest' or an integer ≥ 0, got ${describeValue(options.length)}`);
+    if (!Number.isInteger(length) || length < 0)
+      throw new TokenizerError(`Tokenizer.encodeBatch: padding length must be 'longest' or an integer ≥ 0, got ${describeValue(options.length)}`);
     const multiple = options.padToMultipleOf;
     if (multiple !== undefined) {
-      if (!Number.isInteger(multiple) || multiple < 1) throw new TokenizerError(`Tokenizer.encodeBatch: padToMultipleOf must be an integer ≥ 1, got ${describeValue(multiple)}`);
+      if (!Number.isInteger(multiple) || multiple < 1)
+        throw new TokenizerError(`Tokenizer.encodeBatch: padToMultipleOf must be an integer ≥ 1, got ${describeValue(multiple)}`);
       length = Math.ceil(length / multiple) * multiple;
     }
     const padToken = options.padToken ?? this.defaultPadToken();
     const padId = options.padId ?? this.tokenToId(padToken);
-    if (padId === undefined) throw new TokenizerError(`Tokenizer.encodeBatch: the pad token ${describeValue(padToken)} is not in the vocabulary; set padding.padId`);
+    if (padId === undefined)
+      throw new TokenizerError(`Tokenizer.encodeBatch: the pad token ${describeValue(padToken)} is not in the vocabulary; set padding.padId`);
     const padTypeId = options.padTypeId ?? 0;
     const left = options.direction === 'left';
     for (const enc of encodings) {

@@ -114,9 +114,11 @@ export function trainWordPiece(texts: Iterable<string>, options: WordPieceTrainO
   const where = 'trainWordPiece';
   const specials = options.specialTokens ?? ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
   const unkToken = options.unkToken ?? '[UNK]';
-  if (!specials.includes(unkToken)) throw new TokenizerError(`${where}: unkToken ${describeValue(unkToken)} must be one of the special tokens (${specials.join(' ')})`);
+  if (!specials.includes(unkToken))
+    throw new TokenizerError(`${where}: unkToken ${describeValue(unkToken)} must be one of the special tokens (${specials.join(' ')})`);
   const prefix = options.continuingSubwordPrefix ?? '##';
-  if (typeof prefix !== 'string' || prefix.length === 0) throw new TokenizerError(`${where}: continuingSubwordPrefix must be a non-empty string, got ${describeValue(prefix)}`);
+  if (typeof prefix !== 'string' || prefix.length === 0)
+    throw new TokenizerError(`${where}: continuingSubwordPrefix must be a non-empty string, got ${describeValue(prefix)}`);
   const normalizer = new BertNormalizer({
     lowercase: options.lowercase ?? true,
     stripAccents: options.stripAccents ?? null,

@@ -32,7 +32,9 @@ export class Vocab {
   /** Rejects id tables far larger than the number of tokens (a file with a few huge ids would otherwise cost memory). */
   checkDense(where: string): void {
     if (this.idLimit > 2 * this.size + 1024) {
-      throw new TokenizerError(`${where}: the largest id is ${this.idLimit - 1} but there are only ${this.size} tokens; ids must be (nearly) contiguous from 0`);
+      throw new TokenizerError(
+        `${where}: the largest id is ${this.idLimit - 1} but there are only ${this.size} tokens; ids must be (nearly) contiguous from 0`,
+      );
     }
   }
 

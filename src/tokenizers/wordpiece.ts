@@ -3,7 +3,7 @@
 // word with any part outside the vocabulary, or longer than max_input_chars_per_word code points,
 // is a single unk_token.
 import { TokenizerError, describeValue } from './errors.js';
-import { type Vocab } from './vocab.js';
+import type { Vocab } from './vocab.js';
 
 /** WordPiece's options, with tokenizer.json's names in the comments. */
 export interface WordPieceOptions {

@@ -83,14 +83,26 @@ describe('precision', () => {
 describe('ops compute in float64', () => {
   test('add, mul, scale (s not rounded to f32), accumulate', () => {
     const [a, b] = [values(5, 1), values(5, 2)];
-    expectF64Only((cpu) => add(cpu.tensor(a, [5]), cpu.tensor(b, [5])), a.map((x, i) => x + b[i]!));
-    expectF64Only((cpu) => mul(cpu.tensor(a, [5]), cpu.tensor(b, [5])), a.map((x, i) => x * b[i]!));
-    expectF64Only((cpu) => scale(cpu.tensor(a, [5]), 0.1), a.map((x) => 0.1 * x));
-    expectF64Only((cpu) => {
-      const into = cpu.tensor(a, [5]);
-      accumulate(into, cpu.tensor(b, [5]), 1 / 3);
-      return into;
-    }, a.map((x, i) => x + (1 / 3) * b[i]!));
+    expectF64Only(
+      (cpu) => add(cpu.tensor(a, [5]), cpu.tensor(b, [5])),
+      a.map((x, i) => x + b[i]!),
+    );
+    expectF64Only(
+      (cpu) => mul(cpu.tensor(a, [5]), cpu.tensor(b, [5])),
+      a.map((x, i) => x * b[i]!),
+    );
+    expectF64Only(
+      (cpu) => scale(cpu.tensor(a, [5]), 0.1),
+      a.map((x) => 0.1 * x),
+    );
+    expectF64Only(
+      (cpu) => {
+        const into = cpu.tensor(a, [5]);
+        accumulate(into, cpu.tensor(b, [5]), 1 / 3);
+        return into;
+      },
+      a.map((x, i) => x + (1 / 3) * b[i]!),
+    );
   });
 
   test('matmul [3, 4] · [4, 2]', () => {

@@ -1,15 +1,6 @@
 // The CPU backend and the checked op layer: results, errors at the boundary, scopes.
 import { describe, expect, test } from 'vitest';
-import {
-  DisposedTensorError,
-  ShapeError,
-  add,
-  createCpuBackend,
-  keep,
-  matmul,
-  mul,
-  scope,
-} from '../../src/index.js';
+import { DisposedTensorError, ShapeError, add, createCpuBackend, keep, matmul, mul, scope } from '../../src/index.js';
 
 const cpu = createCpuBackend();
 
@@ -51,10 +42,18 @@ describe('cpu backend', () => {
 describe('errors name the op and the shapes', () => {
   const a = cpu.tensor([1, 2, 3, 4, 5, 6], [2, 3]);
   test.each([
-    ['add shape', () => add(a, cpu.tensor([1, 2, 3, 4, 5, 6], [3, 2])), /^add: b's shape must equal a's shape or a suffix of it, got a \[2, 3\] and b \[3, 2\]$/],
+    [
+      'add shape',
+      () => add(a, cpu.tensor([1, 2, 3, 4, 5, 6], [3, 2])),
+      /^add: b's shape must equal a's shape or a suffix of it, got a \[2, 3\] and b \[3, 2\]$/,
+    ],
     ['mul dtype', () => mul(a, cpu.tensor(Int32Array.from([1, 2, 3, 4, 5, 6]), [2, 3])), /^mul: dtypes differ: f32\[2, 3\] on cpu and i32\[2, 3\] on cpu$/],
     ['matmul inner', () => matmul(a, a), /^matmul: expected A \[M, K\] and B \[K, N\] with the same K, got A \[2, 3\] and B \[2, 3\]$/],
-    ['matmul inner, transposed', () => matmul(a, cpu.zeros([3, 2]), { transposeA: true }), /^matmul: expected A \[K, M\] \(transposeA\) and B \[K, N\] with the same K, got A \[2, 3\] and B \[3, 2\]$/],
+    [
+      'matmul inner, transposed',
+      () => matmul(a, cpu.zeros([3, 2]), { transposeA: true }),
+      /^matmul: expected A \[K, M\] \(transposeA\) and B \[K, N\] with the same K, got A \[2, 3\] and B \[3, 2\]$/,
+    ],
     ['matmul rank', () => matmul(cpu.tensor([1, 2], [2]), a), /^matmul: A and B need at least 2 dims, got A \[2\] and B \[2, 3\]$/],
     ['matmul batch', () => matmul(cpu.zeros([2, 2, 3]), cpu.zeros([3, 3, 2])), /^matmul: batch dims differ: A \[2, 2, 3\] and B \[3, 3, 2\]/],
     ['matmul bias', () => matmul(a, a, { transposeB: true, bias: cpu.zeros([3]) }), /^matmul: bias must have shape \[2\], got \[3\]$/],

@@ -1,16 +1,7 @@
 // The WebGPU runtime itself: pool, scopes, poisoning, batching, pipeline cache, device loss.
-import {
-  DeviceLostError,
-  DisposedTensorError,
-  Tensor,
-  add,
-  createWebGPUBackend,
-  matmul,
-  mul,
-  scope,
-} from '../../src/index.js';
+import { DeviceLostError, DisposedTensorError, Tensor, add, createWebGPUBackend, matmul, mul, scope } from '../../src/index.js';
 import { DTYPES } from '../../src/tensor/dtype.js';
-import { type GpuStorage } from '../../src/kernels/kernel.js';
+import type { GpuStorage } from '../../src/kernels/kernel.js';
 import { defineSuite } from '../harness/cases.js';
 
 const exact = { atol: 0, rtol: 0 };
@@ -37,8 +28,16 @@ export default defineSuite('runtime', [
         live.push(stats.liveBytes);
         created.push(stats.createdBuffers);
       }
-      ctx.expectTrue('live bytes', live.every((v) => v === live[0]), `liveBytes per run: ${[...new Set(live)].join(', ')}`);
-      ctx.expectTrue('buffers created', created.every((v) => v === created[0]), `createdBuffers per run: ${[...new Set(created)].join(', ')}`);
+      ctx.expectTrue(
+        'live bytes',
+        live.every((v) => v === live[0]),
+        `liveBytes per run: ${[...new Set(live)].join(', ')}`,
+      );
+      ctx.expectTrue(
+        'buffers created',
+        created.every((v) => v === created[0]),
+        `createdBuffers per run: ${[...new Set(created)].join(', ')}`,
+      );
       a.dispose();
       b.dispose();
     },
@@ -71,7 +70,12 @@ export default defineSuite('runtime', [
       ctx.expectTrue('intermediate disposed', inner!.disposed, 'the intermediate survived its scope');
       ctx.expectTrue('result alive', !kept.disposed && !x.disposed, 'a returned or outer tensor was disposed');
       const xs = await x.data();
-      ctx.expectClose('result', await kept.data(), xs.map((v) => Math.fround(Math.fround(v + v) * v)), exact);
+      ctx.expectClose(
+        'result',
+        await kept.data(),
+        xs.map((v) => Math.fround(Math.fround(v + v) * v)),
+        exact,
+      );
       kept.dispose();
       x.dispose();
     },
@@ -111,7 +115,12 @@ export default defineSuite('runtime', [
       const { gpu, rng } = ctx;
       for (const dtype of DTYPES) {
         if (dtype === 'f16' && !gpu.device.features.has('shader-f16')) continue;
-        const values = dtype === 'i32' ? Int32Array.from(rng.nonZeroInts(7, -1e9, 1e9)) : dtype === 'u32' ? Uint32Array.from(rng.nonZeroInts(7, 1, 4e9)) : Float32Array.from([1, -2, 0.5, 65504, -0.25, 3, 1024]);
+        const values =
+          dtype === 'i32'
+            ? Int32Array.from(rng.nonZeroInts(7, -1e9, 1e9))
+            : dtype === 'u32'
+              ? Uint32Array.from(rng.nonZeroInts(7, 1, 4e9))
+              : Float32Array.from([1, -2, 0.5, 65504, -0.25, 3, 1024]);
         const t = gpu.tensor(values, [7], dtype);
         ctx.expectClose(`${dtype} round-trip`, await t.data(), values, exact);
         t.dispose();
@@ -190,7 +199,13 @@ export default defineSuite('runtime', [
         next = error instanceof DeviceLostError ? 'lost' : String(error);
       }
       ctx.expectTrue('op after loss', next === 'lost', `add after loss: ${next || 'no error'}`);
-      const read = await Promise.race([t.data().then(() => 'resolved', (e: unknown) => (e instanceof DeviceLostError ? 'lost' : String(e))), timeout]);
+      const read = await Promise.race([
+        t.data().then(
+          () => 'resolved',
+          (e: unknown) => (e instanceof DeviceLostError ? 'lost' : String(e)),
+        ),
+        timeout,
+      ]);
       ctx.expectTrue('read after loss', read === 'lost', `data() after loss: ${read}`);
     },
   },

@@ -104,7 +104,9 @@ describe('mlmBatches', () => {
     expect(() => mlmBatches(tokens, { ...ok, batchSize: 0 })).toThrow(/^mlmBatches: batchSize must be an integer in \[1, 2147483647\], got number 0$/);
     expect(() => mlmBatches(tokens, { ...ok, seqLength: 2.5 })).toThrow(/^mlmBatches: seqLength must be an integer/);
     expect(() => mlmBatches(tokens, { ...ok, seed: -1 })).toThrow(/^mlmBatches: seed must be an integer in \[0, 4294967295\], got number -1$/);
-    expect(() => mlmBatches(tokens, { ...ok, seqLength: 2, clsId: 258, sepId: 259 })).toThrow(/^mlmBatches: seqLength 2 leaves no room for tokens beside clsId and sepId$/);
+    expect(() => mlmBatches(tokens, { ...ok, seqLength: 2, clsId: 258, sepId: 259 })).toThrow(
+      /^mlmBatches: seqLength 2 leaves no room for tokens beside clsId and sepId$/,
+    );
     expect(() => mlmBatches(tokens, { ...ok, clsId: -3 })).toThrow(/^mlmBatches: clsId must be an integer/);
     expect(() => mlmBatches(Int32Array.from([1, -1, 2, 3, 4, 5, 6, 7]), ok)).toThrow(/^mlmBatches: tokens\[1\] = -1 is negative/);
     expect(() => mlmBatches(tokens, { ...ok, probability: 2 })).toThrow(/^maskTokens: probability must be a number in \[0, 1\], got number 2$/);
@@ -114,7 +116,10 @@ describe('mlmBatches', () => {
 
 describe('padBatch', () => {
   test('right-pads with padId, truncates longer sequences, and masks the padding', () => {
-    const { ids, attentionMask, batchSize, length } = padBatch([Int32Array.from([1, 2, 3]), Int32Array.from([4]), new Int32Array(0), Int32Array.from([5, 6, 7, 8, 9])], { padId: 256, length: 4 });
+    const { ids, attentionMask, batchSize, length } = padBatch(
+      [Int32Array.from([1, 2, 3]), Int32Array.from([4]), new Int32Array(0), Int32Array.from([5, 6, 7, 8, 9])],
+      { padId: 256, length: 4 },
+    );
     expect([batchSize, length]).toEqual([4, 4]);
     expect(Array.from(ids)).toEqual([1, 2, 3, 256, 4, 256, 256, 256, 256, 256, 256, 256, 5, 6, 7, 8]);
     expect(Array.from(attentionMask)).toEqual([1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1]);
@@ -129,7 +134,11 @@ describe('padBatch', () => {
     const seqs = [Int32Array.from([1])];
     expect(() => padBatch(seqs, { padId: 0, length: -1 })).toThrow(new ShapeError('padBatch: length must be an integer in [0, 2147483647], got number -1'));
     expect(() => padBatch(seqs, { padId: -1, length: 2 })).toThrow(/^padBatch: padId must be an integer/);
-    expect(() => padBatch([Int32Array.from([1]), [2] as unknown as Int32Array], { padId: 0, length: 2 })).toThrow(/^padBatch: sequences\[1\] must be an Int32Array, got an array of length 1$/);
-    expect(() => padBatch(seqs[0] as unknown as Int32Array[], { padId: 0, length: 2 })).toThrow(/^padBatch: sequences must be an array of Int32Array, got Int32Array$/);
+    expect(() => padBatch([Int32Array.from([1]), [2] as unknown as Int32Array], { padId: 0, length: 2 })).toThrow(
+      /^padBatch: sequences\[1\] must be an Int32Array, got an array of length 1$/,
+    );
+    expect(() => padBatch(seqs[0] as unknown as Int32Array[], { padId: 0, length: 2 })).toThrow(
+      /^padBatch: sequences must be an array of Int32Array, got Int32Array$/,
+    );
   });
 });

@@ -12,7 +12,14 @@ function utf8Length(codePoint: number): number {
 }
 
 // Code point ranges to draw from: ASCII, Latin-1 and Greek, CJK, Hangul, emoji (astral), and U+FEFF.
-const RANGES: [number, number][] = [[0x20, 0x7e], [0xa0, 0x3ff], [0x4e00, 0x9fff], [0xac00, 0xd7a3], [0x1f300, 0x1faff], [0xfeff, 0xfeff]];
+const RANGES: [number, number][] = [
+  [0x20, 0x7e],
+  [0xa0, 0x3ff],
+  [0x4e00, 0x9fff],
+  [0xac00, 0xd7a3],
+  [0x1f300, 0x1faff],
+  [0xfeff, 0xfeff],
+];
 
 function randomText(rng: Rng, length: number): { text: string; bytes: number } {
   let text = '';

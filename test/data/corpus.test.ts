@@ -17,7 +17,12 @@ describe('stripGutenberg on the Kant etext (Project Gutenberg #4280)', () => {
     const lines = book.split('\n');
     // File lines 98..1545: after "*END THE SMALL PRINT!…" (96) and the credit line (97), before "End of Project Gutenberg's…" (1546).
     expect(lines.length).toBe(1448);
-    expect(lines.slice(0, 4)).toEqual(['THE CRITIQUE OF PURE REASON', 'by Immanuel Kant', 'translated by J. M. D. Meiklejohn', 'PREFACE TO THE FIRST EDITION, 1781']);
+    expect(lines.slice(0, 4)).toEqual([
+      'THE CRITIQUE OF PURE REASON',
+      'by Immanuel Kant',
+      'translated by J. M. D. Meiklejohn',
+      'PREFACE TO THE FIRST EDITION, 1781',
+    ]);
     expect(lines.at(-1)).toMatch(/^As regards those who wish to pursue a scientific method, they have now the choice/);
     // Booleans, so that a failure does not print the whole book.
     expect(/gutenberg|small print|\betext\b/i.test(book)).toBe(false);
@@ -45,7 +50,8 @@ describe('stripGutenberg on synthetic files', () => {
   });
 
   test('old "*END*THE SMALL PRINT!" header and "End of the Project Gutenberg" footer', () => {
-    const text = 'Header\n*END*THE SMALL PRINT! FOR PUBLIC DOMAIN ETEXTS*Ver.02/11/02*END*\nBody one\nBody two\nEnd of the Project Gutenberg EBook of X\n*** END OF THIS PROJECT GUTENBERG EBOOK X ***\n';
+    const text =
+      'Header\n*END*THE SMALL PRINT! FOR PUBLIC DOMAIN ETEXTS*Ver.02/11/02*END*\nBody one\nBody two\nEnd of the Project Gutenberg EBook of X\n*** END OF THIS PROJECT GUTENBERG EBOOK X ***\n';
     expect(stripGutenberg(text)).toBe('Body one\nBody two');
   });
 
@@ -54,7 +60,7 @@ describe('stripGutenberg on synthetic files', () => {
     expect(stripGutenberg(plain)).toBe(plain);
     expect(stripGutenberg('')).toBe('');
     expect(stripGutenberg('*** START OF THE PROJECT GUTENBERG EBOOK A ***\nbody\nmore')).toBe('body\nmore');
-    expect(stripGutenberg('body\nmore\nEnd of Project Gutenberg\'s A\nlicence')).toBe('body\nmore');
+    expect(stripGutenberg("body\nmore\nEnd of Project Gutenberg's A\nlicence")).toBe('body\nmore');
   });
 
   test('a footer line before the header is not taken for the footer', () => {

@@ -26,7 +26,12 @@ describe('maskTokens', () => {
     expect(inputIds).toBeInstanceOf(Int32Array);
     expect(inputIds.length).toBe(ids.length);
     expect(labels.length).toBe(ids.length);
-    let candidates = 0, selected = 0, masked = 0, replaced = 0, kept = 0, bad = 0;
+    let candidates = 0,
+      selected = 0,
+      masked = 0,
+      replaced = 0,
+      kept = 0,
+      bad = 0;
     for (let i = 0; i < ids.length; i++) {
       const special = SPECIALS.includes(ids[i]!);
       if (!special) candidates++;
@@ -81,7 +86,8 @@ describe('maskTokens', () => {
     const ids = new Int32Array(20).fill(9);
     const rng = new Xoshiro128(4);
     const counts = new Set<number>();
-    for (let call = 0; call < 200; call++) counts.add(maskTokens(ids, { maskId: MASK, randomTokenRange: 256, rng }).labels.filter((l) => l !== IGNORE_INDEX).length);
+    for (let call = 0; call < 200; call++)
+      counts.add(maskTokens(ids, { maskId: MASK, randomTokenRange: 256, rng }).labels.filter((l) => l !== IGNORE_INDEX).length);
     expect(counts.has(0)).toBe(true); // (0.85)^20 ≈ 4% of calls
     expect(counts.size).toBeGreaterThan(4);
   });
@@ -103,11 +109,17 @@ describe('maskTokens', () => {
     expect(() => maskTokens([1, 2] as unknown as Int32Array, ok)).toThrow(new ShapeError('maskTokens: ids must be an Int32Array, got an array of length 2'));
     expect(() => maskTokens(Int32Array.from([1, -5]), ok)).toThrow(/^maskTokens: ids\[1\] = -5 is negative; token ids are ≥ 0$/);
     expect(() => maskTokens(ids, { ...ok, maskId: -1 })).toThrow(/^maskTokens: maskId must be an integer in \[0, 2147483647\], got number -1$/);
-    expect(() => maskTokens(ids, { ...ok, randomTokenRange: 0 })).toThrow(/^maskTokens: randomTokenRange must be an integer in \[1, 2147483648\], got number 0$/);
+    expect(() => maskTokens(ids, { ...ok, randomTokenRange: 0 })).toThrow(
+      /^maskTokens: randomTokenRange must be an integer in \[1, 2147483648\], got number 0$/,
+    );
     expect(() => maskTokens(ids, { ...ok, probability: 1.5 })).toThrow(/^maskTokens: probability must be a number in \[0, 1\], got number 1.5$/);
     expect(() => maskTokens(ids, { ...ok, probability: Number.NaN })).toThrow(ShapeError);
-    expect(() => maskTokens(ids, { ...ok, specialIds: [1, -2] })).toThrow(/^maskTokens: each of specialIds must be an integer in \[0, 2147483647\], got number -2$/);
-    expect(() => maskTokens(ids, { ...ok, specialIds: 5 as unknown as number[] })).toThrow(/^maskTokens: specialIds must be a Set or an array of ids, got number 5$/);
+    expect(() => maskTokens(ids, { ...ok, specialIds: [1, -2] })).toThrow(
+      /^maskTokens: each of specialIds must be an integer in \[0, 2147483647\], got number -2$/,
+    );
+    expect(() => maskTokens(ids, { ...ok, specialIds: 5 as unknown as number[] })).toThrow(
+      /^maskTokens: specialIds must be a Set or an array of ids, got number 5$/,
+    );
     expect(() => maskTokens(ids, { ...ok, rng: Math as unknown as Xoshiro128 })).toThrow(/^maskTokens: rng must be an Rng \(nextFloat, nextInt\)/);
     expect(() => maskTokens(ids, null as unknown as typeof ok)).toThrow(/^maskTokens: options must be an object, got null$/);
   });

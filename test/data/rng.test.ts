@@ -61,7 +61,7 @@ describe('Xoshiro128', () => {
       if (v < 2 ** 30) low++;
     }
     expect(outside).toBe(0);
-    const sigma = Math.sqrt((1 / 3) * (2 / 3) / draws);
+    const sigma = Math.sqrt(((1 / 3) * (2 / 3)) / draws);
     expect(Math.abs(low / draws - 1 / 3)).toBeLessThan(3 * sigma);
   });
 

@@ -36,7 +36,10 @@ describe.skipIf(!present)('MLM on Kant, end to end', () => {
     const text = readFileSync(KANT, 'utf8');
     const cpuLosses = await trainMlmOnText(createCpuBackend(), text, { steps: COMPARED, totalSteps: STEPS, seed: SEED });
     const progress = setInterval(() => {
-      page.evaluate('window.shaderformerTest.mlmProgress').then((done) => console.log(`[e2e] MLM step ${String(done)}/${STEPS}`), () => {});
+      page.evaluate('window.shaderformerTest.mlmProgress').then(
+        (done) => console.log(`[e2e] MLM step ${String(done)}/${STEPS}`),
+        () => {},
+      );
     }, 30_000);
     let gpuLosses: number[];
     try {
@@ -51,7 +54,9 @@ describe.skipIf(!present)('MLM on Kant, end to end', () => {
     }
     // The last 10 steps' mean, so one lucky batch cannot pass it.
     const last = gpuLosses.slice(-10).reduce((a, b) => a + b, 0) / 10;
-    console.log(`[e2e] MLM loss ${gpuLosses[0]!.toFixed(4)} → ${last.toFixed(4)} (mean of the last 10; ${((100 * last) / gpuLosses[0]!).toFixed(1)}%); CPU first ${COMPARED}: ${cpuLosses.map((l) => l.toFixed(5)).join(', ')}`);
+    console.log(
+      `[e2e] MLM loss ${gpuLosses[0]!.toFixed(4)} → ${last.toFixed(4)} (mean of the last 10; ${((100 * last) / gpuLosses[0]!).toFixed(1)}%); CPU first ${COMPARED}: ${cpuLosses.map((l) => l.toFixed(5)).join(', ')}`,
+    );
     expect(last).toBeLessThan(0.6 * gpuLosses[0]!);
   });
 });

@@ -13,7 +13,7 @@ import { ATOL, CONTEXT, Case, RTOL, check, cpu, randomValues, worst } from '../h
 import {
   BertForMaskedLM,
   F,
-  Parameter,
+  type Parameter,
   ParameterStore,
   ShaderformerError,
   ShapeError,
@@ -130,10 +130,22 @@ describe('elementwise and layout', () => {
   });
 
   test.each([
-    [[3, 5], [1, 0]],
-    [[2, 3, 2, 4], [0, 2, 1, 3]],
-    [[2, 3, 4], [1, 2, 0]],
-    [[2, 3, 4], [2, 0, 1]],
+    [
+      [3, 5],
+      [1, 0],
+    ],
+    [
+      [2, 3, 2, 4],
+      [0, 2, 1, 3],
+    ],
+    [
+      [2, 3, 4],
+      [1, 2, 0],
+    ],
+    [
+      [2, 3, 4],
+      [2, 0, 1],
+    ],
   ])('transpose %j by %j (the last two are not their own inverse)', (shape, perm) => {
     const c = new Case(18);
     check('transpose', c, F.transpose(c.param('x', shape), perm));

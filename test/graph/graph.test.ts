@@ -38,7 +38,11 @@ describe('shape errors at build time (no backend involved)', () => {
     const b = g.input('b', [4, 5], 'f32');
     expectBuildError(g, () => F.matmul(a, b), 'matmul: expected A [M, K] and B [K, N] with the same K, got A [2, 3] and B [4, 5]');
     const w = g.param(new Parameter('w', [5, 4]));
-    expectBuildError(g, () => F.linear(a, w as Var<'f32', 2>), 'matmul: expected A [M, K] and B [N, K] (transposeB) with the same K, got A [2, 3] and B [5, 4]');
+    expectBuildError(
+      g,
+      () => F.linear(a, w as Var<'f32', 2>),
+      'matmul: expected A [M, K] and B [N, K] (transposeB) with the same K, got A [2, 3] and B [5, 4]',
+    );
   });
 
   test('layerNorm with a γ of the wrong size', () => {
@@ -120,7 +124,14 @@ describe('shape errors at build time (no backend involved)', () => {
 
   test('a model checks its own limits: a sequence longer than max_position_embeddings', () => {
     const g = new Graph();
-    const bert = new BertForMaskedLM({ vocab_size: 11, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16, max_position_embeddings: 6 });
+    const bert = new BertForMaskedLM({
+      vocab_size: 11,
+      hidden_size: 8,
+      num_hidden_layers: 1,
+      num_attention_heads: 2,
+      intermediate_size: 16,
+      max_position_embeddings: 6,
+    });
     const input_ids = g.input('input_ids', [2, 7], 'i32');
     expect(() => bert.logits({ input_ids })).toThrowError(/^bert\.embeddings\.position_embeddings: sequence length must be in \[1, 6\], got 7$/);
   });
@@ -171,7 +182,11 @@ describe('inferred output shapes', () => {
   test('layerNorm saves mean and rstd of the leading shape', () => {
     const y = F.layerNorm(x, g.param(new Parameter('ln.weight', [4])) as Var<'f32', 1>, g.param(new Parameter('ln.bias', [4])) as Var<'f32', 1>);
     expect(shapeOf(y)).toEqual([2, 3, 4]);
-    expect(y.node.outputs.map(shapeOf)).toEqual([[2, 3, 4], [2, 3], [2, 3]]);
+    expect(y.node.outputs.map(shapeOf)).toEqual([
+      [2, 3, 4],
+      [2, 3],
+      [2, 3],
+    ]);
   });
 
   test('embedding, attention (self and cross) and crossEntropy', () => {
@@ -183,7 +198,10 @@ describe('inferred output shapes', () => {
     const kv = g.input('kv', [2, 3, 7, 8], 'f32');
     const out = F.attention(q, kv, kv, { keyMask: g.input('keyMask', [2, 7], 'i32') });
     expect(shapeOf(out)).toEqual([2, 3, 4, 8]);
-    expect(out.node.outputs.map(shapeOf)).toEqual([[2, 3, 4, 8], [2, 3, 4]]); // out, log-sum-exp
+    expect(out.node.outputs.map(shapeOf)).toEqual([
+      [2, 3, 4, 8],
+      [2, 3, 4],
+    ]); // out, log-sum-exp
     const ce = F.crossEntropy(g.input('logits', [6, 11], 'f32'), g.input('labels', [6], 'i32'));
     expect(shapeOf(ce)).toEqual([]);
     expect(ce.node.outputs.map(shapeOf)).toEqual([[], [6]]);
@@ -302,7 +320,7 @@ describe('execute', () => {
   test('every intermediate and temporary constant is disposed; outputs (one a reshaped intermediate) stay alive', () => {
     const g = new Graph();
     const x = g.input('x', [2, 3], 'f32');
-    const w = new Parameter('w', [4, 3], { init: (shape) => Float32Array.from({ length: 12 }, (_, i) => (i - 5) / 7) });
+    const w = new Parameter('w', [4, 3], { init: () => Float32Array.from({ length: 12 }, (_, i) => (i - 5) / 7) });
     const h = F.gelu(F.linear(x, g.param(w) as Var<'f32', 2>)); // [2, 4]
     const y = F.add(F.scale(h, 2), g.constant(0.5, [4]));
     const flat = F.reshape(F.softmax(y), [-1]); // a view of an intermediate, asked for

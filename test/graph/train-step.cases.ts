@@ -99,7 +99,12 @@ async function train(backend: Backend, batches: Batch[], options: RunOptions): P
 
 function compareRuns(ctx: CaseContext, label: string, got: Awaited<ReturnType<typeof train>>, want: Awaited<ReturnType<typeof train>>): void {
   ctx.expectClose(`${label}: losses`, got.losses, want.losses, LOSS_TOLERANCE);
-  for (const name of ['bert.embeddings.word_embeddings.weight', 'bert.encoder.layer.0.attention.self.query.weight', 'bert.encoder.layer.1.output.LayerNorm.weight', 'cls.predictions.bias']) {
+  for (const name of [
+    'bert.embeddings.word_embeddings.weight',
+    'bert.encoder.layer.0.attention.self.query.weight',
+    'bert.encoder.layer.1.output.LayerNorm.weight',
+    'cls.predictions.bias',
+  ]) {
     ctx.expectClose(`${label}: ${name}`, got.params[name]!, want.params[name]!, PARAM_TOLERANCE);
   }
 }
@@ -142,15 +147,27 @@ export default defineSuite('train-step', [
       const first = ctx.gpu.stats();
       for (const batch of batches.slice(1)) await step.step(batch);
       const last = ctx.gpu.stats();
-      ctx.expectTrue('no buffer created after the first step', last.createdBuffers === first.createdBuffers, `${last.createdBuffers - first.createdBuffers} buffers created in steps 2–5`);
+      ctx.expectTrue(
+        'no buffer created after the first step',
+        last.createdBuffers === first.createdBuffers,
+        `${last.createdBuffers - first.createdBuffers} buffers created in steps 2–5`,
+      );
       ctx.expectTrue('live bytes flat', last.liveBytes === first.liveBytes, `live bytes ${first.liveBytes} after step 1, ${last.liveBytes} after step 5`);
       ctx.expectTrue('no pipeline compiled after the first step', last.pipelines === first.pipelines, `${last.pipelines - first.pipelines} new pipelines`);
-      ctx.expectTrue('the step is recorded, not dispatched op by op', last.dispatches === first.dispatches, `${last.dispatches - first.dispatches} eager dispatches`);
+      ctx.expectTrue(
+        'the step is recorded, not dispatched op by op',
+        last.dispatches === first.dispatches,
+        `${last.dispatches - first.dispatches} eager dispatches`,
+      );
       step.dispose();
       parameters.dispose();
       const after = ctx.gpu.stats();
       // The parameters go with their own dispose; the step must have returned everything else.
-      ctx.expectTrue('everything freed on dispose', after.liveBytes === before.liveBytes, `live bytes ${before.liveBytes} before the model and step were built, ${after.liveBytes} after both were disposed`);
+      ctx.expectTrue(
+        'everything freed on dispose',
+        after.liveBytes === before.liveBytes,
+        `live bytes ${before.liveBytes} before the model and step were built, ${after.liveBytes} after both were disposed`,
+      );
     },
   },
   {
@@ -163,7 +180,11 @@ export default defineSuite('train-step', [
       for (const batch of batches.slice(1)) await step.step(batch);
       const last = ctx.gpu.stats();
       ctx.expectTrue('live bytes flat', last.liveBytes === first.liveBytes, `live bytes ${first.liveBytes} after step 1, ${last.liveBytes} after step 3`);
-      ctx.expectTrue('buffers reused from the pool', last.createdBuffers === first.createdBuffers, `${last.createdBuffers - first.createdBuffers} buffers created after step 1`);
+      ctx.expectTrue(
+        'buffers reused from the pool',
+        last.createdBuffers === first.createdBuffers,
+        `${last.createdBuffers - first.createdBuffers} buffers created after step 1`,
+      );
       step.dispose();
       parameters.dispose();
     },

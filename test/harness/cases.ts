@@ -134,8 +134,7 @@ export async function runCase(suite: GpuSuite, caseName: string, gpu: WebGPUBack
     cpu,
     rng: new Rng(seed),
     expectClose: (label, got, want, tolerance) => outcome.checks.push(compare(label, got, want, tolerance)),
-    expectTrue: (label, ok, message) =>
-      outcome.checks.push({ label, ok, count: 1, maxAbsErr: 0, tolerance: { atol: 0, rtol: 0 }, message }),
+    expectTrue: (label, ok, message) => outcome.checks.push({ label, ok, count: 1, maxAbsErr: 0, tolerance: { atol: 0, rtol: 0 }, message }),
     skip: (reason) => {
       outcome.skipped = reason;
     },
@@ -155,9 +154,7 @@ export async function runCase(suite: GpuSuite, caseName: string, gpu: WebGPUBack
 
 /** JSON for the trip out of the page: NaN and ±Infinity (which JSON turns into null) survive as strings. */
 export function encodeOutcome(outcome: CaseOutcome): string {
-  return JSON.stringify(outcome, (_key, value: unknown) =>
-    typeof value === 'number' && !Number.isFinite(value) ? String(value) : value,
-  );
+  return JSON.stringify(outcome, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value));
 }
 
 /** The inverse of `encodeOutcome`. */

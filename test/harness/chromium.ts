@@ -16,7 +16,7 @@ export function findChromium(env: Record<string, string | undefined> = process.e
   if (found) return found;
   throw new Error(
     [
-      'No Chromium found for the GPU tests (looked at $CHROME_PATH, ' + candidates.join(', ') + ').',
+      `No Chromium found for the GPU tests (looked at $CHROME_PATH, ${candidates.join(', ')}).`,
       'Install it:  sudo apt-get install -y chromium      (Debian/Ubuntu; Ubuntu may need the snap or a .deb of Google Chrome)',
       '        or:  point CHROME_PATH at any Chrome/Chromium 113+ binary.',
     ].join('\n'),

@@ -44,7 +44,12 @@ export class Case {
 
   /** A parameter to differentiate, values ±[lo, hi). */
   param(name: string, shape: readonly number[], lo = 0.1, hi = 1): Var<'f32'> {
-    const values = randomValues(this.rng, shape.reduce((a, b) => a * b, 1), lo, hi);
+    const values = randomValues(
+      this.rng,
+      shape.reduce((a, b) => a * b, 1),
+      lo,
+      hi,
+    );
     const p = new Parameter(name, shape, { init: () => values.slice() });
     this.params.push(p);
     return this.g.param(p);
@@ -52,7 +57,15 @@ export class Case {
 
   /** A constant (not differentiated), values ±[lo, hi). */
   constant(shape: readonly number[], lo = 0.1, hi = 1): Var<'f32'> {
-    return this.g.constant(randomValues(this.rng, shape.reduce((a, b) => a * b, 1), lo, hi), shape);
+    return this.g.constant(
+      randomValues(
+        this.rng,
+        shape.reduce((a, b) => a * b, 1),
+        lo,
+        hi,
+      ),
+      shape,
+    );
   }
 
   /** An i32 graph input fed with `values`. */
@@ -63,7 +76,15 @@ export class Case {
 
   /** loss = Σ out ⊙ R, R random: every element of `out` reaches the loss with its own weight. */
   weighted(out: Var<'f32'>): Var<'f32'> {
-    const r = this.g.constant(randomValues(this.rng, out.shape.reduce((a, b) => a * b, 1), 0.2, 1), out.shape);
+    const r = this.g.constant(
+      randomValues(
+        this.rng,
+        out.shape.reduce((a, b) => a * b, 1),
+        0.2,
+        1,
+      ),
+      out.shape,
+    );
     return F.sum(F.reshape(F.mul(out, r), [-1]), 0);
   }
 }
@@ -131,7 +152,10 @@ export function check(family: string, c: Case, out: Var<'f32'>, options: CheckOp
     }
     cpu.write(t, base);
     if (options.zero?.includes(p)) {
-      expect(analytic[k]!.every((v) => v === 0), `${p.name}: gradient must be zero`).toBe(true);
+      expect(
+        analytic[k]!.every((v) => v === 0),
+        `${p.name}: gradient must be zero`,
+      ).toBe(true);
     } else if (!options.flat?.(p)) {
       // A gradient that is zero everywhere would pass trivially: each checked tensor must matter.
       expect(signal, `${p.name}: the loss does not depend on it`).toBeGreaterThan(1e-3);
@@ -142,4 +166,3 @@ export function check(family: string, c: Case, out: Var<'f32'>, options: CheckOp
   worst.set(family, Math.max(worst.get(family) ?? 0, largest));
   return largest;
 }
-

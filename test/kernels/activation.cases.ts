@@ -1,9 +1,5 @@
 import { biasActivationBackward, gelu, geluBackward, relu, reluBackward, type ActivationKind, type Tensor } from '../../src/index.js';
-import {
-  activationBackwardReference,
-  activationReference,
-  biasActivationBackwardReference,
-} from '../../src/reference/activation.js';
+import { activationBackwardReference, activationReference, biasActivationBackwardReference } from '../../src/reference/activation.js';
 import { sumReference } from '../../src/reference/reduce.js';
 import { type CaseContext, type GpuCase, type Tolerance, defineSuite } from '../harness/cases.js';
 
@@ -100,7 +96,12 @@ const SHAPES = [[1], [7], [33], [257], [3, 5, 7], [2, 3, 4, 129], [512, 3072]];
 export default defineSuite('activation', [
   ...(['gelu', 'gelu_tanh', 'relu'] as const).flatMap((activation) => SHAPES.map((shape) => activationCase(activation, shape))),
   ...(['gelu', 'gelu_tanh', 'relu', 'none'] as const).flatMap((activation) =>
-    [[1, 1], [7, 33], [129, 257], [3, 5, 7]].map((shape) => biasCase(activation, shape)),
+    [
+      [1, 1],
+      [7, 33],
+      [129, 257],
+      [3, 5, 7],
+    ].map((shape) => biasCase(activation, shape)),
   ),
   biasCase('none', [1000, 33], true),
   biasCase('none', [8192, 768], true),

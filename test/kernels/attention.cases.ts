@@ -166,12 +166,32 @@ const fullyMaskedCase: GpuCase = {
     values.forEach((x, n) => ctx.expectTrue(`${names[n]} has no NaN`, !x.some(Number.isNaN), `${names[n]} contains NaN`));
     const batch0 = (x: Float32Array) => x.subarray(0, x.length / 2);
     const [out, lse, dq, dk, dv] = values;
-    ctx.expectTrue('out of batch 0 is 0', batch0(out).every((x) => x === 0), 'a row that sees no key must output 0');
-    ctx.expectTrue('lse of batch 0 is −∞', batch0(lse).every((x) => x === -Infinity), `got ${batch0(lse).slice(0, 3).join(', ')}, …`);
-    for (const [name, g] of [['dq', dq], ['dk', dk], ['dv', dv]] as const) {
-      ctx.expectTrue(`${name} of batch 0 is 0`, batch0(g).every((x) => x === 0), `${name} of a fully masked batch must be 0`);
+    ctx.expectTrue(
+      'out of batch 0 is 0',
+      batch0(out).every((x) => x === 0),
+      'a row that sees no key must output 0',
+    );
+    ctx.expectTrue(
+      'lse of batch 0 is −∞',
+      batch0(lse).every((x) => x === -Infinity),
+      `got ${batch0(lse).slice(0, 3).join(', ')}, …`,
+    );
+    for (const [name, g] of [
+      ['dq', dq],
+      ['dk', dk],
+      ['dv', dv],
+    ] as const) {
+      ctx.expectTrue(
+        `${name} of batch 0 is 0`,
+        batch0(g).every((x) => x === 0),
+        `${name} of a fully masked batch must be 0`,
+      );
     }
-    ctx.expectTrue('batch 1 is not all 0', out.subarray(out.length / 2).some((x) => x !== 0), 'the unmasked batch has output');
+    ctx.expectTrue(
+      'batch 1 is not all 0',
+      out.subarray(out.length / 2).some((x) => x !== 0),
+      'the unmasked batch has output',
+    );
   },
 };
 
@@ -231,7 +251,11 @@ function noLeakCase(path: 'fused' | 'non-fused'): GpuCase {
       const after = ctx.gpu.stats();
       dispose();
       ctx.expectTrue('live bytes', after.liveBytes === before.liveBytes, `live bytes went from ${before.liveBytes} to ${after.liveBytes}`);
-      ctx.expectTrue('buffers created', after.createdBuffers === before.createdBuffers, `${after.createdBuffers - before.createdBuffers} buffers created after the first step`);
+      ctx.expectTrue(
+        'buffers created',
+        after.createdBuffers === before.createdBuffers,
+        `${after.createdBuffers - before.createdBuffers} buffers created after the first step`,
+      );
     },
   };
 }

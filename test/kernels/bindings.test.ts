@@ -59,7 +59,9 @@ describe('shader bindings match their kernels', () => {
 
   test('every .wgsl file under shaders/ belongs to a kernel (shaders/common/: is included by one)', () => {
     const used = new Set(allKernels.map((k) => k.source));
-    const kernelSources = readdirSync(kernelsDir).map((f) => readFileSync(join(kernelsDir, f), 'utf8')).join('\n');
+    const kernelSources = readdirSync(kernelsDir)
+      .map((f) => readFileSync(join(kernelsDir, f), 'utf8'))
+      .join('\n');
     const orphans = wgslFiles(shadersDir).filter((file) => {
       const name = relative(shadersDir, file);
       return name.startsWith('common/') ? !kernelSources.includes(`shaders/${name}'`) : !used.has(readFileSync(file, 'utf8'));

@@ -21,7 +21,11 @@ function expectMask(ctx: CaseContext, label: string, y: ArrayLike<number>, keep:
       count++;
     }
   }
-  ctx.expectTrue(label, count === 0, `${count} of ${keep.length} elements disagree with the reference mask; first at [${first}]: got ${y[first]}, keep ${keep[first]}`);
+  ctx.expectTrue(
+    label,
+    count === 0,
+    `${count} of ${keep.length} elements disagree with the reference mask; first at [${first}]: got ${y[first]}, keep ${keep[first]}`,
+  );
 }
 
 /** Forward and backward against the reference: exact mask, values, and the same mask for both. */
@@ -96,7 +100,11 @@ const differentMasksCase: GpuCase = {
       ctx.expectTrue(label, differing > 0.4, `${(differing * 100).toFixed(1)}% of the mask differs from seed 1 offset 0`);
     }
     const again = await maskOf({ p: 0.5, seed: 1 });
-    ctx.expectTrue('reproducible', again.every((k, i) => k === base[i]), 'the same (seed, offset) gave another mask');
+    ctx.expectTrue(
+      'reproducible',
+      again.every((k, i) => k === base[i]),
+      'the same (seed, offset) gave another mask',
+    );
     ones.dispose();
   },
 };
@@ -106,9 +114,21 @@ const philoxCase: GpuCase = {
   name: 'philox4x32-10 known answers and random blocks',
   async run(ctx) {
     const known = [
-      [[0, 0, 0, 0], [0, 0], [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]],
-      [[0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff], [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]],
-      [[0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0], [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]],
+      [
+        [0, 0, 0, 0],
+        [0, 0],
+        [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8],
+      ],
+      [
+        [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff],
+        [0xffffffff, 0xffffffff],
+        [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd],
+      ],
+      [
+        [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344],
+        [0xa4093822, 0x299f31d0],
+        [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1],
+      ],
     ];
     const n = known.length + 1000;
     const word = () => Math.floor(ctx.rng.next() * 2 ** 32);
@@ -124,7 +144,12 @@ const philoxCase: GpuCase = {
     encodePhilox(ctx.gpu, countersT.storage('philox'), keysT.storage('philox'), blocks.storage('philox'), n);
     const got = await blocks.data();
     [countersT, keysT, blocks].forEach((t) => t.dispose());
-    ctx.expectClose('known answers', got.subarray(0, 4 * known.length), known.flatMap(([, , want]) => want!), { atol: 0, rtol: 0 });
+    ctx.expectClose(
+      'known answers',
+      got.subarray(0, 4 * known.length),
+      known.flatMap(([, , want]) => want!),
+      { atol: 0, rtol: 0 },
+    );
     const want = new Uint32Array(4 * n);
     philoxReference(counters, keys, want);
     ctx.expectClose('random blocks', got, want, { atol: 0, rtol: 0 });

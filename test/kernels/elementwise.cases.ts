@@ -37,7 +37,11 @@ function binaryCase(op: 'add' | 'mul', dtype: DType, shape: number[], bShape = s
       if (dtype === 'f16' && !ctx.gpu.device.features.has('shader-f16')) return ctx.skip('adapter lacks shader-f16');
       const n = shape.reduce((x, y) => x * y, 1);
       const x = randomValues(ctx, dtype, n);
-      const y = randomValues(ctx, dtype, bShape.reduce((p, d) => p * d, 1));
+      const y = randomValues(
+        ctx,
+        dtype,
+        bShape.reduce((p, d) => p * d, 1),
+      );
       const a = ctx.gpu.tensor(x, shape, dtype);
       const b = ctx.gpu.tensor(y, bShape, dtype);
       const out = op === 'add' ? add(a, b) : mul(a, b);
@@ -118,7 +122,8 @@ function accumulateCase(shape: number[], steps = 3): GpuCase {
         ctx.expectClose(`accumulate step ${k + 1}, s = ${factor}`, got, want, { atol: 2 ** -24 * Math.abs(factor), rtol: 2 ** -24 });
         before = got;
       }
-      if (steps > 1) ctx.expectTrue('no new pipeline for a new s', ctx.gpu.stats().pipelines === pipelines, `${ctx.gpu.stats().pipelines} pipelines, had ${pipelines}`);
+      if (steps > 1)
+        ctx.expectTrue('no new pipeline for a new s', ctx.gpu.stats().pipelines === pipelines, `${ctx.gpu.stats().pipelines} pipelines, had ${pipelines}`);
       ctx.expectTrue('in place: into keeps its storage', into.storage('accumulate') === storage, 'into got new storage');
       ctx.expectClose('x unchanged', await xt.data(), x, { atol: 0, rtol: 0 });
       [into, xt].forEach((t) => t.dispose());
@@ -129,9 +134,7 @@ function accumulateCase(shape: number[], steps = 3): GpuCase {
 const SHAPES = [[1], [7], [33], [257], [3, 5, 7], [70001]];
 
 export default defineSuite('elementwise', [
-  ...(['add', 'mul'] as const).flatMap((op) =>
-    (['f32', 'f16', 'i32', 'u32'] as const).flatMap((dtype) => SHAPES.map((shape) => binaryCase(op, dtype, shape))),
-  ),
+  ...(['add', 'mul'] as const).flatMap((op) => (['f32', 'f16', 'i32', 'u32'] as const).flatMap((dtype) => SHAPES.map((shape) => binaryCase(op, dtype, shape)))),
   // More workgroups than one grid dimension allows (65535 × 256 elements): the 2-D dispatch path.
   binaryCase('add', 'f32', [65535 * 256 + 1025]),
   // Broadcasting: a bias [N] onto [M, N], a position table [T, D] onto [B, T, D], a scalar-shaped b.

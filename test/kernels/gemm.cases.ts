@@ -24,7 +24,14 @@ function gemmCase(variant: GemmVariant, shape: Shape, options: Omit<MatmulOption
   const { batch = [], m, n, k, sharedB = false } = shape;
   const { transposeA = false, transposeB = false, activation = 'none', splitK } = options;
   const batches = batch.reduce((x, y) => x * y, 1);
-  const flags = [transposeA && 'Aᵀ', transposeB && 'Bᵀ', options.bias && 'bias', activation !== 'none' && activation, splitK && `splitK ${splitK}`, sharedB && 'shared B'].filter(Boolean);
+  const flags = [
+    transposeA && 'Aᵀ',
+    transposeB && 'Bᵀ',
+    options.bias && 'bias',
+    activation !== 'none' && activation,
+    splitK && `splitK ${splitK}`,
+    sharedB && 'shared B',
+  ].filter(Boolean);
   return {
     skipOnDawn: variant.startsWith('blocked-') && variant !== 'blocked-8x8' ? DAWN_SKIP : undefined,
     name: `${variant} ${batch.length ? `[${batch.join(', ')}] × ` : ''}[${m}, ${k}] · [${k}, ${n}]${flags.length ? ` (${flags.join(', ')})` : ''}`,
@@ -44,7 +51,10 @@ function gemmCase(variant: GemmVariant, shape: Shape, options: Omit<MatmulOption
       const matrix = new Float64Array(m * n);
       for (let i = 0; i < batches; i++) {
         const bOffset = sharedB ? 0 : i * k * n;
-        matmulReference(x.subarray(i * m * k, (i + 1) * m * k), y.subarray(bOffset, bOffset + k * n), matrix, m, n, k, { transA: transposeA, transB: transposeB });
+        matmulReference(x.subarray(i * m * k, (i + 1) * m * k), y.subarray(bOffset, bOffset + k * n), matrix, m, n, k, {
+          transA: transposeA,
+          transB: transposeB,
+        });
         for (let j = 0; j < m * n; j++) {
           const v = matrix[j]! + (options.bias ? biasValues[j % n]! : 0);
           want[i * m * n + j] = activate(activation, v);
@@ -55,12 +65,7 @@ function gemmCase(variant: GemmVariant, shape: Shape, options: Omit<MatmulOption
   };
 }
 
-const LAYOUTS = [
-  {},
-  { transposeA: true },
-  { transposeB: true },
-  { transposeA: true, transposeB: true },
-] as const;
+const LAYOUTS = [{}, { transposeA: true }, { transposeB: true }, { transposeA: true, transposeB: true }] as const;
 const VARIANTS = ['naive', 'blocked-8x8', 'blocked-16x16', 'blocked-16x32', 'blocked-32x32', 'tiled-64x64'] as const;
 
 const tuneCase: GpuCase = {
@@ -72,7 +77,11 @@ const tuneCase: GpuCase = {
       const timed = Object.entries(tuning.timings);
       ctx.expectTrue('timed', timed.length === 2 && timed.every(([, ms]) => ms! > 0), JSON.stringify(tuning.timings));
       const fastest = timed.reduce((x, y) => (y[1]! < x[1]! ? y : x))[0];
-      ctx.expectTrue('fastest kept', tuning.variant === fastest && gpu.gemmVariant === fastest, `${tuning.variant} chosen from ${JSON.stringify(tuning.timings)}`);
+      ctx.expectTrue(
+        'fastest kept',
+        tuning.variant === fastest && gpu.gemmVariant === fastest,
+        `${tuning.variant} chosen from ${JSON.stringify(tuning.timings)}`,
+      );
       const again = await gpu.tuneGemm({ candidates: ['naive', 'blocked-8x8'] });
       const hasStorage = typeof (globalThis as { localStorage?: unknown }).localStorage !== 'undefined';
       ctx.expectTrue('cache', again.cached === hasStorage && again.variant === tuning.variant, JSON.stringify(again));

@@ -122,27 +122,30 @@ function lossCase(spec: LossSpec): GpuCase {
   };
 }
 
-export default defineSuite('loss', inBothRowLayouts([
-  lossCase({ rows: 1, classes: 1 }),
-  lossCase({ rows: 1, classes: 7 }),
-  lossCase({ rows: 7, classes: 33, labelSmoothing: 0.1 }),
-  lossCase({ rows: 33, classes: 129, labels: { ignoredFraction: 0.3 } }),
-  lossCase({ rows: 257, classes: 50, labelSmoothing: 0.1, scale: 2.5, labels: { ignoredFraction: 0.3 } }),
-  lossCase({ rows: 129, classes: 1000, labels: { ignoreIndex: 0 } }),
-  lossCase({ rows: 9, classes: 17, labelSmoothing: 0.1, labels: { ignoredFraction: 1 } }),
-  lossCase({ rows: 6, classes: 10, labelSmoothing: 0.1, labels: { outOfRange: [1, 4] } }),
-  lossCase({ rows: 17, classes: 300, offset: 100, labelSmoothing: 0.1 }),
-  lossCase({ rows: 31, classes: 257, spread: 30, scale: -0.5 }),
-  // Vocabulary-sized rows, far longer than a workgroup: BERT's 30,522 and KantaiBERT's 52,000.
-  lossCase({ rows: 5, classes: 30522 }),
-  lossCase({ rows: 3, classes: 52000, labelSmoothing: 0.1 }),
-  lossCase({ rows: 64, classes: 30522, labelSmoothing: 0.1, labels: { ignoredFraction: 0.85 }, twice: true }),
-  // More rows than one grid dimension allows (65,535 workgroups): the rows spread over x and y.
-  lossCase({ rows: 65537, classes: 3, labels: { ignoredFraction: 0.5 }, notOnSwiftShader: true }),
-  lossCase({ rows: 0, classes: 5 }),
-  // Row counts that are not multiples of the 64 rows of an 'invocation' workgroup, rows of 1, 3, 257.
-  lossCase({ rows: 100, classes: 1 }),
-  lossCase({ rows: 65, classes: 3, labels: { ignoredFraction: 0.3 } }),
-  lossCase({ rows: 130, classes: 257, labelSmoothing: 0.1, twice: true }),
-  lossCase({ rows: 1024, classes: 260, labelSmoothing: 0.1, labels: { ignoredFraction: 0.85 } }), // the small BERT's MLM head
-]));
+export default defineSuite(
+  'loss',
+  inBothRowLayouts([
+    lossCase({ rows: 1, classes: 1 }),
+    lossCase({ rows: 1, classes: 7 }),
+    lossCase({ rows: 7, classes: 33, labelSmoothing: 0.1 }),
+    lossCase({ rows: 33, classes: 129, labels: { ignoredFraction: 0.3 } }),
+    lossCase({ rows: 257, classes: 50, labelSmoothing: 0.1, scale: 2.5, labels: { ignoredFraction: 0.3 } }),
+    lossCase({ rows: 129, classes: 1000, labels: { ignoreIndex: 0 } }),
+    lossCase({ rows: 9, classes: 17, labelSmoothing: 0.1, labels: { ignoredFraction: 1 } }),
+    lossCase({ rows: 6, classes: 10, labelSmoothing: 0.1, labels: { outOfRange: [1, 4] } }),
+    lossCase({ rows: 17, classes: 300, offset: 100, labelSmoothing: 0.1 }),
+    lossCase({ rows: 31, classes: 257, spread: 30, scale: -0.5 }),
+    // Vocabulary-sized rows, far longer than a workgroup: BERT's 30,522 and KantaiBERT's 52,000.
+    lossCase({ rows: 5, classes: 30522 }),
+    lossCase({ rows: 3, classes: 52000, labelSmoothing: 0.1 }),
+    lossCase({ rows: 64, classes: 30522, labelSmoothing: 0.1, labels: { ignoredFraction: 0.85 }, twice: true }),
+    // More rows than one grid dimension allows (65,535 workgroups): the rows spread over x and y.
+    lossCase({ rows: 65537, classes: 3, labels: { ignoredFraction: 0.5 }, notOnSwiftShader: true }),
+    lossCase({ rows: 0, classes: 5 }),
+    // Row counts that are not multiples of the 64 rows of an 'invocation' workgroup, rows of 1, 3, 257.
+    lossCase({ rows: 100, classes: 1 }),
+    lossCase({ rows: 65, classes: 3, labels: { ignoredFraction: 0.3 } }),
+    lossCase({ rows: 130, classes: 257, labelSmoothing: 0.1, twice: true }),
+    lossCase({ rows: 1024, classes: 260, labelSmoothing: 0.1, labels: { ignoredFraction: 0.85 } }), // the small BERT's MLM head
+  ]),
+);

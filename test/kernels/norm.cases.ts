@@ -105,27 +105,30 @@ const deterministicCase: GpuCase = {
   },
 };
 
-export default defineSuite('norm', inBothRowLayouts([
-  layerNormCase([1, 1]), // D = 1: y = β, dx = 0
-  layerNormCase([7]),
-  layerNormCase([3, 7]),
-  layerNormCase([2, 3, 33]),
-  layerNormCase([5, 129]),
-  layerNormCase([257, 7]), // 129 blocks of 2 rows, the last one short
-  layerNormCase([4, 1000]), // rows longer than the workgroup
-  layerNormCase([3, 3072]),
-  layerNormCase([1000, 33], { eps: 1e-3 }), // 250 blocks of 4 rows
-  layerNormCase([512, 768]), // BERT-base: 512 tokens of hidden size 768
-  // Rows far from 0: the f32 mean alone is off by ~ulp(1000) = 6e-5, so y and dx may miss by ~rstd·1e-4
-  // (tolerance 2e-3); a one-pass E[x²] − E[x]² variance would lose about 0.1 of the variance here.
-  layerNormCase([16, 768], { offset: 1000, tolerance: { atol: 2e-3, rtol: 1e-5 } }),
-  layerNormCase([65537, 8]), // more rows than one grid dimension allows: the 2-D dispatch path
-  // Row counts that are not multiples of the 64 rows of an 'invocation' workgroup, rows of 1, 3, 257.
-  layerNormCase([100, 1]),
-  layerNormCase([65, 3]),
-  layerNormCase([130, 257]),
-  layerNormCase([1027, 16]), // 206 blocks of 5 rows, the last one short: 4 'invocation' workgroups, the last one short
-  layerNormCase([8, 128, 128]), // the small BERT's hidden rows
-  emptyCase,
-  deterministicCase,
-]));
+export default defineSuite(
+  'norm',
+  inBothRowLayouts([
+    layerNormCase([1, 1]), // D = 1: y = β, dx = 0
+    layerNormCase([7]),
+    layerNormCase([3, 7]),
+    layerNormCase([2, 3, 33]),
+    layerNormCase([5, 129]),
+    layerNormCase([257, 7]), // 129 blocks of 2 rows, the last one short
+    layerNormCase([4, 1000]), // rows longer than the workgroup
+    layerNormCase([3, 3072]),
+    layerNormCase([1000, 33], { eps: 1e-3 }), // 250 blocks of 4 rows
+    layerNormCase([512, 768]), // BERT-base: 512 tokens of hidden size 768
+    // Rows far from 0: the f32 mean alone is off by ~ulp(1000) = 6e-5, so y and dx may miss by ~rstd·1e-4
+    // (tolerance 2e-3); a one-pass E[x²] − E[x]² variance would lose about 0.1 of the variance here.
+    layerNormCase([16, 768], { offset: 1000, tolerance: { atol: 2e-3, rtol: 1e-5 } }),
+    layerNormCase([65537, 8]), // more rows than one grid dimension allows: the 2-D dispatch path
+    // Row counts that are not multiples of the 64 rows of an 'invocation' workgroup, rows of 1, 3, 257.
+    layerNormCase([100, 1]),
+    layerNormCase([65, 3]),
+    layerNormCase([130, 257]),
+    layerNormCase([1027, 16]), // 206 blocks of 5 rows, the last one short: 4 'invocation' workgroups, the last one short
+    layerNormCase([8, 128, 128]), // the small BERT's hidden rows
+    emptyCase,
+    deterministicCase,
+  ]),
+);

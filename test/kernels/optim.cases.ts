@@ -60,7 +60,9 @@ function adamwCase(name: string, { shape, steps, options, gradScale = 1, warmSta
   };
 }
 
-const base = (lr: number, weightDecay: number) => (k: number): AdamWOptions => ({ lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay, step: k });
+const base =
+  (lr: number, weightDecay: number) =>
+  (k: number): AdamWOptions => ({ lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay, step: k });
 
 // Step 1 from zero moments by hand (test/reference/optim.test.ts works the same numbers):
 // m̂ = g and v̂ = g², so p ← p·(1 − lr·λ) − lr·g/(|g| + ε).
@@ -98,7 +100,11 @@ function clipCase(shapes: number[][], maxNorm: number): GpuCase {
       const wantNorm = clipByGlobalNormReference(want, maxNorm);
       ctx.expectClose('norm', got[0]!, [wantNorm], CLIP_TOLERANCE);
       want.forEach((w, i) => ctx.expectClose(`tensor ${i}`, got[i + 1]!, w, CLIP_TOLERANCE));
-      ctx.expectTrue('clipped or not as expected', (wantNorm > maxNorm) === got.slice(1).some((g, i) => g.some((x, e) => x !== values[i]![e])), `norm ${wantNorm}, maxNorm ${maxNorm}`);
+      ctx.expectTrue(
+        'clipped or not as expected',
+        wantNorm > maxNorm === got.slice(1).some((g, i) => g.some((x, e) => x !== values[i]![e])),
+        `norm ${wantNorm}, maxNorm ${maxNorm}`,
+      );
     },
   };
 }

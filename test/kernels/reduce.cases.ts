@@ -113,5 +113,9 @@ export default defineSuite('reduce', [
   globalNormCase('one element', [1], false),
   globalNormCase('1 … 100,000 elements', MIXED, false),
   globalNormCase('1 … 100,000 elements', MIXED, true),
-  globalNormCase('30 tiny tensors', Array.from({ length: 30 }, (_, i) => 1 + (i % 5)), true),
+  globalNormCase(
+    '30 tiny tensors',
+    Array.from({ length: 30 }, (_, i) => 1 + (i % 5)),
+    true,
+  ),
 ]);

@@ -62,7 +62,12 @@ function softmaxCase(shape: number[], kind: MaskKind = 'none'): GpuCase {
       const wantDx = new Float32Array(size);
       softmaxBackwardReference(dy, y, wantDx, rows, n);
       ctx.expectClose('dx', dx, wantDx, DX_TOL);
-      if (kind === 'full') ctx.expectTrue('masked row', y.subarray(0, n).every((v) => v === 0), 'a fully masked row must be zeros');
+      if (kind === 'full')
+        ctx.expectTrue(
+          'masked row',
+          y.subarray(0, n).every((v) => v === 0),
+          'a fully masked row must be zeros',
+        );
     },
   };
 }
@@ -72,7 +77,10 @@ const deterministicCase: GpuCase = {
   name: 'softmax [64, 1000]: two runs agree to the bit',
   async run(ctx) {
     const shape = [64, 1000];
-    const x = ctx.gpu.tensor(ctx.rng.nonZeroFloats(64_000).map((v) => 4 * v), shape);
+    const x = ctx.gpu.tensor(
+      ctx.rng.nonZeroFloats(64_000).map((v) => 4 * v),
+      shape,
+    );
     const dy = ctx.gpu.tensor(ctx.rng.nonZeroFloats(64_000), shape);
     const runOnce = async () => {
       const y = softmax(x);
@@ -89,24 +97,27 @@ const deterministicCase: GpuCase = {
   },
 };
 
-export default defineSuite('softmax', inBothRowLayouts([
-  softmaxCase([1]), // N = 1: y = 1, dx = 0
-  softmaxCase([7]),
-  softmaxCase([3, 33]),
-  softmaxCase([5, 129]),
-  softmaxCase([2, 257]),
-  softmaxCase([4, 1000]), // rows longer than the workgroup
-  softmaxCase([2, 3072]),
-  softmaxCase([512, 768]), // BERT-base sized
-  softmaxCase([7, 33], 'full'),
-  softmaxCase([2, 3, 33, 33], 'causal'), // attention scores [B, H, T, T] with a causal [T, T] mask
-  softmaxCase([5, 1000], 'row'),
-  softmaxCase([3, 1], 'full'), // N = 1 with the first row masked
-  softmaxCase([65537, 3]), // more rows than one grid dimension allows: the 2-D dispatch path
-  // Row counts that are not multiples of the 64 rows of an 'invocation' workgroup, rows of 1, 3, 257.
-  softmaxCase([100, 1]),
-  softmaxCase([65, 3], 'full'),
-  softmaxCase([130, 257], 'row'),
-  softmaxCase([16, 4, 64, 64], 'causal'), // attention scores of the small BERT
-  deterministicCase,
-]));
+export default defineSuite(
+  'softmax',
+  inBothRowLayouts([
+    softmaxCase([1]), // N = 1: y = 1, dx = 0
+    softmaxCase([7]),
+    softmaxCase([3, 33]),
+    softmaxCase([5, 129]),
+    softmaxCase([2, 257]),
+    softmaxCase([4, 1000]), // rows longer than the workgroup
+    softmaxCase([2, 3072]),
+    softmaxCase([512, 768]), // BERT-base sized
+    softmaxCase([7, 33], 'full'),
+    softmaxCase([2, 3, 33, 33], 'causal'), // attention scores [B, H, T, T] with a causal [T, T] mask
+    softmaxCase([5, 1000], 'row'),
+    softmaxCase([3, 1], 'full'), // N = 1 with the first row masked
+    softmaxCase([65537, 3]), // more rows than one grid dimension allows: the 2-D dispatch path
+    // Row counts that are not multiples of the 64 rows of an 'invocation' workgroup, rows of 1, 3, 257.
+    softmaxCase([100, 1]),
+    softmaxCase([65, 3], 'full'),
+    softmaxCase([130, 257], 'row'),
+    softmaxCase([16, 4, 64, 64], 'causal'), // attention scores of the small BERT
+    deterministicCase,
+  ]),
+);

@@ -14,7 +14,7 @@ describe('normalInit', () => {
     const x = normalInit([100, 1000], { std: 0.02, seed: 7 });
     const { mean, std } = moments(x);
     expect(Math.abs(mean)).toBeLessThan((5 * 0.02) / Math.sqrt(n));
-    expect(Math.abs(std - 0.02)).toBeLessThan(5 * 0.02 / Math.sqrt(2 * n));
+    expect(Math.abs(std - 0.02)).toBeLessThan((5 * 0.02) / Math.sqrt(2 * n));
     const beyond2 = x.filter((v) => Math.abs(v) > 0.04).length / n; // 4.55% for a normal
     expect(Math.abs(beyond2 - 0.0455)).toBeLessThan(0.005);
   });

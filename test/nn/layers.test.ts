@@ -21,7 +21,13 @@ import { ATOL, Case, RTOL, check, cpu, randomValues, worst } from '../harness/gr
 
 // Weights ±[0.3, 0.9) instead of BERT's normal(0, 0.02): at 0.02 the attention is uniform and the
 // query weights' gradients vanish, so the check could not tell a wrong rule from a right one.
-const bold: Initializer = (shape, seed) => randomValues(new Xoshiro128(seed), shape.reduce((a, b) => a * b, 1), 0.3, 0.9);
+const bold: Initializer = (shape, seed) =>
+  randomValues(
+    new Xoshiro128(seed),
+    shape.reduce((a, b) => a * b, 1),
+    0.3,
+    0.9,
+  );
 
 afterAll(() => {
   const rows = [...worst].map(([family, error]) => `  ${family.padEnd(16)} ${error.toExponential(1)}`);

@@ -20,7 +20,11 @@ describe('npm pack', () => {
   beforeAll(() => {
     // What `prepack` does, run apart so that only npm pack's JSON reaches stdout.
     execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'pipe' });
-    const out = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const [result] = JSON.parse(out) as PackResult[];
     tarball = join(scratch, result!.filename);
     files = result!.files.map((f) => f.path);
@@ -69,7 +73,11 @@ console.log(JSON.stringify({ sum: Array.from(await add(a, a).data()), product: A
     expect(example, 'README has a ## Example js block').toBeDefined();
     const app = join(scratch, 'app');
     writeFileSync(join(app, 'readme-example.mjs'), example!);
-    const printed = execFileSync('node', ['readme-example.mjs'], { cwd: app, encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' } });
+    const printed = execFileSync('node', ['readme-example.mjs'], {
+      cwd: app,
+      encoding: 'utf8',
+      env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+    });
     expect(printed).toContain('Float32Array(4) [ 8, 10, 20, 22 ]');
   });
 });

@@ -174,9 +174,21 @@ describe('activation ops on the CPU backend', () => {
     ['gelu option', () => gelu(cpu.zeros([2]), { approximate: 'erf' as never }), /^gelu: approximate must be 'none' or 'tanh', got "erf"$/],
     ['geluBackward shape', () => geluBackward(cpu.zeros([2, 3]), cpu.zeros([3, 2])), /^geluBackward: dy must have shape \[3, 2\], got \[2, 3\]$/],
     ['reluBackward dtype', () => reluBackward(cpu.zeros([2], 'i32'), cpu.zeros([2])), /^reluBackward: dy must be f32, got i32\[2\] on cpu$/],
-    ['biasActivationBackward shape', () => biasActivationBackward(cpu.zeros([4, 3]), cpu.zeros([4, 2]), 'gelu'), /^biasActivationBackward: dy must have shape \[4, 2\], got \[4, 3\]$/],
-    ['biasActivationBackward rank', () => biasActivationBackward(cpu.zeros([]), cpu.zeros([]), 'gelu'), /^biasActivationBackward: expected z \[\.\.\., N\] of rank ≥ 1, got \[\]$/],
-    ['biasActivationBackward activation', () => biasActivationBackward(cpu.zeros([2]), cpu.zeros([2]), 'tanh' as never), /^biasActivationBackward: activation must be one of gelu, gelu_tanh, relu, none, got "tanh"$/],
+    [
+      'biasActivationBackward shape',
+      () => biasActivationBackward(cpu.zeros([4, 3]), cpu.zeros([4, 2]), 'gelu'),
+      /^biasActivationBackward: dy must have shape \[4, 2\], got \[4, 3\]$/,
+    ],
+    [
+      'biasActivationBackward rank',
+      () => biasActivationBackward(cpu.zeros([]), cpu.zeros([]), 'gelu'),
+      /^biasActivationBackward: expected z \[\.\.\., N\] of rank ≥ 1, got \[\]$/,
+    ],
+    [
+      'biasActivationBackward activation',
+      () => biasActivationBackward(cpu.zeros([2]), cpu.zeros([2]), 'tanh' as never),
+      /^biasActivationBackward: activation must be one of gelu, gelu_tanh, relu, none, got "tanh"$/,
+    ],
   ])('%s', (_name, call, message) => {
     expect(call).toThrowError(ShapeError);
     expect(call).toThrowError(message);

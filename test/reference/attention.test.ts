@@ -30,7 +30,10 @@ describe('attention reference backward vs float64 finite differences', () => {
     ['causal, Tq < Tk (top-left aligned)', { causal: true }],
     ['key padding with a batch that sees no key', { keyMask: [1, 1, 0, 1, 0, 0, 0, 0, 0, 0] }],
     ['dropout p 0.3', { dropout: { p: 0.3, key: [7, 11], offset: 5 } }],
-    ['cross-attention Tq > Tk, causal, padding and dropout', { tq: 6, tk: 3, causal: true, keyMask: [1, 0, 1, 1, 1, 0], dropout: { p: 0.2, key: [1, 2], offset: 0 } }],
+    [
+      'cross-attention Tq > Tk, causal, padding and dropout',
+      { tq: 6, tk: 3, causal: true, keyMask: [1, 0, 1, 1, 1, 0], dropout: { p: 0.2, key: [1, 2], offset: 0 } },
+    ],
   ];
   test.each(cases)('%s', (_name, over) => {
     const s = problem(over);
@@ -90,7 +93,7 @@ describe('attention reference forward', () => {
       const bh = Math.floor(row / s.tq);
       for (let d = 0; d < s.dh; d++) {
         let acc = 0;
-        for (let j = 0; j < s.tk; j++) acc += (want[row * s.tk + j]! * keep[row * s.tk + j]! / 0.6) * v[(bh * s.tk + j) * s.dh + d]!;
+        for (let j = 0; j < s.tk; j++) acc += ((want[row * s.tk + j]! * keep[row * s.tk + j]!) / 0.6) * v[(bh * s.tk + j) * s.dh + d]!;
         expect(out[row * s.dh + d]).toBeCloseTo(acc, 12);
       }
     }
@@ -115,7 +118,11 @@ describe('attention ops check their arguments', () => {
     ['q rank 3', () => attention(t([3, 4, 8]), k, k), /^attention: q must have shape \[B, H, T, Dh\], got f32\[3, 4, 8\]/],
     ['k heads differ', () => attention(q, t([2, 2, 5, 8]), t([2, 2, 5, 8])), /^attention: k must have shape \[2, 3, 5, 8\], got \[2, 2, 5, 8\]$/],
     ['v length differs from k', () => attention(q, k, t([2, 3, 6, 8])), /^attention: v must have shape \[2, 3, 5, 8\], got \[2, 3, 6, 8\]$/],
-    ['Dh not a multiple of 4', () => attention(t([1, 1, 2, 6]), t([1, 1, 2, 6]), t([1, 1, 2, 6])), /^attention: the fused kernel needs a head size Dh that is a multiple of 4/],
+    [
+      'Dh not a multiple of 4',
+      () => attention(t([1, 1, 2, 6]), t([1, 1, 2, 6]), t([1, 1, 2, 6])),
+      /^attention: the fused kernel needs a head size Dh that is a multiple of 4/,
+    ],
     ['key mask shape', () => attention(q, k, k, { keyMask: cpu.tensor(new Int32Array(10), [2, 5, 1]) }), /^attention: keyMask must have shape \[2, 5\]/],
     ['key mask dtype', () => attention(q, k, k, { keyMask: t([2, 5]) }), /^attention: keyMask must be i32 or u32/],
     ['dropout p', () => attention(q, k, k, { dropout: { p: 1, seed: 0 } }), /^attention: dropout p must be in \[0, 1\), got 1$/],

@@ -15,9 +15,21 @@ const mask = (n: number, p: number, key: readonly [number, number], offset: numb
 describe('philox4x32_10', () => {
   // Random123's tests/kat_vectors for philox4x32 with 10 rounds: counter words, key words, output.
   test.each([
-    [[0, 0, 0, 0], [0, 0], [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]],
-    [[0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff], [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]],
-    [[0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0], [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]],
+    [
+      [0, 0, 0, 0],
+      [0, 0],
+      [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8],
+    ],
+    [
+      [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff],
+      [0xffffffff, 0xffffffff],
+      [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd],
+    ],
+    [
+      [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344],
+      [0xa4093822, 0x299f31d0],
+      [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1],
+    ],
   ])('known answer %#', (counter, key, want) => {
     expect(philox4x32_10(counter, key)).toEqual(want);
   });
@@ -81,7 +93,11 @@ describe('dropout mask', () => {
 describe('dropout backward', () => {
   test('matches float64 central differences of the forward', () => {
     const rng = new Rng(3);
-    for (const [n, p, offset] of [[1, 0.5, 0], [7, 0.3, 1], [33, 0.9, 6]] as const) {
+    for (const [n, p, offset] of [
+      [1, 0.5, 0],
+      [7, 0.3, 1],
+      [33, 0.9, 6],
+    ] as const) {
       const key = [99, 5] as const;
       const x = randomFloat64(rng, n);
       const dy = randomFloat64(rng, n);
@@ -101,7 +117,10 @@ describe('dropout ops on the cpu backend', () => {
   const cpu = createCpuBackend();
 
   test('forward and backward share the mask; the seed number s is the pair [s, 0]', async () => {
-    const x = cpu.tensor(Float32Array.from({ length: 37 }, (_, i) => i + 1), [37]);
+    const x = cpu.tensor(
+      Float32Array.from({ length: 37 }, (_, i) => i + 1),
+      [37],
+    );
     const y = await dropout(x, { p: 0.25, seed: 11, offset: 3 }).data();
     const dx = await dropoutBackward(x, { p: 0.25, seed: [11, 0], offset: 3 }).data();
     const want = new Float32Array(37);
@@ -118,7 +137,11 @@ describe('dropout ops on the cpu backend', () => {
     ['seed fraction', () => dropout(x, { p: 0.5, seed: 1.5 }), /^dropout: seed must be a u32 or a pair of u32, got 1.5$/],
     ['seed too big', () => dropout(x, { p: 0.5, seed: [0, 2 ** 32] }), /^dropout: seed must be a u32 or a pair of u32/],
     ['seed triple', () => dropout(x, { p: 0.5, seed: [1, 2, 3] as never }), /^dropout: seed must be a u32 or a pair/],
-    ['offset negative', () => dropout(x, { p: 0.5, seed: 0, offset: -4 }), /^dropout: offset must be an integer ≥ 0 with offset \+ size \(3\) ≤ 2\^53, got -4$/],
+    [
+      'offset negative',
+      () => dropout(x, { p: 0.5, seed: 0, offset: -4 }),
+      /^dropout: offset must be an integer ≥ 0 with offset \+ size \(3\) ≤ 2\^53, got -4$/,
+    ],
     ['offset too big', () => dropout(x, { p: 0.5, seed: 0, offset: 2 ** 53 - 2 }), /^dropout: offset must be/],
     ['dtype', () => dropout(cpu.tensor(Int32Array.from([1]), [1]), { p: 0.5, seed: 0 }), /^dropout: x must be f32, got i32\[1\] on cpu$/],
     ['options missing', () => dropout(x, undefined as never), /^dropout: options \{ p, seed \} are required$/],

@@ -85,7 +85,11 @@ describe('elementwise ops on the CPU backend', () => {
     ['accumulate backends', () => accumulate(a, createCpuBackend().zeros([2, 3]), 1), /^accumulate: arguments live on different backends/],
     ['add prefix', () => add(a, cpu.zeros([2])), /^add: b's shape must equal a's shape or a suffix of it, got a \[2, 3\] and b \[2\]$/],
     ['mul longer b', () => mul(cpu.zeros([3]), a), /^mul: b's shape must equal a's shape or a suffix of it, got a \[3\] and b \[2, 3\]$/],
-    ['addScaled transposed', () => addScaled(a, cpu.zeros([3, 2]), 1), /^addScaled: b's shape must equal a's shape or a suffix of it, got a \[2, 3\] and b \[3, 2\]$/],
+    [
+      'addScaled transposed',
+      () => addScaled(a, cpu.zeros([3, 2]), 1),
+      /^addScaled: b's shape must equal a's shape or a suffix of it, got a \[2, 3\] and b \[3, 2\]$/,
+    ],
     ['addScaled dtype', () => addScaled(cpu.zeros([2], 'i32'), cpu.zeros([2], 'i32'), 1), /^addScaled: a must be f32 or f16, got i32\[2\] on cpu$/],
     ['addScaled s', () => addScaled(a, a, NaN), /^addScaled: s must be a finite number, got NaN$/],
     ['scale dtype', () => scale(cpu.zeros([2], 'u32'), 2), /^scale: x must be f32 or f16, got u32\[2\] on cpu$/],

@@ -73,10 +73,22 @@ describe('embedding ops on the CPU backend', () => {
     ['table dtype', () => embedding(ids, ids), /^embedding: table must be f32, got i32\[2, 2\] on cpu$/],
     ['table rank', () => embedding(cpu.tensor([1, 2], [2]), ids), /^embedding: table must have shape \[V, D\], got \[2\]$/],
     ['ids dtype', () => embedding(t, cpu.tensor([0, 1], [2])), /^embedding: ids must be i32, got f32\[2\] on cpu$/],
-    ['dOut shape', () => embeddingBackward(cpu.tensor(new Float32Array(6), [3, 2]), ids, 3), /^embeddingBackward: dOut must have shape \[2, 2, D\] for ids \[2, 2\], got \[3, 2\]$/],
-    ['dOut batch', () => embeddingBackward(cpu.tensor(new Float32Array(12), [3, 2, 2]), ids, 3), /^embeddingBackward: dOut must have shape \[2, 2, 2\], got \[3, 2, 2\]$/],
+    [
+      'dOut shape',
+      () => embeddingBackward(cpu.tensor(new Float32Array(6), [3, 2]), ids, 3),
+      /^embeddingBackward: dOut must have shape \[2, 2, D\] for ids \[2, 2\], got \[3, 2\]$/,
+    ],
+    [
+      'dOut batch',
+      () => embeddingBackward(cpu.tensor(new Float32Array(12), [3, 2, 2]), ids, 3),
+      /^embeddingBackward: dOut must have shape \[2, 2, 2\], got \[3, 2, 2\]$/,
+    ],
     ['dOut dtype', () => embeddingBackward(ids, cpu.tensor(Int32Array.from([1, 2]), [2]), 3), /^embeddingBackward: dOut must be f32, got i32\[2, 2\] on cpu$/],
-    ['vocabSize', () => embeddingBackward(cpu.tensor(new Float32Array(8), [2, 2, 2]), ids, 2.5), /^embeddingBackward: vocabSize must be a non-negative integer, got 2.5$/],
+    [
+      'vocabSize',
+      () => embeddingBackward(cpu.tensor(new Float32Array(8), [2, 2, 2]), ids, 2.5),
+      /^embeddingBackward: vocabSize must be a non-negative integer, got 2.5$/,
+    ],
   ])('%s', (_name, fn, message) => {
     expect(fn).toThrowError(ShapeError);
     expect(fn).toThrowError(message);

@@ -46,11 +46,31 @@ describe('transposeReference', () => {
 
 describe('simplifyPermutation (the GPU path merges dims that stay adjacent)', () => {
   test.each([
-    [[2, 3, 4, 5], [0, 2, 1, 3], [2, 3, 4, 5], [0, 2, 1, 3]],
-    [[2, 3, 4, 5], [1, 0, 2, 3], [2, 3, 20], [1, 0, 2]],
+    [
+      [2, 3, 4, 5],
+      [0, 2, 1, 3],
+      [2, 3, 4, 5],
+      [0, 2, 1, 3],
+    ],
+    [
+      [2, 3, 4, 5],
+      [1, 0, 2, 3],
+      [2, 3, 20],
+      [1, 0, 2],
+    ],
     [[2, 3, 4], [0, 1, 2], [24], [0]],
-    [[1, 7, 1, 9], [3, 2, 1, 0], [7, 9], [1, 0]],
-    [[2, 1, 3, 4], [2, 3, 0, 1], [2, 12], [1, 0]],
+    [
+      [1, 7, 1, 9],
+      [3, 2, 1, 0],
+      [7, 9],
+      [1, 0],
+    ],
+    [
+      [2, 1, 3, 4],
+      [2, 3, 0, 1],
+      [2, 12],
+      [1, 0],
+    ],
     [[1, 1], [1, 0], [], []],
   ])('%j by %j', (shape, perm, wantShape, wantPerm) => {
     expect(simplifyPermutation(shape, perm)).toEqual({ shape: wantShape, perm: wantPerm });
@@ -90,7 +110,11 @@ describe('transpose on the CPU backend', () => {
     ['perm negative', () => transpose(x, [-1, 0]), /^transpose: perm must be a permutation of \[0, 1\] for x \[2, 3\], got \[-1, 0\]$/],
     ['perm fractional', () => transpose(x, [0.5, 1]), /^transpose: perm must be a permutation of \[0, 1\] for x \[2, 3\], got \[0.5, 1\]$/],
     ['perm not an array', () => transpose(x, 'ab' as never), /^transpose: perm must be a permutation of \[0, 1\] for x \[2, 3\], got ab$/],
-    ['rank 7', () => transpose(cpu.zeros([1, 1, 1, 1, 1, 1, 2]), [0, 1, 2, 3, 4, 5, 6]), /^transpose: x may have at most 6 dims, got x \[1, 1, 1, 1, 1, 1, 2\] \(rank 7\)$/],
+    [
+      'rank 7',
+      () => transpose(cpu.zeros([1, 1, 1, 1, 1, 1, 2]), [0, 1, 2, 3, 4, 5, 6]),
+      /^transpose: x may have at most 6 dims, got x \[1, 1, 1, 1, 1, 1, 2\] \(rank 7\)$/,
+    ],
     ['f16', () => transpose(cpu.zeros([2, 2], 'f16'), [1, 0]), /^transpose: x must be f32 or i32 or u32, got f16\[2, 2\] on cpu$/],
   ])('%s', (_name, call, message) => {
     expect(call).toThrowError(ShapeError);

@@ -128,11 +128,27 @@ describe('crossEntropy ops on the CPU backend', () => {
     ['ignoreIndex', () => crossEntropy(logits, labels, { ignoreIndex: 0.5 }), /^crossEntropy: ignoreIndex must be a 32-bit integer, got 0.5$/],
     ['labelSmoothing', () => crossEntropy(logits, labels, { labelSmoothing: 1.5 }), /^crossEntropy: labelSmoothing must be in \[0, 1\], got 1.5$/],
     ['labelSmoothing NaN', () => crossEntropy(logits, labels, { labelSmoothing: NaN }), /labelSmoothing must be in \[0, 1\], got NaN/],
-    ['unknown option', () => crossEntropy(logits, labels, { scale: 2 } as never), /^crossEntropy: unknown option\(s\) scale; expected ignoreIndex, labelSmoothing$/],
-    ['backward lse shape', () => crossEntropyBackward(logits, labels, cpu.tensor([0], [1])), /^crossEntropyBackward: logSumExp must have shape \[2\], got \[1\]$/],
+    [
+      'unknown option',
+      () => crossEntropy(logits, labels, { scale: 2 } as never),
+      /^crossEntropy: unknown option\(s\) scale; expected ignoreIndex, labelSmoothing$/,
+    ],
+    [
+      'backward lse shape',
+      () => crossEntropyBackward(logits, labels, cpu.tensor([0], [1])),
+      /^crossEntropyBackward: logSumExp must have shape \[2\], got \[1\]$/,
+    ],
     ['backward lse dtype', () => crossEntropyBackward(logits, labels, labels), /^crossEntropyBackward: logSumExp must be f32, got i32\[2\] on cpu$/],
-    ['backward scale', () => crossEntropyBackward(logits, labels, lse, { scale: Infinity }), /^crossEntropyBackward: scale must be a finite number, got Infinity$/],
-    ['backward labels', () => crossEntropyBackward(logits, cpu.tensor(Int32Array.from([1]), [1]), lse), /^crossEntropyBackward: labels must have shape \[2\], got \[1\]$/],
+    [
+      'backward scale',
+      () => crossEntropyBackward(logits, labels, lse, { scale: Infinity }),
+      /^crossEntropyBackward: scale must be a finite number, got Infinity$/,
+    ],
+    [
+      'backward labels',
+      () => crossEntropyBackward(logits, cpu.tensor(Int32Array.from([1]), [1]), lse),
+      /^crossEntropyBackward: labels must have shape \[2\], got \[1\]$/,
+    ],
   ])('%s', (_name, fn, message) => {
     expect(fn).toThrowError(ShapeError);
     expect(fn).toThrowError(message);

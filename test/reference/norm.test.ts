@@ -31,7 +31,7 @@ describe('layerNormReference', () => {
     expect(Array.from(rstd)).toEqual([2, 1 / Math.sqrt(16.25)]);
     expect(y[0]).toBe(0.5);
     expect(y[1]).toBe(-0.5);
-    expect(y[2]).toBeCloseTo(4 / Math.sqrt(16.25) * 2 + 0.5, 14);
+    expect(y[2]).toBeCloseTo((4 / Math.sqrt(16.25)) * 2 + 0.5, 14);
     const single = forward([7, -2], [3], [0.25], 2, 1, 1e-5);
     expect(Array.from(single.y)).toEqual([0.25, 0.25]);
     expect(Array.from(single.mean)).toEqual([7, -2]);
@@ -46,7 +46,12 @@ describe('layerNormReference', () => {
 });
 
 describe('layerNormBackwardReference against float64 central differences', () => {
-  for (const [rows, dim] of [[1, 1], [1, 5], [3, 7], [4, 16]] as const) {
+  for (const [rows, dim] of [
+    [1, 1],
+    [1, 5],
+    [3, 7],
+    [4, 16],
+  ] as const) {
     test(`[${rows}, ${dim}]: dx, dγ, dβ`, () => {
       const rng = new Rng(rows * 100 + dim);
       const x = randomFloat64(rng, rows * dim, 0.1, 2);
@@ -76,7 +81,11 @@ describe('layerNorm ops on the CPU backend', () => {
     const gamma = cpu.tensor([1, 1, 1], [3]);
     const beta = cpu.tensor([0, 0, 0], [3]);
     const { y, mean, rstd } = layerNorm(x, gamma, beta);
-    expect([y.shape, mean.shape, rstd.shape]).toEqual([[1, 2, 3], [1, 2], [1, 2]]);
+    expect([y.shape, mean.shape, rstd.shape]).toEqual([
+      [1, 2, 3],
+      [1, 2],
+      [1, 2],
+    ]);
     expect(Array.from(await mean.data())).toEqual([2, 5]);
     const { dx, dgamma, dbeta } = layerNormBackward(cpu.tensor([1, 0, 0, 0, 0, 1], [1, 2, 3]), x, gamma, mean, rstd);
     expect([dx.shape, dgamma.shape, dbeta.shape]).toEqual([[1, 2, 3], [3], [3]]);

@@ -85,7 +85,11 @@ describe('adamwUpdate on the cpu backend', () => {
     ['beta1 = 1', () => adamwUpdate(param, grad, m, v, { lr: 1, step: 1, beta1: 1 }), /^adamwUpdate: beta1 must be in \[0, 1\), got 1$/],
     ['beta2 < 0', () => adamwUpdate(param, grad, m, v, { lr: 1, step: 1, beta2: -0.5 }), /^adamwUpdate: beta2 must be in \[0, 1\), got -0.5$/],
     ['eps negative', () => adamwUpdate(param, grad, m, v, { lr: 1, step: 1, eps: -1e-8 }), /^adamwUpdate: eps must be a finite number ≥ 0/],
-    ['weightDecay Infinity', () => adamwUpdate(param, grad, m, v, { lr: 1, step: 1, weightDecay: Infinity }), /^adamwUpdate: weightDecay must be a finite number ≥ 0/],
+    [
+      'weightDecay Infinity',
+      () => adamwUpdate(param, grad, m, v, { lr: 1, step: 1, weightDecay: Infinity }),
+      /^adamwUpdate: weightDecay must be a finite number ≥ 0/,
+    ],
     ['options missing', () => adamwUpdate(param, grad, m, v, undefined as never), /^adamwUpdate: options \{ lr, step, … \} are required$/],
   ])('%s', (_name, fn, message) => {
     expect(fn).toThrowError(ShapeError);

@@ -35,7 +35,12 @@ describe('softmaxReference', () => {
 });
 
 describe('softmaxBackwardReference against float64 central differences', () => {
-  for (const [rows, n, masked] of [[1, 1, false], [1, 6, false], [3, 7, false], [4, 5, true]] as const) {
+  for (const [rows, n, masked] of [
+    [1, 1, false],
+    [1, 6, false],
+    [3, 7, false],
+    [4, 5, true],
+  ] as const) {
     test(`[${rows}, ${n}]${masked ? ' masked' : ''}`, () => {
       const rng = new Rng(rows * 100 + n);
       const x = randomFloat64(rng, rows * n, 0.1, 3);

@@ -110,7 +110,7 @@ describe('byte-level BPE round trips and offsets', () => {
     expect(tokenizer.decode(enc.ids)).toBe('before  after');
   });
 
-  test('offsets: each token\'s source text is its bytes (whole characters), spaces trimmed as RoBERTa does', () => {
+  test("offsets: each token's source text is its bytes (whole characters), spaces trimmed as RoBERTa does", () => {
     const rng = new Rng(5);
     let checked = 0;
     let split = 0;

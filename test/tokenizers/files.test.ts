@@ -80,6 +80,7 @@ describe('malformed files are clear errors', () => {
   const good = JSON.parse(writeTokenizerJson(wordPiece));
   const goodBpe = JSON.parse(writeTokenizerJson(bpe));
   /** A copy of `base` with `edit` applied. */
+  // biome-ignore lint/suspicious/noExplicitAny: the edits reach into arbitrary JSON
   const broken = (base: object, edit: (j: any) => void) => {
     const j = structuredClone(base);
     edit(j);
@@ -103,7 +104,11 @@ describe('malformed files are clear errors', () => {
     ['merges type', broken(goodBpe, (j) => (j.model.merges = 'a b')), /model\.merges must be an array, got "a b"/],
     ['merge shape', broken(goodBpe, (j) => (j.model.merges[0] = ['Ġ'])), /model\.merges\[0\] must be "a b" or \["a", "b"\], got an array of length 1/],
     ['merge string', broken(goodBpe, (j) => (j.model.merges[1] = 'Ġt')), /model\.merges\[1\] must be two tokens separated by one space/],
-    ['merge unknown', broken(goodBpe, (j) => (j.model.merges[0] = ['Ġ', 'no-such-token'])), /merge 0 \("Ġ" "no-such-token"\) uses "no-such-token", which is not in the vocabulary/],
+    [
+      'merge unknown',
+      broken(goodBpe, (j) => (j.model.merges[0] = ['Ġ', 'no-such-token'])),
+      /merge 0 \("Ġ" "no-such-token"\) uses "no-such-token", which is not in the vocabulary/,
+    ],
     ['dropout', broken(goodBpe, (j) => (j.model.dropout = 0.1)), /model\.dropout = 0\.1 is not supported/],
     ['added not array', broken(good, (j) => (j.added_tokens = {})), /added_tokens must be an array, got a object/],
     ['added id type', broken(good, (j) => (j.added_tokens[0].id = null)), /added_tokens\[0\]\.id must be an integer in \[0, 2097151\], got null/],
@@ -115,7 +120,11 @@ describe('malformed files are clear errors', () => {
     ['pre-tokenizer', broken(good, (j) => (j.pre_tokenizer = { type: 'Metaspace' })), /pre_tokenizer\.type "Metaspace" is not supported/],
     ['template id', broken(good, (j) => (j.post_processor.cls = ['[CLS]', 3])), /post_processor uses "\[CLS\]" with id 3, but the vocabulary gives it 2/],
     ['template shape', broken(good, (j) => (j.post_processor.sep = '[SEP]')), /post_processor\.sep must be \[token, id\], got "\[SEP\]"/],
-    ['model and pre-tokenizer', broken(good, (j) => (j.pre_tokenizer = { type: 'ByteLevel' })), /a WordPiece model with the ByteLevel pre-tokenizer is not supported/],
+    [
+      'model and pre-tokenizer',
+      broken(good, (j) => (j.pre_tokenizer = { type: 'ByteLevel' })),
+      /a WordPiece model with the ByteLevel pre-tokenizer is not supported/,
+    ],
     ['decoder', broken(good, (j) => (j.decoder = { type: 'Metaspace' })), /decoder\.type "Metaspace" is not supported/],
     ['truncation', broken(good, (j) => (j.truncation = { max_length: -4 })), /truncation\.max_length must be an integer in \[0, 1000000000\], got -4/],
     ['truncation stride', broken(good, (j) => (j.truncation = { max_length: 8, stride: 2 })), /truncation\.stride must be an integer in \[0, 0\], got 2/],
@@ -134,7 +143,11 @@ describe('malformed files are clear errors', () => {
     ['vocab.json not JSON', () => readVocabAndMerges('{', ''), /^readVocabAndMerges: vocab\.json is not valid JSON/],
     ['vocab.json array', () => readVocabAndMerges('[1]', ''), /vocab\.json must be an object mapping tokens to ids, got an array/],
     ['vocab.json id', () => readVocabAndMerges('{"a": -1}', ''), /the id of token "a" must be an integer/],
-    ['merges.txt line', () => readVocabAndMerges('{"a": 0, "b": 1, "ab": 2}', '#version: 0.2\na b c\n'), /merges\.txt line 2 must be two tokens separated by one space, got "a b c"/],
+    [
+      'merges.txt line',
+      () => readVocabAndMerges('{"a": 0, "b": 1, "ab": 2}', '#version: 0.2\na b c\n'),
+      /merges\.txt line 2 must be two tokens separated by one space, got "a b c"/,
+    ],
     ['merges.txt token', () => readVocabAndMerges('{"a": 0, "b": 1}', 'a b\n'), /merge 0 \("a" "b"\) uses "ab", which is not in the vocabulary/],
   ])('%s', (_name, read, message) => {
     expect(read).toThrow(TokenizerError);

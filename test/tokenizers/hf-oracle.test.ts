@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { BpeModel, type Tokenizer, readTokenizerJson, splitGpt2, trainByteLevelBpe, trainWordPiece, writeTokenizerJson } from '../../src/index.js';
+import { type BpeModel, type Tokenizer, readTokenizerJson, splitGpt2, trainByteLevelBpe, trainWordPiece, writeTokenizerJson } from '../../src/index.js';
 import { Rng } from '../harness/cases.js';
 import { colaSentences, dataSkipReason, kantLines } from './data.js';
 
@@ -48,14 +48,20 @@ describe.skipIf(dataSkipReason !== '')('trained here, read by @huggingface/token
     sequences = kant.map((line) => `${line}\n`);
   });
 
-  test('byte-level BPE (KantaiBERT: 52,000, min_frequency 2): the Rust trainer\'s merges, and HF\'s ids for every Kant line and CoLA sentence', () => {
+  test("byte-level BPE (KantaiBERT: 52,000, min_frequency 2): the Rust trainer's merges, and HF's ids for every Kant line and CoLA sentence", () => {
     const trained = trainByteLevelBpe(sequences, { vocabSize: 52000, minFrequency: 2 });
     const model = trained.model as BpeModel;
     expect(model.merges.length).toBe(HF_BPE_MERGES);
     expect(trained.vocabSize).toBe(HF_BPE_VOCAB);
-    const digest = createHash('sha256').update(model.merges.map(([a, b]) => `${a} ${b}`).join('\n')).digest('hex');
+    const digest = createHash('sha256')
+      .update(model.merges.map(([a, b]) => `${a} ${b}`).join('\n'))
+      .digest('hex');
     expect(digest).toBe(HF_BPE_MERGES_SHA256);
-    expect(model.merges.slice(0, 3)).toEqual([['Ġ', 't'], ['Ġt', 'h'], ['Ġ', 'a']]);
+    expect(model.merges.slice(0, 3)).toEqual([
+      ['Ġ', 't'],
+      ['Ġt', 'h'],
+      ['Ġ', 'a'],
+    ]);
     expect(trained.getVocab().get('<mask>')).toBe(4);
 
     const json = writeTokenizerJson(trained);
@@ -136,10 +142,14 @@ describe('random Unicode, trained here, read by @huggingface/tokenizers: the sam
     });
   }
 
-  test('where the libraries differ, shaderformer follows Hugging Face\'s Rust library', () => {
+  test("where the libraries differ, shaderformer follows Hugging Face's Rust library", () => {
     const bert = trainWordPiece(['𠀀 中'], { vocabSize: 100, minFrequency: 1 });
     // U+20000 is a CJK ideograph: a word of its own (Tokenizers.js checks UTF-16 units and does not split it off).
-    expect(bert.encode('a𠀀b', null, { addSpecialTokens: false }).offsets).toEqual([[0, 1], [1, 3], [3, 4]]);
+    expect(bert.encode('a𠀀b', null, { addSpecialTokens: false }).offsets).toEqual([
+      [0, 1],
+      [1, 3],
+      [3, 4],
+    ]);
     // Lowercasing is per character: a final Σ becomes σ (JavaScript's toLowerCase on a string gives ς).
     expect(bert.normalizer!.normalizeString('ΣΑΣ')).toBe('σασ');
     // U+FEFF is not White_Space: it joins the run of other characters with the apostrophe (no "'s").

@@ -4,7 +4,31 @@
 import { describe, expect, test } from 'vitest';
 import { TokenizerError, readTokenizerJson, readVocabAndMerges, readVocabTxt, trainWordPiece, writeTokenizerJson, type Tokenizer } from '../../src/index.js';
 
-const BERT_VOCAB = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'un', '##aff', '##able', 'hello', 'world', ',', '!', 'the', '##s', 'cafe', '中', '文', 'a', '##a', '.', 'don', "'", 't'].join('\n');
+const BERT_VOCAB = [
+  '[PAD]',
+  '[UNK]',
+  '[CLS]',
+  '[SEP]',
+  '[MASK]',
+  'un',
+  '##aff',
+  '##able',
+  'hello',
+  'world',
+  ',',
+  '!',
+  'the',
+  '##s',
+  'cafe',
+  '中',
+  '文',
+  'a',
+  '##a',
+  '.',
+  'don',
+  "'",
+  't',
+].join('\n');
 const uncased = readVocabTxt(BERT_VOCAB);
 
 /** The source text of each token (offsets into `text`). */
@@ -19,7 +43,17 @@ describe('WordPiece encoding (uncased BERT)', () => {
     const enc = uncased.encode(text);
     expect(enc.tokens).toEqual(['[CLS]', 'un', '##aff', '##able', 'hello', ',', 'world', '!', '[SEP]']);
     expect(enc.ids).toEqual([2, 5, 6, 7, 8, 10, 9, 11, 3]);
-    expect(enc.offsets).toEqual([[0, 0], [0, 2], [2, 5], [5, 9], [10, 15], [15, 16], [18, 23], [23, 24], [0, 0]]);
+    expect(enc.offsets).toEqual([
+      [0, 0],
+      [0, 2],
+      [2, 5],
+      [5, 9],
+      [10, 15],
+      [15, 16],
+      [18, 23],
+      [23, 24],
+      [0, 0],
+    ]);
     expect(enc.typeIds).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0]);
     expect(enc.attentionMask).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1]);
     expect(enc.specialTokensMask).toEqual([1, 0, 0, 0, 0, 0, 0, 0, 1]);
@@ -31,7 +65,10 @@ describe('WordPiece encoding (uncased BERT)', () => {
     const enc = uncased.encode(decomposed, null, { addSpecialTokens: false });
     expect(enc.tokens).toEqual(['cafe', 'hello']);
     // A dropped character (the combining accent, U+0000) belongs to no token.
-    expect(enc.offsets).toEqual([[0, 4], [6, 12]]);
+    expect(enc.offsets).toEqual([
+      [0, 4],
+      [6, 12],
+    ]);
   });
 
   test('CJK ideographs become words of their own; a word with an unknown piece, or over 100 characters, is one [UNK]', () => {
@@ -72,13 +109,21 @@ describe('WordPiece encoding (uncased BERT)', () => {
 });
 
 describe('byte-level BPE templates (RoBERTa)', () => {
-  const vocab = JSON.stringify({ '<s>': 0, '<pad>': 1, '</s>': 2, '<unk>': 3, '<mask>': 4, a: 5, b: 6, 'Ġ': 7, 'Ġa': 8, ab: 9 });
+  const vocab = JSON.stringify({ '<s>': 0, '<pad>': 1, '</s>': 2, '<unk>': 3, '<mask>': 4, a: 5, b: 6, Ġ: 7, Ġa: 8, ab: 9 });
   const roberta = readVocabAndMerges(vocab, '#version: 0.2\nĠ a\na b\n');
   test('<s> A </s></s> B </s>, every type id 0; offsets trimmed of the leading space', () => {
     const enc = roberta.encode('ab a', 'b');
     expect(enc.tokens).toEqual(['<s>', 'ab', 'Ġa', '</s>', '</s>', 'b', '</s>']);
     expect(enc.typeIds).toEqual([0, 0, 0, 0, 0, 0, 0]);
-    expect(enc.offsets).toEqual([[0, 0], [0, 2], [3, 4], [0, 0], [0, 0], [0, 1], [0, 0]]);
+    expect(enc.offsets).toEqual([
+      [0, 0],
+      [0, 2],
+      [3, 4],
+      [0, 0],
+      [0, 0],
+      [0, 1],
+      [0, 0],
+    ]);
   });
   test('addPrefixSpace: text gets a leading space that belongs to no character', () => {
     const prefixed = readVocabAndMerges(vocab, '#version: 0.2\nĠ a\na b\n', { addPrefixSpace: true });
@@ -121,7 +166,7 @@ describe('encodeBatch: padding and truncation', () => {
     expect(batch.map((e) => e.ids.length)).toEqual([5, 5]);
   });
 
-  test('the tokenizer\'s own truncation and padding apply unless the call overrides them', () => {
+  test("the tokenizer's own truncation and padding apply unless the call overrides them", () => {
     const t = readVocabTxt(BERT_VOCAB);
     t.truncation = { maxLength: 3 };
     t.padding = { length: 5 };
@@ -151,7 +196,11 @@ describe('arguments are checked', () => {
   test.each([
     ['encode text', () => uncased.encode(42 as unknown as string), /^Tokenizer\.encode: text must be a string, got 42$/],
     ['encode pair', () => uncased.encode('a', 7 as unknown as string), /^Tokenizer\.encode: pair must be a string/],
-    ['batch item', () => uncased.encodeBatch(['a', ['b'] as unknown as [string, string]]), /^Tokenizer\.encodeBatch: inputs\[1\] must be a string or a \[text, pair\]/],
+    [
+      'batch item',
+      () => uncased.encodeBatch(['a', ['b'] as unknown as [string, string]]),
+      /^Tokenizer\.encodeBatch: inputs\[1\] must be a string or a \[text, pair\]/,
+    ],
     ['decode id', () => uncased.decode([2, 999]), /^Tokenizer\.decode: ids\[1\] = 999 is not a token id \(the vocabulary has ids 0\.\.22\)$/],
     ['decode negative', () => uncased.decode([-1]), /ids\[0\] = -1 is not a token id/],
     ['truncation', () => uncased.encode('a', null, { truncation: { maxLength: -1 } }), /truncation maxLength must be an integer ≥ 0, got -1/],
@@ -172,9 +221,18 @@ describe('added tokens from tokenizer.json: lstrip, rstrip, single_word, normali
     json.added_tokens.push(...added);
     return readTokenizerJson(JSON.stringify(json));
   };
-  const token = (id: number, content: string, extra: object) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: false, ...extra });
+  const token = (id: number, content: string, extra: object) => ({
+    id,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: false,
+    ...extra,
+  });
 
-  test('lstrip / rstrip swallow the whitespace beside the token (RoBERTa\'s <mask> has lstrip)', () => {
+  test("lstrip / rstrip swallow the whitespace beside the token (RoBERTa's <mask> has lstrip)", () => {
     const t = withAdded([token(23, '<m>', { lstrip: true, special: true }), token(24, '<r>', { rstrip: true })]);
     const enc = t.encode('hello   <m> world <r>   cafe', null, { addSpecialTokens: false });
     expect(enc.tokens).toEqual(['hello', '<m>', 'world', '<r>', 'cafe']);

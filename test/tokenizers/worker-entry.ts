@@ -14,7 +14,9 @@ self.onmessage = (event: MessageEvent<Request>) => {
     const wordPiece = trainWordPiece(lines, { vocabSize: 300 });
     const reread = readTokenizerJson(writeTokenizerJson(bpe));
     self.postMessage({
-      inWorker: typeof (globalThis as { document?: unknown }).document === 'undefined' && typeof (globalThis as { importScripts?: unknown }).importScripts === 'function',
+      inWorker:
+        typeof (globalThis as { document?: unknown }).document === 'undefined' &&
+        typeof (globalThis as { importScripts?: unknown }).importScripts === 'function',
       bpeIds: bpe.encode(probe).ids,
       bpeDecoded: bpe.decode(reread.encode(probe).ids),
       wordPieceIds: wordPiece.encode(probe, probe).ids,

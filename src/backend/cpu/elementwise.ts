@@ -8,8 +8,7 @@ import type { CpuBackend } from './backend.js';
 /** The elementwise ops on the CPU: the reference loops. */
 export function cpuElementwiseOps(cpu: CpuBackend): ElementwiseOps {
   // f16 results are rounded back to half precision, as the GPU stores them.
-  const result = (like: Tensor, out: NumericArray): Tensor =>
-    new Tensor(cpu, like.dtype === 'f16' ? toHalfBits(out) : out, like.shape, like.dtype);
+  const result = (like: Tensor, out: NumericArray): Tensor => new Tensor(cpu, like.dtype === 'f16' ? toHalfBits(out) : out, like.shape, like.dtype);
   const binary = (a: Tensor, b: Tensor, reference: (a: NumericArray, b: NumericArray, out: NumericArray) => void): Tensor => {
     const x = cpu.values(a);
     const out = new (x.constructor as new (n: number) => NumericArray)(x.length);

@@ -11,7 +11,12 @@ export function cpuLayoutOps(cpu: CpuBackend): LayoutOps {
       const values = cpu.values(x, 'transpose');
       const out = new (values.constructor as new (n: number) => LayoutArray)(x.size);
       transposeReference(values, x.shape, perm, out);
-      return new Tensor(cpu, out, perm.map((p) => x.shape[p]!), x.dtype);
+      return new Tensor(
+        cpu,
+        out,
+        perm.map((p) => x.shape[p]!),
+        x.dtype,
+      );
     },
   };
 }

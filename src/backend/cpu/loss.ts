@@ -16,17 +16,7 @@ export function cpuLossOps(cpu: CpuBackend): LossOps {
     crossEntropyBackward: (logits, labels, logSumExp, { ignoreIndex, labelSmoothing, scale }) => {
       const [rows, classes] = logits.shape as [number, number];
       const dLogits = cpu.floats(rows * classes);
-      crossEntropyBackwardReference(
-        cpu.values(logits),
-        cpu.values(labels),
-        cpu.values(logSumExp),
-        rows,
-        classes,
-        ignoreIndex,
-        labelSmoothing,
-        scale,
-        dLogits,
-      );
+      crossEntropyBackwardReference(cpu.values(logits), cpu.values(labels), cpu.values(logSumExp), rows, classes, ignoreIndex, labelSmoothing, scale, dLogits);
       return new Tensor(cpu, dLogits, [rows, classes], 'f32');
     },
   };

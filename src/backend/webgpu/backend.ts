@@ -102,6 +102,7 @@ export class WebGPUBackend implements Backend, Dispatcher {
   #dispatches = 0;
   #submits = 0;
   // Keeps Dawn's GPU object reachable for as long as the device is used.
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: held only so that it is not garbage-collected
   readonly #gpu: GPU;
 
   readonly ops: BackendOps = {
@@ -252,12 +253,7 @@ export class WebGPUBackend implements Backend, Dispatcher {
     }
   }
 
-  dispatch<V>(
-    kernel: Kernel<V>,
-    variant: V,
-    resources: readonly (GpuStorage | ArrayBufferView)[],
-    workgroups: readonly [number, number, number],
-  ): void {
+  dispatch<V>(kernel: Kernel<V>, variant: V, resources: readonly (GpuStorage | ArrayBufferView)[], workgroups: readonly [number, number, number]): void {
     this.#assertAlive(kernel.name);
     if (resources.length !== kernel.bindings.length) {
       throw new Error(`${kernel.name}: ${resources.length} resources given for ${kernel.bindings.length} bindings`);
@@ -349,7 +345,9 @@ export class WebGPUBackend implements Backend, Dispatcher {
     this.#assertAlive(op);
     if (this.#sink && !fromOp) throw new Error(`${op}: tensors with data cannot be created while a plan is being recorded`);
     if (dtype === 'f16' && !this.device.features.has('shader-f16')) {
-      throw new ShapeError(`${op}: dtype f16 needs the WebGPU feature shader-f16, which this adapter (${this.report.description || this.report.architecture}) lacks`);
+      throw new ShapeError(
+        `${op}: dtype f16 needs the WebGPU feature shader-f16, which this adapter (${this.report.description || this.report.architecture}) lacks`,
+      );
     }
     // Bindings cannot be empty and must be 4-byte multiples.
     const byteLength = Math.max(4, Math.ceil((shapeSize(shape) * bytesPerElement(dtype)) / 4) * 4);

@@ -52,9 +52,7 @@ export class BufferPool {
   /** A buffer of at least `byteLength` bytes with exactly `usage`. */
   acquire(byteLength: number, usage: number, label?: string): GPUBuffer {
     if (byteLength > this.#maxBufferSize) {
-      throw new RangeError(
-        `${label ?? 'buffer'}: ${byteLength} bytes exceeds this device's maxBufferSize of ${this.#maxBufferSize} bytes`,
-      );
+      throw new RangeError(`${label ?? 'buffer'}: ${byteLength} bytes exceeds this device's maxBufferSize of ${this.#maxBufferSize} bytes`);
     }
     // Near the limit the next size class may not exist; the exact (4-aligned) size is used there.
     const sizeClass = Math.min(sizeClassOf(byteLength), this.#maxBufferSize - (this.#maxBufferSize % 4));

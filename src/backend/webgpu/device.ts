@@ -62,17 +62,13 @@ export async function findGpu(given?: GPU): Promise<{ gpu: GPU; environment: 'br
   try {
     dawn = (await import(/* @vite-ignore */ specifier)) as typeof dawn;
   } catch (error) {
-    throw new WebGPUUnavailableError(
-      `WebGPU in Node needs the optional dependency "webgpu" (Dawn): npm install webgpu (${String(error)})`,
-    );
+    throw new WebGPUUnavailableError(`WebGPU in Node needs the optional dependency "webgpu" (Dawn): npm install webgpu (${String(error)})`);
   }
   return { gpu: dawn.create([]), environment: 'node' };
 }
 
 /** Opens an adapter and a device with raised limits and the optional features present. */
-export async function openDevice(
-  options: DeviceOptions = {},
-): Promise<{ gpu: GPU; adapter: GPUAdapter; device: GPUDevice; report: AdapterReport }> {
+export async function openDevice(options: DeviceOptions = {}): Promise<{ gpu: GPU; adapter: GPUAdapter; device: GPUDevice; report: AdapterReport }> {
   const { gpu, environment } = await findGpu(options.gpu);
   const adapter = await gpu.requestAdapter(options.powerPreference ? { powerPreference: options.powerPreference } : {});
   if (!adapter) {

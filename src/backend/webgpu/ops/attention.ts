@@ -24,7 +24,9 @@ export function attentionTiling(gpu: WebGPUBackend, tq = Infinity): AttentionTil
   const forced = gpu.attentionTiling;
   if (forced) {
     if (!canSplit(gpu, forced.split)) {
-      throw new ShapeError(`attention: tiling ${JSON.stringify(forced)} splits rows over ${forced.split} lanes, which needs the subgroups feature with subgroups of at least ${forced.split} lanes; this adapter has ${gpu.device.features.has('subgroups') ? `subgroups of ${gpu.report.subgroupMinSize}` : 'no subgroups'}`);
+      throw new ShapeError(
+        `attention: tiling ${JSON.stringify(forced)} splits rows over ${forced.split} lanes, which needs the subgroups feature with subgroups of at least ${forced.split} lanes; this adapter has ${gpu.device.features.has('subgroups') ? `subgroups of ${gpu.report.subgroupMinSize}` : 'no subgroups'}`,
+      );
     }
     return forced;
   }
@@ -42,8 +44,7 @@ export function attentionTiling(gpu: WebGPUBackend, tq = Infinity): AttentionTil
  */
 export function webgpuAttentionOps(gpu: WebGPUBackend): AttentionOps {
   const storage = (t: Tensor, op: string) => t.storage<GpuStorage>(op);
-  const dropoutOptions = (s: AttentionSpec): DropoutOptions | null =>
-    s.dropout ? { p: s.dropout.p, seed: s.dropout.key, offset: s.dropout.offset } : null;
+  const dropoutOptions = (s: AttentionSpec): DropoutOptions | null => (s.dropout ? { p: s.dropout.p, seed: s.dropout.key, offset: s.dropout.offset } : null);
 
   return {
     attention: (q, k, v, s) => {

@@ -31,15 +31,27 @@ export function webgpuGemmOps(gpu: WebGPUBackend): GemmOps {
 }
 
 function encodeMatmul(gpu: WebGPUBackend, s: MatmulSpec, variant: GemmVariant, a: GpuStorage, b: GpuStorage, out: GpuStorage): void {
-  const problem: GemmProblem = { m: s.m, n: s.n, k: s.k, batches: s.batches, transA: s.transA, transB: s.transB, strideA: s.strideA, strideB: s.strideB, activation: s.activation };
+  const problem: GemmProblem = {
+    m: s.m,
+    n: s.n,
+    k: s.k,
+    batches: s.batches,
+    transA: s.transA,
+    transB: s.transB,
+    strideA: s.strideA,
+    strideB: s.strideB,
+    activation: s.activation,
+  };
   const bias = s.bias?.storage<GpuStorage>('matmul');
-  if (variant === 'naive') return encodeGemmNaive(gpu, problem, a, b, bias, out);
-  if (variant === 'tiled-64x64') {
+  if (variant === 'naive') {
+    encodeGemmNaive(gpu, problem, a, b, bias, out);
+  } else if (variant === 'tiled-64x64') {
     const tile = { tm: 4, tn: 4, wgX: 16, wgY: 16 };
-    return encodeGemmTiled(gpu, problem, a, b, bias, out, s.splitK ?? splitKFor(gpu, tile, s));
+    encodeGemmTiled(gpu, problem, a, b, bias, out, s.splitK ?? splitKFor(gpu, tile, s));
+  } else {
+    const shape = BLOCK_SHAPES[variant];
+    encodeGemmBlocked(gpu, shape, problem, a, b, bias, out, s.splitK ?? splitKFor(gpu, shape, s));
   }
-  const shape = BLOCK_SHAPES[variant];
-  encodeGemmBlocked(gpu, shape, problem, a, b, bias, out, s.splitK ?? splitKFor(gpu, shape, s));
 }
 
 /**
@@ -67,9 +79,7 @@ export interface GemmTuning {
 
 /** Candidates per adapter kind: register blocks for CPU-emulated adapters, the tiled kernel for GPUs. */
 export function gemmCandidates(gpu: WebGPUBackend): GemmVariant[] {
-  return gpu.report.isFallbackAdapter
-    ? ['blocked-16x16', 'blocked-16x32', 'blocked-32x32']
-    : ['tiled-64x64', 'blocked-8x8'];
+  return gpu.report.isFallbackAdapter ? ['blocked-16x16', 'blocked-16x32', 'blocked-32x32'] : ['tiled-64x64', 'blocked-8x8'];
 }
 
 const STORAGE_KEY = 'shaderformer.gemm-tuning.v1';
@@ -103,7 +113,21 @@ export async function tuneGemm(gpu: WebGPUBackend, options: { candidates?: GemmV
   const timings: Partial<Record<GemmVariant, number>> = {};
   try {
     for (const variant of candidates) {
-      const spec = { m, n, k, batchShape: [], batches: 1, transA: false, transB: false, strideA: 0, strideB: 0, bias: undefined, activation: 'none', variant, splitK: 1 } as const;
+      const spec = {
+        m,
+        n,
+        k,
+        batchShape: [],
+        batches: 1,
+        transA: false,
+        transB: false,
+        strideA: 0,
+        strideB: 0,
+        bias: undefined,
+        activation: 'none',
+        variant,
+        splitK: 1,
+      } as const;
       const run = async () => {
         const started = performance.now();
         gpu.ops.matmul(a, b, spec).dispose();
