@@ -1,8 +1,7 @@
-export { Tensor } from './tensor/tensor.js';
+export { Tensor, type Backend, type BackendStats } from './tensor/tensor.js';
 export { scope, keep } from './tensor/scope.js';
 export type { DType, ArrayOf, TensorData } from './tensor/dtype.js';
 export { floatToHalfBits, halfBitsToFloat } from './tensor/dtype.js';
-export type { Backend, BackendOps, OpName } from './backend/backend.js';
 export { CpuBackend, createCpuBackend, type CpuBackendOptions } from './backend/cpu/backend.js';
 export {
   WebGPUBackend,
@@ -14,8 +13,8 @@ export {
 export type { AdapterReport, DeviceOptions } from './backend/webgpu/device.js';
 export type { GemmTuning } from './backend/webgpu/ops/gemm.js';
 export type { PoolStats } from './backend/webgpu/buffer-pool.js';
-export { add, mul, scale, addScaled, accumulate, type ElementwiseOps } from './ops/elementwise.js';
-export { matmul, GEMM_VARIANTS, type GemmOps, type GemmVariant, type GemmActivation, type MatmulOptions, type MatmulSpec } from './ops/gemm.js';
+export { add, mul, scale, addScaled, accumulate } from './ops/elementwise.js';
+export { matmul, GEMM_VARIANTS, type GemmVariant, type GemmActivation, type MatmulOptions } from './ops/gemm.js';
 export * from './ops/norm.js';
 export * from './ops/softmax.js';
 export * from './ops/loss.js';

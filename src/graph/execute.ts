@@ -1,6 +1,5 @@
 import { ShapeError, ShaderformerError, formatShape } from '../errors.js';
-import type { Backend } from '../backend/backend.js';
-import { Tensor, shapeSize } from '../tensor/tensor.js';
+import { type Backend, Tensor, shapeSize } from '../tensor/tensor.js';
 import type { Graph, Node, Parameter, Var } from './graph.js';
 import { type ComputeOp, type RunContext, isLeafOp, runOp } from './op-table.js';
 

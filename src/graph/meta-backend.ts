@@ -1,4 +1,4 @@
-import type { Backend, BackendOps } from '../backend/backend.js';
+import type { BackendOps, OpBackend } from '../backend/contract.js';
 import type { DType } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ShaderformerError } from '../errors.js';
@@ -9,7 +9,7 @@ import { ShaderformerError } from '../errors.js';
  * shape error is caught when the graph is built, with the same message, and the output shapes come
  * from the same place as the real ones.
  */
-class MetaBackend implements Backend {
+class MetaBackend implements OpBackend {
   readonly name = 'meta' as const;
 
   readonly ops: BackendOps = {
@@ -76,6 +76,14 @@ class MetaBackend implements Backend {
   }
 
   release(): void {}
+
+  stats() {
+    return { liveBytes: 0, peakLiveBytes: 0 };
+  }
+
+  resetPeakStats(): void {}
+
+  destroy(): void {}
 }
 
 /** The one meta backend, used by every graph for shape inference. */

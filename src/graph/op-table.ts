@@ -2,14 +2,15 @@
 // src/ops. The same function infers shapes at build time (on meta tensors) and computes at run time.
 import { ShapeError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { Parameter } from './graph.js';
+import type { Parameter } from './parameter.js';
 import { add, mul, scale } from '../ops/elementwise.js';
 import { matmul } from '../ops/gemm.js';
 import { layerNorm, layerNormBackward } from '../ops/norm.js';
 import { softmax, softmaxBackward } from '../ops/softmax.js';
 import { crossEntropy, crossEntropyBackward } from '../ops/loss.js';
 import { embedding, embeddingBackward } from '../ops/embedding.js';
-import { type GeluApproximation, gelu, geluBackward, relu, reluBackward } from '../ops/activation.js';
+import type { GeluApproximation } from '../backend/contract.js';
+import { gelu, geluBackward, relu, reluBackward } from '../ops/activation.js';
 import { sum } from '../ops/reduce.js';
 import { dropout, dropoutBackward } from '../ops/dropout.js';
 import { type AttentionOptions, attention, attentionBackward } from '../ops/attention.js';

@@ -3,7 +3,7 @@
 import { ShapeError, formatShape } from '../errors.js';
 import type { DType } from '../tensor/dtype.js';
 import { shapeSize } from '../tensor/tensor.js';
-import type { GeluApproximation } from '../ops/activation.js';
+import type { GeluApproximation } from '../backend/contract.js';
 import type { Var } from './graph.js';
 
 /** Options of `F.matmul`. */

@@ -1,7 +1,6 @@
 import { ShapeError, formatShape } from '../errors.js';
-import type { Backend } from '../backend/backend.js';
-import type { Tensor } from '../tensor/tensor.js';
-import type { Parameter } from './graph.js';
+import type { Backend, Tensor } from '../tensor/tensor.js';
+import type { Parameter } from './parameter.js';
 
 /** Options of `ParameterStore.create`. */
 export interface ParameterStoreOptions {

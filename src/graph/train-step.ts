@@ -1,12 +1,11 @@
 import { ShapeError, ShaderformerError, formatShape } from '../errors.js';
-import type { Backend } from '../backend/backend.js';
 import { type WebGPUBackend, READBACK_USAGE } from '../backend/webgpu/backend.js';
 import { BufferUsage, MapMode } from '../backend/webgpu/gpu-constants.js';
 import type { GpuStorage } from '../kernels/kernel.js';
 import { accumulate } from '../ops/elementwise.js';
 import { clipByGlobalNorm } from '../ops/optim.js';
 import type { Optimizer } from '../optim/optimizers.js';
-import { type Tensor, shapeSize } from '../tensor/tensor.js';
+import { type Backend, type Tensor, shapeSize } from '../tensor/tensor.js';
 import { gradients } from './autograd.js';
 import { type ConstantCache, type ExecuteOptions, execute, materializeConstants, neededNodes } from './execute.js';
 import { Graph, type InputSpec, type Parameter, type Var, checkScalarLoss } from './graph.js';

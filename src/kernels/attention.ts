@@ -4,7 +4,7 @@ import backwardDqSource from '../../shaders/attention/backward-dq.wgsl';
 import backwardDkDvSource from '../../shaders/attention/backward-dkdv.wgsl';
 import scoresSource from '../../shaders/attention/scores.wgsl';
 import { attentionBackwardReference, attentionReference } from '../reference/attention.js';
-import type { DropoutMask } from '../ops/dropout.js';
+import type { DropoutMask } from '../backend/contract.js';
 import { type Dispatcher, type GpuStorage, type Kernel, type ShaderDefines, grid1D } from './kernel.js';
 import { philoxFunctions } from './philox.js';
 

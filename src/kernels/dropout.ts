@@ -1,6 +1,6 @@
 import dropoutSource from '../../shaders/dropout/dropout.wgsl';
 import { dropoutBackwardReference, dropoutReference } from '../reference/dropout.js';
-import type { DropoutMask } from '../ops/dropout.js';
+import type { DropoutMask } from '../backend/contract.js';
 import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
 import { philoxFunctions } from './philox.js';
 

@@ -2,7 +2,7 @@ import adamwSource from '../../shaders/optim/adamw.wgsl';
 import clipSource from '../../shaders/optim/clip.wgsl';
 import sgdSource from '../../shaders/optim/sgd.wgsl';
 import { type SgdReferenceOptions, adamwReference, clipByGlobalNormReference, sgdReference } from '../reference/optim.js';
-import type { AdamWOptions } from '../ops/optim.js';
+import type { AdamWSpec } from '../backend/contract.js';
 import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
 
 const WORKGROUP = 256;
@@ -32,7 +32,7 @@ export function encodeAdamW(
   m: GpuStorage,
   v: GpuStorage,
   n: number,
-  { lr, beta1, beta2, eps, weightDecay, step }: Required<AdamWOptions>,
+  { lr, beta1, beta2, eps, weightDecay, step }: AdamWSpec,
 ): void {
   if (n === 0) return;
   // The differences and bias corrections are formed in double precision, then rounded once to f32.

@@ -2,7 +2,7 @@
 // arrays, so a model starts from the same numbers on every backend and every machine. Random words
 // come from Philox4x32-10 (the generator of the dropout kernels), word s of the stream keyed by `seed`.
 import { ShapeError, formatShape } from '../errors.js';
-import { philox4x32_10 } from '../reference/dropout.js';
+import { philox4x32_10 } from '../random/philox.js';
 
 /** `n` uniform numbers in (0, 1) from the Philox stream of `seed` (word s of the stream: word s mod 4 of counter ⌊s/4⌋). */
 function uniforms(n: number, seed: number): Float64Array {

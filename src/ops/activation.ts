@@ -1,12 +1,8 @@
 import { ShapeError, formatShape } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkDType, checkSameBackend, checkShapeEquals } from './shared.js';
-
-/** The activation of a GEMM epilogue y = act(x·W + b): exact GELU, tanh GELU, ReLU, or none. */
-export type ActivationKind = 'gelu' | 'gelu_tanh' | 'relu' | 'none';
-
-/** GELU's form: `'none'` is the exact x·Φ(x) (BERT), `'tanh'` the tanh approximation (GPT-2). */
-export type GeluApproximation = 'none' | 'tanh';
+import { type ActivationKind, type GeluApproximation, type BiasActivationGradients, opsOf } from '../backend/contract.js';
+export type { ActivationKind, GeluApproximation, BiasActivationGradients } from '../backend/contract.js';
 
 /** Options of `gelu` and `geluBackward`. */
 export interface GeluOptions {
@@ -14,52 +10,30 @@ export interface GeluOptions {
   approximate?: GeluApproximation;
 }
 
-/** What `biasActivationBackward` returns. */
-export interface BiasActivationGradients {
-  /** dL/dz = dy · act'(z), z's shape. */
-  dz: Tensor;
-  /** dL/db = Σ over all leading rows of dz, [N]. */
-  dbias: Tensor;
-}
-
-/** GELU (erf and tanh forms) and ReLU, forward and backward; the bias+activation epilogue backward. Backends implement this interface (arguments already checked by the functions below). */
-export interface ActivationOps {
-  /** y = x·Φ(x), or the tanh form. */
-  gelu(x: Tensor, approximate: GeluApproximation): Tensor;
-  /** dx = dy · GELU'(x). */
-  geluBackward(dy: Tensor, x: Tensor, approximate: GeluApproximation): Tensor;
-  /** y = max(x, 0). */
-  relu(x: Tensor): Tensor;
-  /** dx = dy · [x > 0]. */
-  reluBackward(dy: Tensor, x: Tensor): Tensor;
-  /** dz = dy · act'(z); dbias = Σ_rows dz. */
-  biasActivationBackward(dy: Tensor, z: Tensor, activation: ActivationKind): BiasActivationGradients;
-}
-
 /** y = GELU(x) = x·Φ(x) = 0.5·x·(1 + erf(x/√2)); with `approximate: 'tanh'`, 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))). f32. */
 export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
   checkSameBackend('gelu', x);
   checkDType('gelu', 'x', x, ['f32']);
-  return x.backend.ops.gelu(x, checkApproximation('gelu', options));
+  return opsOf(x).gelu(x, checkApproximation('gelu', options));
 }
 
 /** dx = dy · GELU'(x), GELU'(x) = Φ(x) + x·φ(x) (or the tanh form's derivative); dy and x f32 of one shape. */
 export function geluBackward(dy: Tensor, x: Tensor, options: GeluOptions = {}): Tensor {
   checkPair('geluBackward', dy, x, 'x');
-  return x.backend.ops.geluBackward(dy, x, checkApproximation('geluBackward', options));
+  return opsOf(x).geluBackward(dy, x, checkApproximation('geluBackward', options));
 }
 
 /** y = max(x, 0), f32. */
 export function relu(x: Tensor): Tensor {
   checkSameBackend('relu', x);
   checkDType('relu', 'x', x, ['f32']);
-  return x.backend.ops.relu(x);
+  return opsOf(x).relu(x);
 }
 
 /** dx = dy · [x > 0] (ReLU'(0) = 0); dy and x f32 of one shape. */
 export function reluBackward(dy: Tensor, x: Tensor): Tensor {
   checkPair('reluBackward', dy, x, 'x');
-  return x.backend.ops.reluBackward(dy, x);
+  return opsOf(x).reluBackward(dy, x);
 }
 
 /**
@@ -72,7 +46,7 @@ export function biasActivationBackward(dy: Tensor, z: Tensor, activation: Activa
   if (!ACTIVATIONS.includes(activation)) {
     throw new ShapeError(`biasActivationBackward: activation must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(activation)}`);
   }
-  return z.backend.ops.biasActivationBackward(dy, z, activation);
+  return opsOf(z).biasActivationBackward(dy, z, activation);
 }
 
 const ACTIVATIONS: readonly ActivationKind[] = ['gelu', 'gelu_tanh', 'relu', 'none'];

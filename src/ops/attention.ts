@@ -1,7 +1,16 @@
 import { ShapeError, formatShape } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { type DropoutMask, type DropoutOptions, checkDropoutOptions } from './dropout.js';
+import { type DropoutOptions, checkDropoutOptions } from './dropout.js';
 import { checkDType, checkSameBackend, checkShapeEquals } from './shared.js';
+import {
+  type AttentionSpec,
+  type DropoutMask,
+  type AttentionResult,
+  type AttentionProbabilitiesResult,
+  type AttentionGrads,
+  opsOf,
+} from '../backend/contract.js';
+export type { AttentionResult, AttentionProbabilitiesResult, AttentionGrads } from '../backend/contract.js';
 
 /** Options of `attention`, `attentionWithProbabilities` and `attentionBackward` (the backward takes the forward's). */
 export interface AttentionOptions {
@@ -21,56 +30,8 @@ export interface AttentionOptions {
   dropout?: DropoutOptions;
 }
 
-/** A checked attention call, as backends receive it. */
-export interface AttentionSpec {
-  batch: number;
-  heads: number;
-  tq: number;
-  tk: number;
-  dh: number;
-  scale: number;
-  causal: boolean;
-  keyMask: Tensor | null;
-  dropout: DropoutMask | null;
-}
-
-/** What `attention` returns: the output and the row log-sum-exp its backward needs. */
-export interface AttentionResult {
-  /** softmax(scale·Q·Kᵀ + mask)·V (with dropout on the probabilities), [B, H, Tq, Dh]. */
-  out: Tensor;
-  /** log Σ_j exp(scale·q_i·k_j) over the visible keys of each query row, [B, H, Tq]; −∞ for a row that sees no key. */
-  lse: Tensor;
-}
-
-/** What `attentionWithProbabilities` returns: the output and the probabilities, for inspection and the non-fused backward. */
-export interface AttentionProbabilitiesResult {
-  /** As `attention`'s out, [B, H, Tq, Dh]. */
-  out: Tensor;
-  /** softmax(scale·Q·Kᵀ + mask) before dropout, [B, H, Tq, Tk]; rows sum to 1 (0 for a row that sees no key). */
-  probs: Tensor;
-}
-
 /** What the forward saved for the backward: `attention`'s lse (fused) or `attentionWithProbabilities`' probs (non-fused). */
 export type AttentionSaved = { out: Tensor; lse: Tensor } | { probs: Tensor };
-
-/** The gradients of attention. */
-export interface AttentionGrads {
-  dq: Tensor;
-  dk: Tensor;
-  dv: Tensor;
-}
-
-/** Scaled dot-product attention. Backends implement this interface (arguments already checked by the functions below). */
-export interface AttentionOps {
-  /** Fused forward: out and lse, no [Tq, Tk] matrix in memory. */
-  attention(q: Tensor, k: Tensor, v: Tensor, spec: AttentionSpec): AttentionResult;
-  /** Fused backward: probabilities recomputed from lse. */
-  attentionBackward(dOut: Tensor, q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor, spec: AttentionSpec): AttentionGrads;
-  /** Non-fused forward (GEMM, softmax, GEMM) that keeps the probabilities. */
-  attentionWithProbabilities(q: Tensor, k: Tensor, v: Tensor, spec: AttentionSpec): AttentionProbabilitiesResult;
-  /** Non-fused backward from the saved probabilities. */
-  attentionBackwardFromProbabilities(dOut: Tensor, q: Tensor, k: Tensor, v: Tensor, probs: Tensor, spec: AttentionSpec): AttentionGrads;
-}
 
 /** Head sizes the fused kernels take: a multiple of 4 up to this. */
 export const MAX_FUSED_HEAD_DIM = 128;
@@ -88,7 +49,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
       `attention: the fused kernel needs a head size Dh that is a multiple of 4 and at most ${MAX_FUSED_HEAD_DIM}, got Dh = ${spec.dh} (q ${formatShape(q.shape)}); use attentionWithProbabilities`,
     );
   }
-  return q.backend.ops.attention(q, k, v, spec);
+  return opsOf(q).attention(q, k, v, spec);
 }
 
 /**
@@ -98,7 +59,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
  */
 export function attentionWithProbabilities(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): AttentionProbabilitiesResult {
   const spec = checkAttention('attentionWithProbabilities', q, k, v, options);
-  return q.backend.ops.attentionWithProbabilities(q, k, v, spec);
+  return opsOf(q).attentionWithProbabilities(q, k, v, spec);
 }
 
 /**
@@ -118,7 +79,7 @@ export function attentionBackward(dOut: Tensor, q: Tensor, k: Tensor, v: Tensor,
     checkSameBackend(op, saved.probs);
     checkDType(op, 'probs', saved.probs, ['f32']);
     checkShapeEquals(op, 'probs', saved.probs, [spec.batch, spec.heads, spec.tq, spec.tk]);
-    return q.backend.ops.attentionBackwardFromProbabilities(dOut, q, k, v, saved.probs, spec);
+    return opsOf(q).attentionBackwardFromProbabilities(dOut, q, k, v, saved.probs, spec);
   }
   if (!saved.out || !saved.lse) throw new ShapeError(`${op}: saved must be { out, lse } from attention or { probs } from attentionWithProbabilities`);
   checkSameBackend(op, saved.out, saved.lse);
@@ -129,7 +90,7 @@ export function attentionBackward(dOut: Tensor, q: Tensor, k: Tensor, v: Tensor,
   if (spec.dh % 4 !== 0 || spec.dh > MAX_FUSED_HEAD_DIM) {
     throw new ShapeError(`${op}: the fused backward needs Dh a multiple of 4 and at most ${MAX_FUSED_HEAD_DIM}, got ${spec.dh}`);
   }
-  return q.backend.ops.attentionBackward(dOut, q, k, v, saved.out, saved.lse, spec);
+  return opsOf(q).attentionBackward(dOut, q, k, v, saved.out, saved.lse, spec);
 }
 
 function checkAttention(op: string, q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions): AttentionSpec {

@@ -1,6 +1,7 @@
 import { ShapeError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkDType, checkSameBackend } from './shared.js';
+import { type DropoutMask, opsOf } from '../backend/contract.js';
 
 /**
  * Which dropout mask to use. The mask is a pure function of (p, seed, offset, element index):
@@ -17,31 +18,16 @@ export interface DropoutOptions {
   offset?: number;
 }
 
-/** A dropout mask with its options resolved: the Philox key is always a pair. */
-export interface DropoutMask {
-  readonly p: number;
-  readonly key: readonly [number, number];
-  readonly offset: number;
-}
-
-/** Dropout with a counter-based RNG, forward and backward (the mask is regenerated, not stored). Backends implement this interface (arguments already checked by the functions below). */
-export interface DropoutOps {
-  /** y = x · mask / (1 − p). */
-  dropout(x: Tensor, mask: DropoutMask): Tensor;
-  /** dx = dy · mask / (1 − p), the same mask as the forward with the same options. */
-  dropoutBackward(dy: Tensor, mask: DropoutMask): Tensor;
-}
-
 /** y = x · mask / (1 − p), mask[i] ∈ {0, 1} drawn by Philox4x32-10 from (seed, offset + i), P(mask[i] = 0) = p. */
 export function dropout(x: Tensor, options: DropoutOptions): Tensor {
   const mask = checkDropout('dropout', 'x', x, options);
-  return x.backend.ops.dropout(x, mask);
+  return opsOf(x).dropout(x, mask);
 }
 
 /** dx = dy · mask / (1 − p), with the mask `dropout` drew for the same (p, seed, offset). */
 export function dropoutBackward(dy: Tensor, options: DropoutOptions): Tensor {
   const mask = checkDropout('dropoutBackward', 'dy', dy, options);
-  return dy.backend.ops.dropoutBackward(dy, mask);
+  return opsOf(dy).dropoutBackward(dy, mask);
 }
 
 function checkDropout(op: string, name: string, t: Tensor, options: DropoutOptions): DropoutMask {

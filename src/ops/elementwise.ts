@@ -1,34 +1,18 @@
 import { ShapeError, formatShape } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkDType, checkSameBackend } from './shared.js';
-
-/**
- * Elementwise ops a backend implements (arguments already checked). In the binary ops `b` has
- * `a`'s shape or a suffix of it and is repeated over `a`'s leading dims; the result has `a`'s shape.
- */
-export interface ElementwiseOps {
-  /** out = a + b, elementwise, b broadcast. */
-  add(a: Tensor, b: Tensor): Tensor;
-  /** out = a · b, elementwise, b broadcast. */
-  mul(a: Tensor, b: Tensor): Tensor;
-  /** out = s · x (f32, f16). */
-  scale(x: Tensor, s: number): Tensor;
-  /** out = a + s · b, b broadcast (f32, f16). */
-  addScaled(a: Tensor, b: Tensor, s: number): Tensor;
-  /** into ← into + s · x in place (f32, same shape, different tensors). */
-  accumulate(into: Tensor, x: Tensor, s: number): void;
-}
+import { opsOf } from '../backend/contract.js';
 
 /** out = a + b, elementwise; b has a's shape or a suffix of it (a bias [N] onto [M, N]) and is repeated over a's leading dims. */
 export function add(a: Tensor, b: Tensor): Tensor {
   checkBroadcast('add', a, b);
-  return a.backend.ops.add(a, b);
+  return opsOf(a).add(a, b);
 }
 
 /** out = a · b, elementwise; b has a's shape or a suffix of it and is repeated over a's leading dims. */
 export function mul(a: Tensor, b: Tensor): Tensor {
   checkBroadcast('mul', a, b);
-  return a.backend.ops.mul(a, b);
+  return opsOf(a).mul(a, b);
 }
 
 /** out = s · x, elementwise (f32 or f16; s is rounded to f32). */
@@ -36,7 +20,7 @@ export function scale(x: Tensor, s: number): Tensor {
   checkSameBackend('scale', x);
   checkDType('scale', 'x', x, FLOAT_DTYPES);
   checkFactor('scale', s);
-  return x.backend.ops.scale(x, s);
+  return opsOf(x).scale(x, s);
 }
 
 /** out = a + s · b, elementwise (the residual and update form); b has a's shape or a suffix of it; f32 or f16, s rounded to f32. */
@@ -44,7 +28,7 @@ export function addScaled(a: Tensor, b: Tensor, s: number): Tensor {
   checkBroadcast('addScaled', a, b);
   checkDType('addScaled', 'a', a, FLOAT_DTYPES);
   checkFactor('addScaled', s);
-  return a.backend.ops.addScaled(a, b, s);
+  return opsOf(a).addScaled(a, b, s);
 }
 
 /** into ← into + s · x, in place (gradient accumulation over micro-batches); f32, x exactly into's shape, s rounded to f32. */
@@ -59,7 +43,7 @@ export function accumulate(into: Tensor, x: Tensor, s: number): void {
   // The kernel reads x while it writes into: one tensor in both roles would alias a read-only and a read-write binding.
   if (into === x) throw new ShapeError(`${op}: into and x must be different tensors, got the same ${into.describe()}`);
   checkFactor(op, s);
-  into.backend.ops.accumulate(into, x, s);
+  opsOf(into).accumulate(into, x, s);
 }
 
 const FLOAT_DTYPES = ['f32', 'f16'] as const;

@@ -1,14 +1,7 @@
 import { ShapeError, formatShape } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkDType, checkSameBackend, checkShapeEquals } from './shared.js';
-
-/** Embedding gather forward and deterministic scatter-add backward. Backends implement this interface (arguments already checked by the functions below). */
-export interface EmbeddingOps {
-  /** out[..., d] = table[ids[...], d]; zero rows for ids outside [0, V). */
-  embedding(table: Tensor, ids: Tensor): Tensor;
-  /** dTable[v, d] = Σ_{p: ids[p] = v} dOut[p, d], summed in order of p. */
-  embeddingBackward(dOut: Tensor, ids: Tensor, vocabSize: number): Tensor;
-}
+import { opsOf } from '../backend/contract.js';
 
 /**
  * out[..., d] = table[ids[...], d], table [V, D] f32, ids [...] i32, out [..., D]. An id outside
@@ -20,7 +13,7 @@ export function embedding(table: Tensor, ids: Tensor): Tensor {
   checkDType(op, 'table', table, ['f32']);
   checkDType(op, 'ids', ids, ['i32']);
   if (table.rank !== 2) throw new ShapeError(`${op}: table must have shape [V, D], got ${formatShape(table.shape)}`);
-  return table.backend.ops.embedding(table, ids);
+  return opsOf(table).embedding(table, ids);
 }
 
 /**
@@ -39,5 +32,5 @@ export function embeddingBackward(dOut: Tensor, ids: Tensor, vocabSize: number):
     throw new ShapeError(`${op}: dOut must have shape [${[...ids.shape, 'D'].join(', ')}] for ids ${formatShape(ids.shape)}, got ${formatShape(dOut.shape)}`);
   }
   checkShapeEquals(op, 'dOut', dOut, [...ids.shape, dOut.shape[dOut.rank - 1]!]);
-  return dOut.backend.ops.embeddingBackward(dOut, ids, vocabSize);
+  return opsOf(dOut).embeddingBackward(dOut, ids, vocabSize);
 }

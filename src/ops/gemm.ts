@@ -1,14 +1,10 @@
 import { ShapeError, formatShape } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { ActivationName } from '../reference/activation.js';
 import { checkDType, checkSameBackend, checkShapeEquals } from './shared.js';
+import { GEMM_VARIANTS, type GemmActivation, type GemmVariant, type MatmulSpec, opsOf } from '../backend/contract.js';
+export type { GemmActivation, GemmVariant } from '../backend/contract.js';
 
-/** Activations the GEMM epilogue can fuse (the same functions as `gelu`, `relu`). */
-export type GemmActivation = ActivationName;
-
-/** GEMM kernel variants of the WebGPU backend (the CPU backend ignores the choice). */
-export const GEMM_VARIANTS = ['naive', 'blocked-8x8', 'blocked-16x16', 'blocked-16x32', 'blocked-32x32', 'tiled-64x64'] as const;
-export type GemmVariant = (typeof GEMM_VARIANTS)[number];
+export { GEMM_VARIANTS } from '../backend/contract.js';
 
 /** Options of `matmul`. */
 export interface MatmulOptions {
@@ -24,31 +20,6 @@ export interface MatmulOptions {
   variant?: GemmVariant;
   /** Force split-K with this many splits (default: the backend decides; 1 turns it off). */
   splitK?: number;
-}
-
-/** A checked matmul, as backends receive it. */
-export interface MatmulSpec {
-  m: number;
-  n: number;
-  k: number;
-  /** Leading (batch) dims of the result; [] for a plain matrix product. */
-  batchShape: readonly number[];
-  batches: number;
-  transA: boolean;
-  transB: boolean;
-  /** Elements between consecutive batch matrices of A / B; 0 when the operand is one matrix broadcast over the batch. */
-  strideA: number;
-  strideB: number;
-  bias: Tensor | undefined;
-  activation: GemmActivation;
-  variant: GemmVariant | undefined;
-  splitK: number | undefined;
-}
-
-/** Matrix products a backend implements (arguments already checked). */
-export interface GemmOps {
-  /** C = op(A) · op(B) (+ bias, activation), batched as `spec` says. */
-  matmul(a: Tensor, b: Tensor, spec: MatmulSpec): Tensor;
 }
 
 /**
@@ -105,5 +76,5 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
     variant,
     splitK,
   };
-  return a.backend.ops.matmul(a, b, spec);
+  return opsOf(a).matmul(a, b, spec);
 }

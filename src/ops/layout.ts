@@ -1,15 +1,10 @@
 import { ShapeError, formatShape } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkDType, checkSameBackend } from './shared.js';
+import { opsOf } from '../backend/contract.js';
 
 /** Most dims `transpose` takes (the GPU kernel keeps the shape and strides in a fixed-size uniform). */
 export const MAX_TRANSPOSE_RANK = 6;
-
-/** Layout ops a backend implements (arguments already checked by the functions below). */
-export interface LayoutOps {
-  /** out.shape[k] = x.shape[perm[k]]; `perm` is a checked permutation of 0..rank-1. A new tensor, never a view. */
-  transpose(x: Tensor, perm: readonly number[]): Tensor;
-}
 
 /**
  * Permutes the dims of x: out.shape[k] = x.shape[perm[k]] and out[i_0, …, i_{r-1}] = x[j] with
@@ -30,5 +25,5 @@ export function transpose(x: Tensor, perm: readonly number[]): Tensor {
     const got = Array.isArray(perm) ? formatShape(perm) : String(perm);
     throw new ShapeError(`${op}: perm must be a permutation of ${expected} for x ${formatShape(x.shape)}, got ${got}`);
   }
-  return x.backend.ops.transpose(x, [...perm]);
+  return opsOf(x).transpose(x, [...perm]);
 }

@@ -1,36 +1,8 @@
 import { ShapeError, formatShape } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkDType, checkSameBackend, checkShapeEquals } from './shared.js';
-
-/** Options of `crossEntropy`. */
-export interface CrossEntropyOptions {
-  /** Rows whose label equals this are left out of the loss and its mean (default -100, as PyTorch). */
-  ignoreIndex?: number;
-  /** ε in [0, 1]: the target is (1 − ε)·onehot(label) + ε/C (default 0). */
-  labelSmoothing?: number;
-}
-
-/** Options of `crossEntropyBackward`: the forward's, plus the incoming gradient of the loss. */
-export interface CrossEntropyBackwardOptions extends CrossEntropyOptions {
-  /** dLoss, the gradient flowing into the scalar loss (default 1). */
-  scale?: number;
-}
-
-/** What `crossEntropy` returns: the mean loss, and each row's log-sum-exp for the backward. */
-export interface CrossEntropyResult {
-  /** f32 scalar (shape []). */
-  loss: Tensor;
-  /** f32 [N]: log Σ_c exp(logits[i, c]). */
-  logSumExp: Tensor;
-}
-
-/** Cross-entropy from logits (fused log-softmax + NLL), forward and backward. Backends implement this interface (arguments already checked by the functions below). */
-export interface LossOps {
-  /** loss = mean over non-ignored rows of (1 − ε)(lse_i − x[i, y_i]) + ε(lse_i − mean_c x[i, c]); also lse [N]. */
-  crossEntropy(logits: Tensor, labels: Tensor, options: Required<CrossEntropyOptions>): CrossEntropyResult;
-  /** dlogits = (softmax − target) · scale / #(non-ignored rows); zero rows where ignored. */
-  crossEntropyBackward(logits: Tensor, labels: Tensor, logSumExp: Tensor, options: Required<CrossEntropyBackwardOptions>): Tensor;
-}
+import { type CrossEntropyOptions, type CrossEntropyBackwardOptions, type CrossEntropyResult, opsOf } from '../backend/contract.js';
+export type { CrossEntropyOptions, CrossEntropyBackwardOptions, CrossEntropyResult } from '../backend/contract.js';
 
 /**
  * loss = Σ_{i: y_i ≠ ignore} [(1 − ε)·(−log p[i, y_i]) + ε·mean_c(−log p[i, c])] / #{i: y_i ≠ ignore},
@@ -43,7 +15,7 @@ export function crossEntropy(logits: Tensor, labels: Tensor, options: CrossEntro
   checkSameBackend(op, logits, labels);
   checkLogitsAndLabels(op, logits, labels);
   const resolved = { ignoreIndex: -100, labelSmoothing: 0, ...checkOptions(op, options, ['ignoreIndex', 'labelSmoothing']) };
-  return logits.backend.ops.crossEntropy(logits, labels, resolved);
+  return opsOf(logits).crossEntropy(logits, labels, resolved);
 }
 
 /**
@@ -58,7 +30,7 @@ export function crossEntropyBackward(logits: Tensor, labels: Tensor, logSumExp: 
   checkShapeEquals(op, 'logSumExp', logSumExp, [logits.shape[0]!]);
   const checked = checkOptions(op, options, ['ignoreIndex', 'labelSmoothing', 'scale']);
   const resolved = { ignoreIndex: -100, labelSmoothing: 0, scale: 1, ...checked };
-  return logits.backend.ops.crossEntropyBackward(logits, labels, logSumExp, resolved);
+  return opsOf(logits).crossEntropyBackward(logits, labels, logSumExp, resolved);
 }
 
 function checkLogitsAndLabels(op: string, logits: Tensor, labels: Tensor): void {

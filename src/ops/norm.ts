@@ -1,34 +1,8 @@
 import { ShapeError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkDType, checkSameBackend, checkShapeEquals } from './shared.js';
-
-/** What `layerNorm` returns: the output and the per-row statistics the backward needs. */
-export interface LayerNormResult {
-  /** (x − mean)·rstd·γ + β, shape of x. */
-  y: Tensor;
-  /** Row means, shape x.shape without its last dimension. */
-  mean: Tensor;
-  /** Row 1/√(var + eps), shape x.shape without its last dimension. */
-  rstd: Tensor;
-}
-
-/** The gradients of `layerNorm`. */
-export interface LayerNormGrads {
-  /** ∂L/∂x, shape of x. */
-  dx: Tensor;
-  /** ∂L/∂γ = Σ_rows dy·x̂, shape [D]. */
-  dgamma: Tensor;
-  /** ∂L/∂β = Σ_rows dy, shape [D]. */
-  dbeta: Tensor;
-}
-
-/** LayerNorm forward (saving mean and rstd) and backward (dx, dγ, dβ). Backends implement this interface (arguments already checked by the functions below). */
-export interface NormOps {
-  /** y = (x − mean)·rstd·γ + β over the last dimension; also returns mean and rstd. */
-  layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): LayerNormResult;
-  /** dx, dγ, dβ of layerNorm from the saved mean and rstd. */
-  layerNormBackward(dy: Tensor, x: Tensor, gamma: Tensor, mean: Tensor, rstd: Tensor): LayerNormGrads;
-}
+import { type LayerNormResult, type LayerNormGrads, opsOf } from '../backend/contract.js';
+export type { LayerNormResult, LayerNormGrads } from '../backend/contract.js';
 
 /**
  * y = (x − mean)·rstd·γ + β over the last dimension D of x [..., D], with rstd = 1/√(var + eps)
@@ -45,7 +19,7 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): L
   if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) {
     throw new ShapeError(`${op}: eps must be a finite number ≥ 0, got ${String(eps)}`);
   }
-  return x.backend.ops.layerNorm(x, gamma, beta, eps);
+  return opsOf(x).layerNorm(x, gamma, beta, eps);
 }
 
 /**
@@ -67,7 +41,7 @@ export function layerNormBackward(dy: Tensor, x: Tensor, gamma: Tensor, mean: Te
   checkShapeEquals(op, 'gamma', gamma, [dim]);
   checkShapeEquals(op, 'mean', mean, x.shape.slice(0, -1));
   checkShapeEquals(op, 'rstd', rstd, x.shape.slice(0, -1));
-  return x.backend.ops.layerNormBackward(dy, x, gamma, mean, rstd);
+  return opsOf(x).layerNormBackward(dy, x, gamma, mean, rstd);
 }
 
 /** Checks that x is f32 [..., D] with D ≥ 1 and returns D. */

@@ -2,7 +2,7 @@ import { ShapeError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkDType, checkSameBackend, checkShapeEquals } from './shared.js';
 import { globalNorm } from './reduce.js';
-import type { SgdReferenceOptions } from '../reference/optim.js';
+import { opsOf } from '../backend/contract.js';
 
 /** Hyper-parameters of one AdamW step, with torch.optim.AdamW's defaults. */
 export interface AdamWOptions {
@@ -18,16 +18,6 @@ export interface AdamWOptions {
   weightDecay?: number;
   /** Index of this step, an integer ≥ 1 (1 on the first update): drives the bias corrections. */
   step: number;
-}
-
-/** Optimizer update kernels (AdamW). Backends implement this interface (arguments already checked by the functions below). */
-export interface OptimOps {
-  /** One AdamW step, in place on `param`, `m` and `v` (every option resolved). */
-  adamwUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, options: Required<AdamWOptions>): void;
-  /** One SGD step, in place on `param` and `buf` (every option resolved). */
-  sgdUpdate(param: Tensor, grad: Tensor, buf: Tensor, options: SgdReferenceOptions): void;
-  /** x ← x · min(1, maxNorm / (norm + 1e-6)) in place, `norm` a one-element tensor from `globalNorm`. */
-  clipByNorm(x: Tensor, norm: Tensor, maxNorm: number): void;
 }
 
 /**
@@ -61,7 +51,7 @@ export function adamwUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, o
   checkRange(op, 'eps', eps, 0, Infinity, false);
   checkRange(op, 'weightDecay', weightDecay, 0, Infinity, false);
   if (!Number.isSafeInteger(step) || step < 1) throw new ShapeError(`${op}: step must be an integer ≥ 1, got ${String(step)}`);
-  param.backend.ops.adamwUpdate(param, grad, m, v, { lr, beta1, beta2, eps, weightDecay, step });
+  opsOf(param).adamwUpdate(param, grad, m, v, { lr, beta1, beta2, eps, weightDecay, step });
 }
 
 /** Hyper-parameters of one SGD step, with torch.optim.SGD's defaults. */
@@ -106,7 +96,7 @@ export function sgdUpdate(param: Tensor, grad: Tensor, buf: Tensor, options: Sgd
   if (nesterov && (momentum === 0 || dampening !== 0))
     throw new ShapeError(`${op}: nesterov needs momentum > 0 and dampening 0, got momentum ${momentum}, dampening ${dampening}`);
   if (!Number.isSafeInteger(step) || step < 1) throw new ShapeError(`${op}: step must be an integer ≥ 1, got ${String(step)}`);
-  param.backend.ops.sgdUpdate(param, grad, buf, { lr, momentum, dampening, weightDecay, nesterov: nesterov === true, step });
+  opsOf(param).sgdUpdate(param, grad, buf, { lr, momentum, dampening, weightDecay, nesterov: nesterov === true, step });
 }
 
 /**
@@ -120,7 +110,7 @@ export function clipByGlobalNorm(grads: readonly Tensor[], maxNorm: number): Ten
   if (!(maxNorm > 0)) throw new ShapeError(`${op}: maxNorm must be > 0, got ${maxNorm}`);
   if (new Set(grads).size !== grads.length) throw new ShapeError(`${op}: a tensor appears twice in grads; it would be clipped twice`);
   const norm = globalNorm(grads); // checks: non-empty, one backend, f32
-  for (const g of grads) g.backend.ops.clipByNorm(g, norm, maxNorm);
+  for (const g of grads) opsOf(g).clipByNorm(g, norm, maxNorm);
   return norm;
 }
 

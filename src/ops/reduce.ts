@@ -1,14 +1,7 @@
 import { ShapeError, formatShape } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkDType, checkSameBackend } from './shared.js';
-
-/** Reductions: sum over an axis, global L2 norm of many tensors. Backends implement this interface (arguments already checked by the functions below). */
-export interface ReduceOps {
-  /** out = Σ over `axis` (0 ≤ axis < rank), the axis removed from the shape. */
-  sum(x: Tensor, axis: number): Tensor;
-  /** out[] = sqrt(Σ_t Σ_i t[i]²). */
-  globalNorm(tensors: readonly Tensor[]): Tensor;
-}
+import { opsOf } from '../backend/contract.js';
 
 /**
  * out = Σ_i x[…, i, …] over one axis (negative counts from the end), the axis removed from the
@@ -20,7 +13,7 @@ export function sum(x: Tensor, axis: number): Tensor {
   if (!Number.isInteger(axis) || axis < -x.rank || axis >= x.rank) {
     throw new ShapeError(`sum: axis must be an integer in [${-x.rank}, ${x.rank - 1}] for x ${formatShape(x.shape)}, got ${axis}`);
   }
-  return x.backend.ops.sum(x, axis < 0 ? axis + x.rank : axis);
+  return opsOf(x).sum(x, axis < 0 ? axis + x.rank : axis);
 }
 
 /** out[] = sqrt(Σ over all tensors of Σ x²), a scalar tensor computed without readback (for gradient clipping); f32, fixed order. */
@@ -28,5 +21,5 @@ export function globalNorm(tensors: readonly Tensor[]): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new ShapeError('globalNorm: expected a non-empty array of tensors');
   checkSameBackend('globalNorm', ...tensors);
   tensors.forEach((t, i) => checkDType('globalNorm', `tensors[${i}]`, t, ['f32']));
-  return tensors[0]!.backend.ops.globalNorm(tensors);
+  return opsOf(tensors[0]!).globalNorm(tensors);
 }

@@ -1,14 +1,7 @@
 import { ShapeError, formatShape } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkDType, checkSameBackend, checkShapeEquals } from './shared.js';
-
-/** Softmax over the last dimension with an optional additive mask, forward and backward. Backends implement this interface (arguments already checked by the functions below). */
-export interface SoftmaxOps {
-  /** y = softmax(x + mask) over the last dimension; `mask` is a suffix of x's shape or null. */
-  softmax(x: Tensor, mask: Tensor | null): Tensor;
-  /** dx = y ⊙ (dy − Σ_j dy_j·y_j) per row. */
-  softmaxBackward(dy: Tensor, y: Tensor): Tensor;
-}
+import { opsOf } from '../backend/contract.js';
 
 /**
  * y = exp(x + mask − max) / Σ exp(x + mask − max) over the last dimension of x [..., N].
@@ -30,7 +23,7 @@ export function softmax(x: Tensor, mask?: Tensor): Tensor {
       );
     }
   }
-  return x.backend.ops.softmax(x, mask ?? null);
+  return opsOf(x).softmax(x, mask ?? null);
 }
 
 /** dx = y ⊙ (dy − Σ_j dy_j·y_j) over the last dimension, given the softmax output y. */
@@ -41,5 +34,5 @@ export function softmaxBackward(dy: Tensor, y: Tensor): Tensor {
   checkDType(op, 'y', y, ['f32']);
   if (y.rank < 1) throw new ShapeError(`${op}: y must have shape [..., N], got ${y.describe()}`);
   checkShapeEquals(op, 'dy', dy, y.shape);
-  return y.backend.ops.softmaxBackward(dy, y);
+  return opsOf(y).softmaxBackward(dy, y);
 }

@@ -1,16 +1,22 @@
 import { ShaderformerError } from '../errors.js';
-import type { Tensor } from './tensor.js';
+
+/** What a scope tracks: a tensor (kept structural so this file does not import tensor.ts, which imports it). */
+interface Scoped {
+  readonly backend: unknown;
+  readonly shape: readonly number[];
+  dispose(): void;
+}
 
 // Each open scope owns the tensors created while it is innermost.
-const openScopes: Set<Tensor>[] = [];
+const openScopes: Set<Scoped>[] = [];
 
 /** @internal Called by the Tensor constructor. */
-export function track(tensor: Tensor): void {
+export function track(tensor: Scoped): void {
   openScopes[openScopes.length - 1]?.add(tensor);
 }
 
 /** @internal Called by `dispose()`. */
-export function untrack(tensor: Tensor): void {
+export function untrack(tensor: Scoped): void {
   openScopes[openScopes.length - 1]?.delete(tensor);
 }
 
@@ -20,7 +26,7 @@ export function untrack(tensor: Tensor): void {
  * Synchronous only: read results (`await t.data()`) outside the scope.
  */
 export function scope<T>(fn: () => T): T {
-  const owned = new Set<Tensor>();
+  const owned = new Set<Scoped>();
   openScopes.push(owned);
   let result: T;
   try {
@@ -35,7 +41,7 @@ export function scope<T>(fn: () => T): T {
     for (const t of owned) t.dispose();
     throw new ShaderformerError('scope: the function returned a Promise; scopes are synchronous, so await outside the scope');
   }
-  const returned = new Set<Tensor>();
+  const returned = new Set<Scoped>();
   collectTensors(result, returned, new Set());
   for (const t of owned) {
     if (returned.has(t)) openScopes[openScopes.length - 1]?.add(t);
@@ -45,12 +51,12 @@ export function scope<T>(fn: () => T): T {
 }
 
 /** Exempts `tensor` from the innermost scope, so it lives until its own `dispose()`. */
-export function keep<T extends Tensor>(tensor: T): T {
+export function keep<T extends Scoped>(tensor: T): T {
   for (const s of openScopes) s.delete(tensor);
   return tensor;
 }
 
-function collectTensors(value: unknown, into: Set<Tensor>, seen: Set<unknown>): void {
+function collectTensors(value: unknown, into: Set<Scoped>, seen: Set<unknown>): void {
   if (value === null || typeof value !== 'object' || seen.has(value)) return;
   seen.add(value);
   if (isTensor(value)) {
@@ -62,6 +68,6 @@ function collectTensors(value: unknown, into: Set<Tensor>, seen: Set<unknown>): 
   }
 }
 
-function isTensor(value: object): value is Tensor {
-  return 'backend' in value && 'shape' in value && typeof (value as Tensor).dispose === 'function';
+function isTensor(value: object): value is Scoped {
+  return 'backend' in value && 'shape' in value && typeof (value as Scoped).dispose === 'function';
 }

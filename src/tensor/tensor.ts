@@ -1,7 +1,39 @@
 import { DisposedTensorError, ShapeError, formatShape } from '../errors.js';
-import type { Backend } from '../backend/backend.js';
-import type { ArrayOf, DType } from './dtype.js';
+import type { ArrayOf, DType, TensorData } from './dtype.js';
 import { track, untrack } from './scope.js';
+
+/** Memory counters every backend keeps. */
+export interface BackendStats {
+  /** Bytes held by live tensors (on WebGPU: by the buffers handed out, rounded up to size classes). */
+  liveBytes: number;
+  /** The highest `liveBytes` since the backend was made or `resetPeakStats()` was called. */
+  peakLiveBytes: number;
+}
+
+/**
+ * Where tensors live and ops run: `createCpuBackend()` (the reference loops) or
+ * `createWebGPUBackend()`. Ops take tensors and run on the backend those live on.
+ */
+export interface Backend {
+  /** `'cpu'`, `'webgpu'`, or `'meta'` (shapes without values, used while a graph is built). */
+  readonly name: 'cpu' | 'webgpu' | 'meta';
+  /** A tensor holding a copy of `data` (`number[]` or a typed array; dtype inferred from the array type unless given). */
+  tensor(data: TensorData, shape: readonly number[], dtype?: DType): Tensor;
+  /** A tensor of zeros. */
+  zeros(shape: readonly number[], dtype?: DType): Tensor;
+  /** Overwrites a tensor's values in place (same element count; dtype as the tensor's). */
+  write(tensor: Tensor, data: TensorData): void;
+  /** Memory counters: bytes held by live tensors now and at the peak. */
+  stats(): BackendStats;
+  /** Starts a new `peakLiveBytes` from the bytes live now. */
+  resetPeakStats(): void;
+  /** Frees everything the backend holds; it is unusable afterwards. */
+  destroy(): void;
+  /** @internal Reads a tensor's values; use `tensor.data()`. */
+  read(tensor: Tensor): Promise<Float32Array | Int32Array | Uint32Array>;
+  /** @internal Frees a tensor's storage; use `tensor.dispose()`. */
+  release(storage: unknown): void;
+}
 
 /**
  * An n-dimensional array living on one backend. Its storage is released by `dispose()` or by

@@ -2,7 +2,8 @@
 // backward against float64 central differences, and the checked ops' errors.
 import { describe, expect, test } from 'vitest';
 import { ShapeError, createCpuBackend, dropout, dropoutBackward } from '../../src/index.js';
-import { dropoutBackwardReference, dropoutMaskReference, dropoutReference, philox4x32_10 } from '../../src/reference/dropout.js';
+import { philox4x32_10 } from '../../src/random/philox.js';
+import { dropoutBackwardReference, dropoutMaskReference, dropoutReference } from '../../src/reference/dropout.js';
 import { Rng } from '../harness/cases.js';
 import { randomFloat64, vjpError } from '../harness/finite-diff.js';
 

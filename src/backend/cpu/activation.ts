@@ -1,19 +1,19 @@
-import type { ActivationOps } from '../../ops/activation.js';
+import type { ActivationOps } from '../contract.js';
 import { activationBackwardReference, activationReference, biasActivationBackwardReference } from '../../reference/activation.js';
-import { Tensor } from '../../tensor/tensor.js';
-import type { CpuBackend } from './backend.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import type { CpuContext } from './context.js';
 
 /** The activation ops on the CPU: the reference loops. */
-export function cpuActivationOps(cpu: CpuBackend): ActivationOps {
+export function cpuActivationOps(cpu: CpuContext): ActivationOps {
   const forward = (op: string, activation: 'gelu' | 'gelu_tanh' | 'relu', x: Tensor): Tensor => {
     const y = cpu.floats(x.size);
     activationReference(activation, cpu.values(x, op), y);
-    return new Tensor(cpu, y, x.shape, 'f32');
+    return cpu.wrap(y, x.shape, 'f32');
   };
   const backward = (op: string, activation: 'gelu' | 'gelu_tanh' | 'relu', dy: Tensor, x: Tensor): Tensor => {
     const dx = cpu.floats(x.size);
     activationBackwardReference(activation, cpu.values(dy, op), cpu.values(x, op), dx);
-    return new Tensor(cpu, dx, x.shape, 'f32');
+    return cpu.wrap(dx, x.shape, 'f32');
   };
   return {
     gelu: (x, approximate) => forward('gelu', approximate === 'tanh' ? 'gelu_tanh' : 'gelu', x),
@@ -25,7 +25,7 @@ export function cpuActivationOps(cpu: CpuBackend): ActivationOps {
       const dz = cpu.floats(z.size);
       const dbias = cpu.floats(n);
       biasActivationBackwardReference(activation, cpu.values(dy), cpu.values(z), n, dz, dbias);
-      return { dz: new Tensor(cpu, dz, z.shape, 'f32'), dbias: new Tensor(cpu, dbias, [n], 'f32') };
+      return { dz: cpu.wrap(dz, z.shape, 'f32'), dbias: cpu.wrap(dbias, [n], 'f32') };
     },
   };
 }

@@ -1,9 +1,11 @@
 import type { NumericArray } from '../../reference/elementwise.js';
 import type { FloatArray } from '../../reference/types.js';
 import { type DType, type TensorData, fromHalfBits } from '../../tensor/dtype.js';
-import { ShapeError } from '../../errors.js';
-import { Tensor, checkShape, shapeSize } from '../../tensor/tensor.js';
-import { type Backend, type BackendOps, prepareTensorData } from '../backend.js';
+import { ShaderformerError, ShapeError } from '../../errors.js';
+import { type BackendStats, Tensor, checkShape, shapeSize } from '../../tensor/tensor.js';
+import type { BackendOps } from '../contract.js';
+import type { CpuContext, CpuStorage } from './context.js';
+import { prepareTensorData } from '../tensor-data.js';
 import { cpuElementwiseOps } from './elementwise.js';
 import { cpuGemmOps } from './gemm.js';
 import { cpuNormOps } from './norm.js';
@@ -17,8 +19,6 @@ import { cpuDropoutOps } from './dropout.js';
 import { cpuAttentionOps } from './attention.js';
 import { cpuLayoutOps } from './layout.js';
 
-type CpuStorage = Float32Array | Float64Array | Int32Array | Uint32Array | Uint16Array;
-
 /** Options of `createCpuBackend`. */
 export interface CpuBackendOptions {
   /**
@@ -30,10 +30,13 @@ export interface CpuBackendOptions {
 }
 
 /** The CPU backend: every op runs its reference loop from `src/reference/`. Slow, exact, the ground truth. */
-export class CpuBackend implements Backend {
+export class CpuBackend implements CpuContext {
   readonly name = 'cpu' as const;
   /** What f32 tensors are stored and computed in. */
   readonly precision: 'f32' | 'f64';
+  #liveBytes = 0;
+  #peakLiveBytes = 0;
+  #destroyed = false;
 
   constructor(options: CpuBackendOptions = {}) {
     const precision = options.precision ?? 'f32';
@@ -59,8 +62,17 @@ export class CpuBackend implements Backend {
   };
 
   tensor(data: TensorData, shape: readonly number[], dtype?: DType): Tensor {
+    this.#assertAlive('tensor');
     const prepared = prepareTensorData(data, shape, dtype, this.precision);
-    return new Tensor(this, prepared.values, shape, prepared.dtype);
+    return this.wrap(prepared.values, shape, prepared.dtype);
+  }
+
+  /** @internal A tensor that owns `storage` (an op's fresh output array), counted in `stats()`. */
+  wrap(storage: CpuStorage, shape: readonly number[], dtype: DType): Tensor {
+    this.#assertAlive('tensor');
+    this.#liveBytes += storage.byteLength;
+    this.#peakLiveBytes = Math.max(this.#peakLiveBytes, this.#liveBytes);
+    return new Tensor(this, storage, shape, dtype);
   }
 
   zeros(shape: readonly number[], dtype: DType = 'f32'): Tensor {
@@ -69,11 +81,13 @@ export class CpuBackend implements Backend {
   }
 
   write(tensor: Tensor, data: TensorData): void {
+    this.#assertAlive('write');
     const prepared = prepareTensorData(data, tensor.shape, tensor.dtype, this.precision);
     tensor.storage<CpuStorage>('write').set(prepared.values as never);
   }
 
   async read(tensor: Tensor): Promise<Float32Array | Int32Array | Uint32Array> {
+    this.#assertAlive('data');
     const values = this.values(tensor, 'data');
     // f64 mode: data() keeps its Float32Array type, rounded; readF64() has the full values.
     return values instanceof Float64Array ? Float32Array.from(values) : values.slice();
@@ -94,8 +108,27 @@ export class CpuBackend implements Backend {
     return this.precision === 'f64' ? s : Math.fround(s);
   }
 
-  release(): void {
-    // Typed arrays are garbage-collected; nothing to return anywhere.
+  release(storage: unknown): void {
+    // Typed arrays are garbage-collected; only the counters change.
+    this.#liveBytes -= (storage as CpuStorage).byteLength;
+  }
+
+  /** Bytes held by live tensors now, and the most held at once. */
+  stats(): BackendStats {
+    return { liveBytes: this.#liveBytes, peakLiveBytes: this.#peakLiveBytes };
+  }
+
+  resetPeakStats(): void {
+    this.#peakLiveBytes = this.#liveBytes;
+  }
+
+  /** Makes the backend unusable: later tensors, writes and reads throw (memory goes with the last reference). */
+  destroy(): void {
+    this.#destroyed = true;
+  }
+
+  #assertAlive(op: string): void {
+    if (this.#destroyed) throw new ShaderformerError(`${op}: the CPU backend was destroyed`);
   }
 
   /** @internal A tensor's values as f32 (f64 in f64 mode)/i32/u32 (f16 storage widened to f32); not a copy for the others. */

@@ -1,14 +1,14 @@
-import type { ElementwiseOps } from '../../ops/elementwise.js';
+import type { ElementwiseOps } from '../contract.js';
 import { accumulateReference, addReference, addScaledReference, mulReference, scaleReference, type NumericArray } from '../../reference/elementwise.js';
 import type { FloatArray } from '../../reference/types.js';
 import { toHalfBits } from '../../tensor/dtype.js';
-import { Tensor } from '../../tensor/tensor.js';
-import type { CpuBackend } from './backend.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import type { CpuContext } from './context.js';
 
 /** The elementwise ops on the CPU: the reference loops. */
-export function cpuElementwiseOps(cpu: CpuBackend): ElementwiseOps {
+export function cpuElementwiseOps(cpu: CpuContext): ElementwiseOps {
   // f16 results are rounded back to half precision, as the GPU stores them.
-  const result = (like: Tensor, out: NumericArray): Tensor => new Tensor(cpu, like.dtype === 'f16' ? toHalfBits(out) : out, like.shape, like.dtype);
+  const result = (like: Tensor, out: NumericArray): Tensor => cpu.wrap(like.dtype === 'f16' ? toHalfBits(out) : out, like.shape, like.dtype);
   const binary = (a: Tensor, b: Tensor, reference: (a: NumericArray, b: NumericArray, out: NumericArray) => void): Tensor => {
     const x = cpu.values(a);
     const out = new (x.constructor as new (n: number) => NumericArray)(x.length);

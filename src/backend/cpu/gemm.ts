@@ -1,11 +1,11 @@
-import type { GemmOps } from '../../ops/gemm.js';
+import type { GemmOps } from '../contract.js';
 import { activate } from '../../reference/activation.js';
 import { matmulReference } from '../../reference/gemm.js';
-import { Tensor } from '../../tensor/tensor.js';
-import type { CpuBackend } from './backend.js';
+
+import type { CpuContext } from './context.js';
 
 /** The matrix products on the CPU: the reference loop per batch, then bias and activation. */
-export function cpuGemmOps(cpu: CpuBackend): GemmOps {
+export function cpuGemmOps(cpu: CpuContext): GemmOps {
   return {
     matmul: (a, b, s) => {
       const x = cpu.values(a);
@@ -21,7 +21,7 @@ export function cpuGemmOps(cpu: CpuBackend): GemmOps {
           out[batch * s.m * s.n + i] = activate(s.activation, matrix[i]! + (bias ? bias[i % s.n]! : 0));
         }
       }
-      return new Tensor(cpu, out, [...s.batchShape, s.m, s.n], 'f32');
+      return cpu.wrap(out, [...s.batchShape, s.m, s.n], 'f32');
     },
   };
 }

@@ -1,10 +1,10 @@
-import type { NormOps } from '../../ops/norm.js';
+import type { NormOps } from '../contract.js';
 import { layerNormBackwardReference, layerNormReference } from '../../reference/norm.js';
-import { Tensor } from '../../tensor/tensor.js';
-import type { CpuBackend } from './backend.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import type { CpuContext } from './context.js';
 
 /** The norm ops on the CPU: the reference loops. */
-export function cpuNormOps(cpu: CpuBackend): NormOps {
+export function cpuNormOps(cpu: CpuContext): NormOps {
   const op = (name: string) => (t: Tensor) => cpu.values(t, name);
   return {
     layerNorm: (x, gamma, beta, eps) => {
@@ -17,9 +17,9 @@ export function cpuNormOps(cpu: CpuBackend): NormOps {
       const rstd = cpu.floats(rows);
       layerNormReference(v(x), v(gamma), v(beta), y, mean, rstd, rows, dim, eps);
       return {
-        y: new Tensor(cpu, y, x.shape, 'f32'),
-        mean: new Tensor(cpu, mean, rowShape, 'f32'),
-        rstd: new Tensor(cpu, rstd, rowShape, 'f32'),
+        y: cpu.wrap(y, x.shape, 'f32'),
+        mean: cpu.wrap(mean, rowShape, 'f32'),
+        rstd: cpu.wrap(rstd, rowShape, 'f32'),
       };
     },
     layerNormBackward: (dy, x, gamma, mean, rstd) => {
@@ -30,9 +30,9 @@ export function cpuNormOps(cpu: CpuBackend): NormOps {
       const dbeta = cpu.floats(dim);
       layerNormBackwardReference(v(dy), v(x), v(gamma), v(mean), v(rstd), dx, dgamma, dbeta, x.size / dim, dim);
       return {
-        dx: new Tensor(cpu, dx, x.shape, 'f32'),
-        dgamma: new Tensor(cpu, dgamma, [dim], 'f32'),
-        dbeta: new Tensor(cpu, dbeta, [dim], 'f32'),
+        dx: cpu.wrap(dx, x.shape, 'f32'),
+        dgamma: cpu.wrap(dgamma, [dim], 'f32'),
+        dbeta: cpu.wrap(dbeta, [dim], 'f32'),
       };
     },
   };

@@ -1,10 +1,10 @@
-import type { OptimOps } from '../../ops/optim.js';
+import type { OptimOps } from '../contract.js';
 import { adamwReference, sgdReference } from '../../reference/optim.js';
 import type { FloatArray } from '../../reference/types.js';
-import type { CpuBackend } from './backend.js';
+import type { CpuContext } from './context.js';
 
 /** The optim ops on the CPU: the reference loops, updating the tensors' own arrays in place. */
-export function cpuOptimOps(cpu: CpuBackend): OptimOps {
+export function cpuOptimOps(cpu: CpuContext): OptimOps {
   return {
     adamwUpdate: (param, grad, m, v, options) => {
       const op = 'adamwUpdate';

@@ -2,13 +2,15 @@ import { DeviceLostError, ShapeError, formatShape } from '../../errors.js';
 import { type Dispatcher, type GpuStorage, type Kernel, renderKernel } from '../../kernels/kernel.js';
 import { type DType, type TensorData, bytesPerElement, fromHalfBits } from '../../tensor/dtype.js';
 import { Tensor, checkShape, shapeSize } from '../../tensor/tensor.js';
-import { type Backend, type BackendOps, prepareTensorData } from '../backend.js';
+import type { BackendOps } from '../contract.js';
+import type { WebGPUContext } from './context.js';
+import { prepareTensorData } from '../tensor-data.js';
 import { BufferPool, type PoolStats } from './buffer-pool.js';
 import { type AdapterReport, type DeviceOptions, openDevice } from './device.js';
 import { BufferUsage, MapMode } from './gpu-constants.js';
 import { webgpuElementwiseOps } from './ops/elementwise.js';
 import { type GemmTuning, tuneGemm, webgpuGemmOps } from './ops/gemm.js';
-import type { GemmVariant } from '../../ops/gemm.js';
+import type { GemmVariant } from '../contract.js';
 import { webgpuNormOps } from './ops/norm.js';
 import { webgpuSoftmaxOps } from './ops/softmax.js';
 import { webgpuLossOps } from './ops/loss.js';
@@ -73,7 +75,7 @@ export const READBACK_USAGE = BufferUsage.MAP_READ | BufferUsage.COPY_DST;
  * on a readback, or every `maxDispatchesPerSubmit` dispatches), and only tensors whose
  * `data()` is asked for are read back.
  */
-export class WebGPUBackend implements Backend, Dispatcher {
+export class WebGPUBackend implements WebGPUContext {
   readonly name = 'webgpu' as const;
   /** The WebGPU device (shared with the caller; do not destroy it while the backend is in use). */
   readonly device: GPUDevice;

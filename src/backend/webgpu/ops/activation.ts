@@ -1,12 +1,12 @@
 import { encodeActivation, encodeActivationBackward } from '../../../kernels/activation.js';
 import { encodeSum } from '../../../kernels/reduce.js';
-import type { ActivationOps } from '../../../ops/activation.js';
+import type { ActivationOps } from '../../contract.js';
 import type { ActivationName } from '../../../reference/activation.js';
 import { Tensor } from '../../../tensor/tensor.js';
-import type { WebGPUBackend } from '../backend.js';
+import type { WebGPUContext } from '../context.js';
 
 /** The activation ops on WebGPU. */
-export function webgpuActivationOps(gpu: WebGPUBackend): ActivationOps {
+export function webgpuActivationOps(gpu: WebGPUContext): ActivationOps {
   const forward = (op: string, activation: ActivationName, x: Tensor): Tensor => {
     const y = gpu.allocate(x.shape, 'f32', op);
     encodeActivation(gpu, activation, x.storage(op), y, x.size);

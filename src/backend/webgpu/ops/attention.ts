@@ -1,16 +1,16 @@
 import { ATTENTION_TILINGS, type AttentionTiling, encodeAttentionBackward, encodeAttentionForward, encodeAttentionScores } from '../../../kernels/attention.js';
 import type { GpuStorage } from '../../../kernels/kernel.js';
-import type { AttentionOps, AttentionSpec } from '../../../ops/attention.js';
+import type { AttentionOps, AttentionSpec } from '../../contract.js';
 import { type DropoutOptions, dropout, dropoutBackward } from '../../../ops/dropout.js';
 import { scale } from '../../../ops/elementwise.js';
 import { matmul } from '../../../ops/gemm.js';
 import { softmax, softmaxBackward } from '../../../ops/softmax.js';
 import { Tensor } from '../../../tensor/tensor.js';
 import { ShapeError } from '../../../errors.js';
-import type { WebGPUBackend } from '../backend.js';
+import type { WebGPUContext } from '../context.js';
 
 /** Whether the device can run a tiling that splits rows over `split` lanes (subgroup shuffles). */
-function canSplit(gpu: WebGPUBackend, split: number): boolean {
+function canSplit(gpu: WebGPUContext, split: number): boolean {
   return split === 1 || (gpu.device.features.has('subgroups') && gpu.report.subgroupMinSize >= split);
 }
 
@@ -20,7 +20,7 @@ function canSplit(gpu: WebGPUBackend, split: number): boolean {
  * 9.5 s per forward + backward) but starves the cores at short T, where 4 rows win (T = 64: 98 vs
  * 229 ms; T = 128: even), measured with `npm run bench -- attention`.
  */
-export function attentionTiling(gpu: WebGPUBackend, tq = Infinity): AttentionTiling {
+export function attentionTiling(gpu: WebGPUContext, tq = Infinity): AttentionTiling {
   const forced = gpu.attentionTiling;
   if (forced) {
     if (!canSplit(gpu, forced.split)) {
@@ -42,7 +42,7 @@ export function attentionTiling(gpu: WebGPUBackend, tq = Infinity): AttentionTil
  * and the non-fused composition (GEMM, scale and mask, softmax, dropout, GEMM) that keeps the
  * probabilities.
  */
-export function webgpuAttentionOps(gpu: WebGPUBackend): AttentionOps {
+export function webgpuAttentionOps(gpu: WebGPUContext): AttentionOps {
   const storage = (t: Tensor, op: string) => t.storage<GpuStorage>(op);
   const dropoutOptions = (s: AttentionSpec): DropoutOptions | null => (s.dropout ? { p: s.dropout.p, seed: s.dropout.key, offset: s.dropout.offset } : null);
 

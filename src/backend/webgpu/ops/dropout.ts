@@ -1,11 +1,11 @@
 import { encodeDropout } from '../../../kernels/dropout.js';
 import type { GpuStorage } from '../../../kernels/kernel.js';
-import type { DropoutMask, DropoutOps } from '../../../ops/dropout.js';
+import type { DropoutMask, DropoutOps } from '../../contract.js';
 import { Tensor } from '../../../tensor/tensor.js';
-import type { WebGPUBackend } from '../backend.js';
+import type { WebGPUContext } from '../context.js';
 
 /** The dropout ops on WebGPU: forward and backward are the same kernel (the mask is regenerated). */
-export function webgpuDropoutOps(gpu: WebGPUBackend): DropoutOps {
+export function webgpuDropoutOps(gpu: WebGPUContext): DropoutOps {
   const apply = (op: string, x: Tensor, mask: DropoutMask): Tensor => {
     const out = gpu.allocate(x.shape, 'f32', op);
     encodeDropout(gpu, x.storage<GpuStorage>(op), out, x.size, mask);

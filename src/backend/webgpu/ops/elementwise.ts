@@ -1,11 +1,11 @@
 import { encodeAccumulate, encodeBinary, encodeScale } from '../../../kernels/elementwise.js';
 import type { GpuStorage } from '../../../kernels/kernel.js';
-import type { ElementwiseOps } from '../../../ops/elementwise.js';
+import type { ElementwiseOps } from '../../contract.js';
 import { Tensor } from '../../../tensor/tensor.js';
-import type { WebGPUBackend } from '../backend.js';
+import type { WebGPUContext } from '../context.js';
 
 /** The elementwise ops on WebGPU. */
-export function webgpuElementwiseOps(gpu: WebGPUBackend): ElementwiseOps {
+export function webgpuElementwiseOps(gpu: WebGPUContext): ElementwiseOps {
   const binary = (op: 'add' | 'mul' | 'addScaled', a: Tensor, b: Tensor, s = 0): Tensor => {
     const out = gpu.allocate(a.shape, a.dtype, op);
     encodeBinary(gpu, { op, dtype: a.dtype }, a.storage(op), b.storage(op), out, a.size, b.size, s);

@@ -1,10 +1,10 @@
 import { encodeEmbedding, encodeEmbeddingBackward } from '../../../kernels/embedding.js';
-import type { EmbeddingOps } from '../../../ops/embedding.js';
+import type { EmbeddingOps } from '../../contract.js';
 import { Tensor } from '../../../tensor/tensor.js';
-import type { WebGPUBackend } from '../backend.js';
+import type { WebGPUContext } from '../context.js';
 
 /** The embedding ops on WebGPU. */
-export function webgpuEmbeddingOps(gpu: WebGPUBackend): EmbeddingOps {
+export function webgpuEmbeddingOps(gpu: WebGPUContext): EmbeddingOps {
   return {
     embedding: (table, ids) => {
       const op = 'embedding';

@@ -2,9 +2,9 @@ import { type BlockShape, type GemmProblem, encodeGemmBlocked } from '../../../k
 import { encodeGemmNaive } from '../../../kernels/gemm-naive.js';
 import { encodeGemmTiled } from '../../../kernels/gemm-tiled.js';
 import type { GpuStorage } from '../../../kernels/kernel.js';
-import type { GemmOps, GemmVariant, MatmulSpec } from '../../../ops/gemm.js';
+import type { GemmOps, GemmVariant, MatmulSpec } from '../../contract.js';
 import { Tensor } from '../../../tensor/tensor.js';
-import type { WebGPUBackend } from '../backend.js';
+import type { WebGPUContext } from '../context.js';
 
 /** Block shapes of the register-blocked variants. */
 export const BLOCK_SHAPES: Record<Exclude<GemmVariant, 'naive' | 'tiled-64x64'>, BlockShape> = {
@@ -15,12 +15,12 @@ export const BLOCK_SHAPES: Record<Exclude<GemmVariant, 'naive' | 'tiled-64x64'>,
 };
 
 /** The variant used when none is forced: tuned per adapter when `tuneGemm()` ran, else by adapter kind. */
-export function defaultGemmVariant(gpu: WebGPUBackend): GemmVariant {
+export function defaultGemmVariant(gpu: WebGPUContext): GemmVariant {
   return gpu.gemmVariant ?? (gpu.report.isFallbackAdapter ? 'blocked-32x32' : 'tiled-64x64');
 }
 
 /** The matrix products on WebGPU. */
-export function webgpuGemmOps(gpu: WebGPUBackend): GemmOps {
+export function webgpuGemmOps(gpu: WebGPUContext): GemmOps {
   return {
     matmul: (a, b, s) => {
       const out = gpu.allocate([...s.batchShape, s.m, s.n], 'f32', 'matmul');
@@ -30,7 +30,7 @@ export function webgpuGemmOps(gpu: WebGPUBackend): GemmOps {
   };
 }
 
-function encodeMatmul(gpu: WebGPUBackend, s: MatmulSpec, variant: GemmVariant, a: GpuStorage, b: GpuStorage, out: GpuStorage): void {
+function encodeMatmul(gpu: WebGPUContext, s: MatmulSpec, variant: GemmVariant, a: GpuStorage, b: GpuStorage, out: GpuStorage): void {
   const problem: GemmProblem = {
     m: s.m,
     n: s.n,
@@ -59,7 +59,7 @@ function encodeMatmul(gpu: WebGPUBackend, s: MatmulSpec, variant: GemmVariant, a
  * weight gradient Xᵀ·dY of a small layer over many tokens). Real GPUs want hundreds of
  * workgroups; CPU-emulated ones only a few per core.
  */
-function splitKFor(gpu: WebGPUBackend, shape: BlockShape, s: MatmulSpec): number {
+function splitKFor(gpu: WebGPUContext, shape: BlockShape, s: MatmulSpec): number {
   const workgroups = Math.ceil(s.m / (shape.tm * shape.wgY)) * Math.ceil(s.n / (shape.tn * shape.wgX)) * s.batches;
   const wanted = gpu.report.isFallbackAdapter ? 8 : 256;
   if (workgroups >= wanted || s.k < 1024) return 1;
@@ -78,7 +78,7 @@ export interface GemmTuning {
 }
 
 /** Candidates per adapter kind: register blocks for CPU-emulated adapters, the tiled kernel for GPUs. */
-export function gemmCandidates(gpu: WebGPUBackend): GemmVariant[] {
+export function gemmCandidates(gpu: WebGPUContext): GemmVariant[] {
   return gpu.report.isFallbackAdapter ? ['blocked-16x16', 'blocked-16x32', 'blocked-32x32'] : ['tiled-64x64', 'blocked-8x8'];
 }
 
@@ -90,7 +90,7 @@ const STORAGE_KEY = 'shaderformer.gemm-tuning.v1';
  * is remembered per adapter in `localStorage` where there is one, so later page loads skip the
  * timing (`force` re-times).
  */
-export async function tuneGemm(gpu: WebGPUBackend, options: { candidates?: GemmVariant[]; force?: boolean } = {}): Promise<GemmTuning> {
+export async function tuneGemm(gpu: WebGPUContext, options: { candidates?: GemmVariant[]; force?: boolean } = {}): Promise<GemmTuning> {
   const candidates = options.candidates ?? gemmCandidates(gpu);
   const shape: [number, number, number] = gpu.report.isFallbackAdapter ? [512, 512, 512] : [1024, 1024, 1024];
   const adapterKey = [gpu.report.vendor, gpu.report.architecture, gpu.report.device, gpu.report.description].join('|');

@@ -1,11 +1,11 @@
 import type { GpuStorage } from '../../../kernels/kernel.js';
 import { encodeTranspose } from '../../../kernels/layout.js';
-import type { LayoutOps } from '../../../ops/layout.js';
+import type { LayoutOps } from '../../contract.js';
 import { Tensor } from '../../../tensor/tensor.js';
-import type { WebGPUBackend } from '../backend.js';
+import type { WebGPUContext } from '../context.js';
 
 /** The layout ops on WebGPU. */
-export function webgpuLayoutOps(gpu: WebGPUBackend): LayoutOps {
+export function webgpuLayoutOps(gpu: WebGPUContext): LayoutOps {
   return {
     transpose: (x, perm) => {
       const shape = perm.map((p) => x.shape[p]!);

@@ -1,11 +1,11 @@
 import { encodeCrossEntropy, encodeCrossEntropyBackward } from '../../../kernels/cross-entropy.js';
 import { chooseRowLayout } from '../../../kernels/rows.js';
-import type { LossOps } from '../../../ops/loss.js';
+import type { LossOps } from '../../contract.js';
 import { Tensor } from '../../../tensor/tensor.js';
-import type { WebGPUBackend } from '../backend.js';
+import type { WebGPUContext } from '../context.js';
 
 /** The loss ops on WebGPU. */
-export function webgpuLossOps(gpu: WebGPUBackend): LossOps {
+export function webgpuLossOps(gpu: WebGPUContext): LossOps {
   const layout = (classes: number) => chooseRowLayout(gpu.rowLayout, gpu.report.isFallbackAdapter, classes);
   return {
     crossEntropy: (logits, labels, { ignoreIndex, labelSmoothing }) => {

@@ -1,11 +1,11 @@
 import { encodeLayerNorm, encodeLayerNormBackward, layerNormBackwardBlocks } from '../../../kernels/layernorm.js';
 import { chooseRowLayout } from '../../../kernels/rows.js';
-import type { NormOps } from '../../../ops/norm.js';
+import type { NormOps } from '../../contract.js';
 import { Tensor } from '../../../tensor/tensor.js';
-import type { WebGPUBackend } from '../backend.js';
+import type { WebGPUContext } from '../context.js';
 
 /** The norm ops on WebGPU. */
-export function webgpuNormOps(gpu: WebGPUBackend): NormOps {
+export function webgpuNormOps(gpu: WebGPUContext): NormOps {
   const layout = (dim: number) => chooseRowLayout(gpu.rowLayout, gpu.report.isFallbackAdapter, dim);
   return {
     layerNorm: (x, gamma, beta, eps) => {

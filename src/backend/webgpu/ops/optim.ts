@@ -1,10 +1,10 @@
 import { encodeAdamW, encodeClip, encodeSgd } from '../../../kernels/optim.js';
 import type { GpuStorage } from '../../../kernels/kernel.js';
-import type { OptimOps } from '../../../ops/optim.js';
-import type { WebGPUBackend } from '../backend.js';
+import type { OptimOps } from '../../contract.js';
+import type { WebGPUContext } from '../context.js';
 
 /** The optim ops on WebGPU. */
-export function webgpuOptimOps(gpu: WebGPUBackend): OptimOps {
+export function webgpuOptimOps(gpu: WebGPUContext): OptimOps {
   return {
     adamwUpdate: (param, grad, m, v, options) => {
       const storage = (t: typeof param) => t.storage<GpuStorage>('adamwUpdate');

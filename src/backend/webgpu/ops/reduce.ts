@@ -1,11 +1,11 @@
 import { encodeGlobalNorm, encodeSum } from '../../../kernels/reduce.js';
 import type { GpuStorage } from '../../../kernels/kernel.js';
-import type { ReduceOps } from '../../../ops/reduce.js';
+import type { ReduceOps } from '../../contract.js';
 import { Tensor, shapeSize } from '../../../tensor/tensor.js';
-import type { WebGPUBackend } from '../backend.js';
+import type { WebGPUContext } from '../context.js';
 
 /** The reduce ops on WebGPU. */
-export function webgpuReduceOps(gpu: WebGPUBackend): ReduceOps {
+export function webgpuReduceOps(gpu: WebGPUContext): ReduceOps {
   const temporary = (op: string) => (count: number) => gpu.allocate([count], 'f32', op);
   const release = (storage: unknown) => gpu.release(storage);
   return {

@@ -1,11 +1,11 @@
 import { encodeSoftmax, encodeSoftmaxBackward } from '../../../kernels/softmax.js';
 import { chooseRowLayout } from '../../../kernels/rows.js';
-import type { SoftmaxOps } from '../../../ops/softmax.js';
+import type { SoftmaxOps } from '../../contract.js';
 import { Tensor } from '../../../tensor/tensor.js';
-import type { WebGPUBackend } from '../backend.js';
+import type { WebGPUContext } from '../context.js';
 
 /** The softmax ops on WebGPU. */
-export function webgpuSoftmaxOps(gpu: WebGPUBackend): SoftmaxOps {
+export function webgpuSoftmaxOps(gpu: WebGPUContext): SoftmaxOps {
   const layout = (n: number) => chooseRowLayout(gpu.rowLayout, gpu.report.isFallbackAdapter, n);
   return {
     softmax: (x, mask) => {
