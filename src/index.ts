@@ -43,7 +43,7 @@ export { gradients } from './graph/autograd.js';
 export { execute, type ExecuteOptions, type ConstantCache } from './graph/execute.js';
 export type { OpName as GraphOpName, OpAttrs as GraphOpAttrs, RunContext } from './graph/op-table.js';
 export { ParameterStore, type ParameterStoreOptions } from './graph/parameters.js';
-export { TrainStep, createTrainStep, type TrainStepOptions, type Batch, type KernelTime } from './graph/train-step.js';
+export { TrainStep, createTrainStep, type TrainStepOptions, type WarmUpOptions, type Batch, type KernelTime } from './train/train-step.js';
 export * from './optim/optimizers.js';
 export * from './nn/module.js';
 export * from './nn/layers.js';

@@ -17,6 +17,7 @@ ${ATTENTION_COMMON}
 @group(0) @binding(7) var<storage, read_write> dk: array<vec4f>;
 @group(0) @binding(8) var<storage, read_write> dv: array<vec4f>;
 @group(0) @binding(9) var<uniform> params: Params;
+@group(0) @binding(10) var<uniform> step: Step;
 
 #if ${STAGE}
 var<workgroup> q_tile: array<vec4f, BC * DH4>;

@@ -17,6 +17,7 @@ ${ATTENTION_COMMON}
 @group(0) @binding(7) var<storage, read_write> dq: array<vec4f>;
 @group(0) @binding(8) var<storage, read_write> delta: array<f32>;
 @group(0) @binding(9) var<uniform> params: Params;
+@group(0) @binding(10) var<uniform> step: Step;
 
 @compute @workgroup_size(${WORKGROUP_X})
 fn main(

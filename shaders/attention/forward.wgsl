@@ -20,6 +20,7 @@ ${ATTENTION_COMMON}
 @group(0) @binding(4) var<storage, read_write> out: array<vec4f>;
 @group(0) @binding(5) var<storage, read_write> lse: array<f32>;
 @group(0) @binding(6) var<uniform> params: Params;
+@group(0) @binding(7) var<uniform> step: Step;
 
 @compute @workgroup_size(${WORKGROUP_X})
 fn main(

@@ -14,6 +14,9 @@ const ROW_LANES: u32 = ${ROW_LANES}u;
 const BLOCK_ROWS: u32 = ROW_LANES * ${ROWS}u;
 const NEG_MAX = -0x1.fffffep+127f;
 
+// Bound as `step` by every attention kernel (only dropout reads it: its random offset).
+${STEP}
+
 struct Params {
   tq: u32,
   tk: u32,
@@ -47,13 +50,17 @@ fn attends(b: u32, i: u32, j: u32) -> bool {
 ${PHILOX}
 
 // The dropout factor of probability (row, j), row = bh·Tq + i: drop_scale when kept, else 0. Its
-// Philox stream position is offset + row·Tk + j, a 64-bit number kept as (lo, hi) words; the word
-// is number (position mod 4) of the block for counter position / 4, as in shaders/dropout/dropout.wgsl.
+// Philox stream position is offset + step offset + row·Tk + j, a 64-bit number kept as (lo, hi)
+// words; the word is number (position mod 4) of the block for counter position / 4, as in
+// shaders/dropout/dropout.wgsl. The step offset comes from the step uniform (rewritten every
+// training step), the rest from params.
 fn dropout_factor(row: u32, j: u32) -> f32 {
+  let base_lo = params.offset_lo + step.random_offset_lo;
+  let base_hi = params.offset_hi + step.random_offset_hi + select(0u, 1u, base_lo < step.random_offset_lo);
   let product_lo = row * params.tk;
   let product_hi = philox_mulhi(row, params.tk);
-  let start_lo = params.offset_lo + product_lo;
-  let start_hi = params.offset_hi + product_hi + select(0u, 1u, start_lo < product_lo);
+  let start_lo = base_lo + product_lo;
+  let start_hi = base_hi + product_hi + select(0u, 1u, start_lo < product_lo);
   let lo = start_lo + j;
   let hi = start_hi + select(0u, 1u, lo < start_lo);
   let counter = vec4u((lo >> 2u) | (hi << 30u), hi >> 2u, 0u, 0u);

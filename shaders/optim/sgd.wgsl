@@ -3,24 +3,25 @@
 //   b ← g on the first step, else μ·b + (1 − τ)·g (momentum buffer, dampening τ)
 //   d ← g + μ·b with Nesterov, else b
 //   p ← p − lr·d
-// With μ = 0 the buffer is not touched (params.momentum_on = 0): plain SGD.
+// With μ = 0 the buffer is not touched (params.momentum_on = 0): plain SGD. lr and the update t
+// come from the step uniform (shaders/common/step.wgsl), rewritten once per training step.
 
 struct Params {
   n: u32,
-  lr: f32,
   momentum: f32,
   one_minus_dampening: f32,
   weight_decay: f32,
-  // 1 on the first step (the buffer starts as the gradient), else 0.
-  first: u32,
   nesterov: u32,
   momentum_on: u32,
 }
+
+${STEP}
 
 @group(0) @binding(0) var<storage, read_write> param: array<f32>;
 @group(0) @binding(1) var<storage, read> grad: array<f32>;
 @group(0) @binding(2) var<storage, read_write> buf: array<f32>;
 @group(0) @binding(3) var<uniform> params: Params;
+@group(0) @binding(4) var<uniform> step: Step;
 
 @compute @workgroup_size(${WORKGROUP_X})
 fn main(
@@ -36,9 +37,9 @@ fn main(
   let g = grad[i] + params.weight_decay * p;
   var d = g;
   if (params.momentum_on != 0u) {
-    let b = select(params.momentum * buf[i] + params.one_minus_dampening * g, g, params.first != 0u);
+    let b = select(params.momentum * buf[i] + params.one_minus_dampening * g, g, step.update == 1u);
     buf[i] = b;
     d = select(b, g + params.momentum * b, params.nesterov != 0u);
   }
-  param[i] = p - params.lr * d;
+  param[i] = p - step.lr * d;
 }

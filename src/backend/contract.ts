@@ -5,7 +5,7 @@
 // and re-exported by src/ops.
 import type { Backend, Tensor } from '../tensor/tensor.js';
 import type { ActivationName } from '../reference/activation.js';
-import type { SgdReferenceOptions } from '../reference/optim.js';
+import type { StepSource } from './step-values.js';
 
 // ---- elementwise
 
@@ -24,6 +24,8 @@ export interface ElementwiseOps {
   addScaled(a: Tensor, b: Tensor, s: number): Tensor;
   /** into ← into + s · x in place (f32, same shape, different tensors). */
   accumulate(into: Tensor, x: Tensor, s: number): void;
+  /** x ← 0 in place (any dtype). */
+  zero(x: Tensor): void;
 }
 
 // ---- GEMM
@@ -185,19 +187,25 @@ export interface ReduceOps {
 
 // ---- optimizers
 
-/** One AdamW step's hyper-parameters, every one resolved (see `adamwUpdate`). */
+/** One AdamW step's hyper-parameters, every one resolved; the learning rate and t come from `step`. */
 export interface AdamWSpec {
-  lr: number;
   beta1: number;
   beta2: number;
   eps: number;
   weightDecay: number;
-  /** Index of the update, ≥ 1. */
-  step: number;
+  /** Where the kernel reads lr, t and the bias corrections. */
+  step: StepSource;
 }
 
-/** One SGD step's hyper-parameters, every one resolved (see `sgdUpdate`). */
-export type SgdSpec = SgdReferenceOptions;
+/** One SGD step's hyper-parameters, every one resolved; the learning rate and t come from `step`. */
+export interface SgdSpec {
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  /** Where the kernel reads lr and t (t = 1 starts the momentum buffer). */
+  step: StepSource;
+}
 
 /** Optimizer updates, in place. */
 export interface OptimOps {
@@ -211,11 +219,15 @@ export interface OptimOps {
 
 // ---- dropout
 
-/** A dropout mask with its options resolved: the Philox key is always a pair. */
+/**
+ * A dropout mask with its options resolved: the Philox key is always a pair, and element i reads
+ * stream position `offset + step.randomOffset + i` (the step's offset is 0 for an eager call).
+ */
 export interface DropoutMask {
   readonly p: number;
   readonly key: readonly [number, number];
   readonly offset: number;
+  readonly step: StepSource;
 }
 
 /** Dropout with a counter-based RNG, forward and backward (the mask is regenerated, not stored). */
@@ -308,9 +320,66 @@ export interface BackendOps
 /** Name of an op every backend implements. */
 export type OpName = keyof BackendOps;
 
+// ---- recorded programs
+
+/** GPU time of one kernel over a profiled run: how many dispatches and their summed milliseconds. */
+export interface KernelTime {
+  kernel: string;
+  dispatches: number;
+  ms: number;
+}
+
+/**
+ * Work recorded once and replayed as a whole: every dispatch of a piece of a training step with
+ * its buffers planned by liveness, its bind groups and uniforms made once. Replaying runs no op
+ * function: it only encodes the recorded commands and submits them.
+ */
+export interface RecordedProgram {
+  /** Recorded dispatches. */
+  readonly dispatchCount: number;
+  /** The kernel name of each recorded dispatch, in order. */
+  readonly kernels: readonly string[];
+  /** Bytes of the buffers planned for intermediates. */
+  readonly plannedBytes: number;
+  /** Returns every buffer the program holds to the backend. */
+  dispose(): void;
+}
+
+/** Progress of compiling a program's pipelines: `done` of `total` distinct pipelines ready. */
+export interface CompileProgress {
+  done: number;
+  total: number;
+  /** The kernel just compiled. */
+  kernel: string;
+}
+
+/** Records and replays programs (the WebGPU backend has this; the CPU always runs op by op). */
+export interface ProgramRunner {
+  /**
+   * Runs `fn` once with every op's allocations, releases and dispatches recorded instead of run
+   * (buffers are placeholders until the memory plan). Tensors `fn` returns stay readable after
+   * each replay through `run`'s `read`. Compiles nothing: see `compile`.
+   */
+  record(fn: () => readonly Tensor[]): RecordedProgram;
+  /** Compiles every pipeline the programs use (asynchronously where the device can), reporting each. */
+  compile(programs: readonly RecordedProgram[], onProgress?: (progress: CompileProgress) => void): Promise<void>;
+  /**
+   * Submits the programs in order in one command buffer (compiling first if needed) and resolves
+   * to output `output` of `programs[0]` read as one f32. The work is queued before the promise
+   * returns once the pipelines are compiled.
+   */
+  run(programs: readonly RecordedProgram[], output: number): Promise<number>;
+  /** As `run`, with a timestamp pair around every dispatch; the GPU time per kernel name, largest first. */
+  profile(programs: readonly RecordedProgram[]): Promise<KernelTime[]>;
+}
+
 /** A backend as the library sees it: the public `Backend` surface plus its op table. */
 export interface OpBackend extends Backend {
   readonly ops: BackendOps;
+  /** A u32 [8] tensor for step values (shaders/common/step.wgsl) that kernels can bind as a uniform; a training step rewrites it each step. */
+  stepValuesTensor(): Tensor;
+  /** Recorded programs, on backends that replay them (WebGPU); undefined where everything runs op by op. */
+  readonly programs?: ProgramRunner;
 }
 
 /** The op table of the backend `t` lives on (every backend the library creates has one). */

@@ -2,6 +2,7 @@ import { ShapeError, ShaderformerError, formatShape } from '../errors.js';
 import { type Backend, Tensor, shapeSize } from '../tensor/tensor.js';
 import type { Graph, Node, Parameter, Var } from './graph.js';
 import { type ComputeOp, type RunContext, isLeafOp, runOp } from './op-table.js';
+import { NO_STEP } from '../backend/step-values.js';
 
 /** Constant leaves already materialised on a backend, kept across runs by their owner. */
 export type ConstantCache = Map<Node, Tensor>;
@@ -16,7 +17,7 @@ export interface ExecuteOptions {
   readonly parameter: (p: Parameter) => Tensor;
   /** Materialised constants to reuse (and fill); without it, constants are made and freed per run. */
   readonly constants?: ConstantCache;
-  /** Step, seed and stream offset of this run (default step 0, seed 0). */
+  /** Dropout seed and step values of this run (default seed 0, no step offset). */
   readonly context?: RunContext;
   /** @internal Wraps each compute op's run (the compiled plan records and replays through it). */
   readonly onNode?: (node: Node, inputs: readonly Tensor[], run: () => Tensor[]) => Tensor[];
@@ -30,7 +31,7 @@ export interface ExecuteOptions {
 export function execute(graph: Graph, outputs: readonly Var[], options: ExecuteOptions): Tensor[] {
   const order = neededNodes(graph, outputs);
   const { lastUse, root } = liveness(order, outputs);
-  const context = options.context ?? { step: 0, seed: [0, 0] as const, streamOffset: 0 };
+  const context = options.context ?? { seed: [0, 0] as const, step: NO_STEP };
   const values = new Map<Var, Tensor>();
   const owned = new Set<Var>(); // roots whose tensor this run created (compute outputs, and constants made for this run only)
   // The roots to free after each step (outputs' roots never: their last use is Infinity).

@@ -6,6 +6,7 @@ import type { Parameter } from './parameter.js';
 
 export { Parameter, type Initializer, type ParameterOptions } from './parameter.js';
 import { metaBackend } from './meta-backend.js';
+import { NO_STEP } from '../backend/step-values.js';
 
 /**
  * A value in a graph: the output `index` of `node`, with a shape and dtype known when the graph is
@@ -86,9 +87,12 @@ export class Graph {
     return this.#params;
   }
 
-  /** Positions of the Philox stream one run of the graph draws (dropout); run s uses [s·size, (s + 1)·size). */
+  /**
+   * Positions of the Philox stream one run of the graph draws (dropout), rounded up to a multiple
+   * of 4 (one Philox block); run s uses [s·size, (s + 1)·size).
+   */
   get randomStreamSize(): number {
-    return this.#randomStream;
+    return Math.ceil(this.#randomStream / 4) * 4;
   }
 
   /** An input fed at every run, by name: e.g. `graph.input('input_ids', [16, 64], 'i32')`. */
@@ -157,7 +161,7 @@ export class Graph {
     const metaInputs = inputs.map((v) => metaBackend.make(v.shape, v.dtype));
     let outputs: Tensor[];
     try {
-      outputs = runOp(op, metaInputs, attrs, { step: 0, seed: [0, 0], streamOffset: 0 });
+      outputs = runOp(op, metaInputs, attrs, { seed: [0, 0], step: NO_STEP });
     } catch (error) {
       const scope = this.#scope;
       if (error instanceof ShaderformerError && scope) error.message += ` (in ${scope})`;

@@ -18,6 +18,7 @@ class MetaBackend implements OpBackend {
     scale: (x) => this.like(x),
     addScaled: (a) => this.like(a),
     accumulate: () => {},
+    zero: () => {},
     transpose: (x, perm) =>
       this.make(
         perm.map((p) => x.shape[p]!),
@@ -57,6 +58,10 @@ class MetaBackend implements OpBackend {
 
   like(t: Tensor): Tensor {
     return this.make(t.shape, t.dtype);
+  }
+
+  stepValuesTensor(): Tensor {
+    return this.make([8], 'u32');
   }
 
   tensor(): Tensor {

@@ -12,8 +12,9 @@ import { embedding, embeddingBackward } from '../ops/embedding.js';
 import type { GeluApproximation } from '../backend/contract.js';
 import { gelu, geluBackward, relu, reluBackward } from '../ops/activation.js';
 import { sum } from '../ops/reduce.js';
-import { dropout, dropoutBackward } from '../ops/dropout.js';
-import { type AttentionOptions, attention, attentionBackward } from '../ops/attention.js';
+import { dropoutBackwardInStep, dropoutInStep } from '../ops/dropout.js';
+import { type AttentionOptions, attentionBackwardInStep, attentionInStep } from '../ops/attention.js';
+import type { StepSource } from '../backend/step-values.js';
 import { transpose } from '../ops/layout.js';
 
 /** Attributes of the attention ops; `stream` is where its dropout draws from (set by the graph). */
@@ -80,12 +81,14 @@ export type ComputeOp = Exclude<OpName, LeafOp>;
 
 /** Per-run values an op may depend on. */
 export interface RunContext {
-  /** Index of the run (training step, from 0). */
-  readonly step: number;
   /** Philox key of the run's dropout masks. */
   readonly seed: readonly [number, number];
-  /** Stream position where this run's draws start: step × the graph's randomStreamSize. */
-  readonly streamOffset: number;
+  /**
+   * The run's step values: dropout ops draw from stream position `step.randomOffset` + their
+   * place in the graph (run s of a training step starts at s × the graph's randomStreamSize).
+   * A compiled step passes its step-values tensor, rewritten every step.
+   */
+  readonly step: StepSource;
 }
 
 type Runner<K extends ComputeOp> = (inputs: readonly Tensor[], attrs: OpAttrs[K], ctx: RunContext) => Tensor[];
@@ -94,7 +97,7 @@ const attentionOptions = (attrs: AttentionAttrs, inputs: readonly Tensor[], ctx:
   scale: attrs.scale,
   causal: attrs.causal,
   ...(attrs.keyMask ? { keyMask: inputs[inputs.length - 1]! } : {}),
-  ...(attrs.dropout > 0 ? { dropout: { p: attrs.dropout, seed: ctx.seed, offset: ctx.streamOffset + attrs.stream } } : {}),
+  ...(attrs.dropout > 0 ? { dropout: { p: attrs.dropout, seed: ctx.seed, offset: attrs.stream } } : {}),
 });
 
 const RUN: { [K in ComputeOp]: Runner<K> } = {
@@ -121,16 +124,16 @@ const RUN: { [K in ComputeOp]: Runner<K> } = {
   softmaxBackward: ([dy, y]) => [softmaxBackward(dy!, y!)],
   embedding: ([table, ids]) => [embedding(table!, ids!)],
   embeddingBackward: ([dOut, ids], { vocabSize }) => [embeddingBackward(dOut!, ids!, vocabSize)],
-  dropout: ([x], { p, stream }, ctx) => [dropout(x!, { p, seed: ctx.seed, offset: ctx.streamOffset + stream })],
-  dropoutBackward: ([dy], { p, stream }, ctx) => [dropoutBackward(dy!, { p, seed: ctx.seed, offset: ctx.streamOffset + stream })],
+  dropout: ([x], { p, stream }, ctx) => [dropoutInStep(x!, { p, seed: ctx.seed, offset: stream }, ctx.step)],
+  dropoutBackward: ([dy], { p, stream }, ctx) => [dropoutBackwardInStep(dy!, { p, seed: ctx.seed, offset: stream }, ctx.step)],
   attention: (inputs, attrs, ctx) => {
     const [q, k, v] = inputs;
-    const { out, lse } = attention(q!, k!, v!, attentionOptions(attrs, inputs, ctx));
+    const { out, lse } = attentionInStep(q!, k!, v!, attentionOptions(attrs, inputs, ctx), ctx.step);
     return [out, lse];
   },
   attentionBackward: (inputs, attrs, ctx) => {
     const [dOut, q, k, v, out, lse] = inputs;
-    const { dq, dk, dv } = attentionBackward(dOut!, q!, k!, v!, { out: out!, lse: lse! }, attentionOptions(attrs, inputs, ctx));
+    const { dq, dk, dv } = attentionBackwardInStep(dOut!, q!, k!, v!, { out: out!, lse: lse! }, attentionOptions(attrs, inputs, ctx), ctx.step);
     return [dq, dk, dv];
   },
   crossEntropy: ([logits, labels], options) => {
@@ -155,11 +158,4 @@ export function randomStreamSize(op: ComputeOp, inputs: readonly Tensor[], attrs
     return batch * heads * tq * inputs[1]!.shape[2]!; // [B, H, Tq, Tk] probabilities
   }
   return 0;
-}
-
-/** Ops whose dispatches depend on the run (their dropout masks move along the stream every step). */
-export function isStepDependent(op: OpName, attrs: OpAttrs[OpName]): boolean {
-  if (op === 'dropout' || op === 'dropoutBackward') return (attrs as OpAttrs['dropout']).p > 0;
-  if (op === 'attention' || op === 'attentionBackward') return (attrs as AttentionAttrs).dropout > 0;
-  return false;
 }

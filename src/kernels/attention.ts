@@ -7,6 +7,8 @@ import { attentionBackwardReference, attentionReference } from '../reference/att
 import type { DropoutMask } from '../backend/contract.js';
 import { type Dispatcher, type GpuStorage, type Kernel, type ShaderDefines, grid1D } from './kernel.js';
 import { philoxFunctions } from './philox.js';
+import { stepResource, stepStruct } from './step.js';
+import { NO_STEP } from '../backend/step-values.js';
 
 /** How the fused kernels are laid out for an adapter: invocations per workgroup, rows per invocation, K/V staging. */
 export interface AttentionTiling {
@@ -82,6 +84,7 @@ function commonDefines({ dh4, rows, tile, stage, split, workgroup, causal, keyMa
   return {
     ATTENTION_COMMON: commonSource,
     PHILOX: philoxFunctions,
+    STEP: stepStruct,
     SUBGROUPS: split > 1,
     SPLIT: split,
     ROW_LANES: workgroup / split,
@@ -283,7 +286,7 @@ function backwardDkDvDefines(v: AttentionVariant) {
 
 const references = { attention: attentionReference, attentionBackward: attentionBackwardReference };
 
-/** A fused kernel: read-only inputs, then outputs, then the uniform `params` (the order of the shader's bindings). */
+/** A fused kernel: read-only inputs, then outputs, then the uniforms `params` and `step` (the order of the shader's bindings). */
 function fusedKernel(
   name: string,
   source: string,
@@ -298,6 +301,7 @@ function fusedKernel(
       ...inputs.map((input) => ({ name: input, kind: 'read-only-storage' as const })),
       ...outputs.map((output) => ({ name: output, kind: 'storage' as const })),
       { name: 'params', kind: 'uniform' },
+      { name: 'step', kind: 'uniform' },
     ],
     workgroupSize: ({ workgroup }) => [workgroup, 1, 1],
     defines,
@@ -418,8 +422,9 @@ export function encodeAttentionForward(
   if (s.batch * s.heads * s.tq === 0) return;
   const variant = variantFor(gpu, tiling, s, io.keyMask !== null);
   const { blocks, groups } = rowBlocks(gpu, variant, s.tq, s.batch * s.heads);
+  const step = stepResource(s.dropout?.step ?? NO_STEP);
   // Without a key mask the shader never reads binding 3; q fills it (read-only bindings may alias).
-  const resources = [io.q, io.k, io.v, io.keyMask ?? io.q, io.out, io.lse, attentionParams(s, blocks)];
+  const resources = [io.q, io.k, io.v, io.keyMask ?? io.q, io.out, io.lse, attentionParams(s, blocks), step];
   gpu.dispatch(attentionForwardKernel, variant, resources, groups);
 }
 
@@ -445,14 +450,15 @@ export function encodeAttentionBackward(
   const bh = s.batch * s.heads;
   const variant = variantFor(gpu, tiling, s, io.keyMask !== null);
   const mask = io.keyMask ?? io.q;
+  const step = stepResource(s.dropout?.step ?? NO_STEP);
   if (bh * s.tq > 0) {
     const { blocks, groups } = rowBlocks(gpu, variant, s.tq, bh);
-    const resources = [io.q, io.k, io.v, mask, io.out, io.dOut, io.lse, io.dq, io.delta, attentionParams(s, blocks)];
+    const resources = [io.q, io.k, io.v, mask, io.out, io.dOut, io.lse, io.dq, io.delta, attentionParams(s, blocks), step];
     gpu.dispatch(attentionBackwardDqKernel, variant, resources, groups);
   }
   if (bh * s.tk > 0) {
     const { blocks, groups } = rowBlocks(gpu, variant, s.tk, bh);
-    const resources = [io.q, io.k, io.v, mask, io.dOut, io.lse, io.delta, io.dk, io.dv, attentionParams(s, blocks)];
+    const resources = [io.q, io.k, io.v, mask, io.dOut, io.lse, io.delta, io.dk, io.dv, attentionParams(s, blocks), step];
     gpu.dispatch(attentionBackwardDkDvKernel, variant, resources, groups);
   }
 }

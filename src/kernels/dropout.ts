@@ -3,6 +3,7 @@ import { dropoutBackwardReference, dropoutReference } from '../reference/dropout
 import type { DropoutMask } from '../backend/contract.js';
 import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
 import { philoxFunctions } from './philox.js';
+import { stepResource, stepStruct } from './step.js';
 
 const WORKGROUP = 256;
 
@@ -17,15 +18,16 @@ export const dropoutKernel: Kernel<Record<string, never>> = {
     { name: 'x', kind: 'read-only-storage' },
     { name: 'out', kind: 'storage' },
     { name: 'params', kind: 'uniform' },
+    { name: 'step', kind: 'uniform' },
   ],
   workgroupSize: () => [WORKGROUP, 1, 1],
-  defines: () => ({ PHILOX: philoxFunctions }),
+  defines: () => ({ PHILOX: philoxFunctions, STEP: stepStruct }),
   variants: [{}],
   references: { dropout: dropoutReference, dropoutBackward: dropoutBackwardReference },
 };
 
 /** Records `out = x · mask / (1 − p)` over `n` elements (see shaders/dropout/dropout.wgsl for the element → random word mapping). */
-export function encodeDropout(gpu: Dispatcher, x: GpuStorage, out: GpuStorage, n: number, { p, key, offset }: DropoutMask): void {
+export function encodeDropout(gpu: Dispatcher, x: GpuStorage, out: GpuStorage, n: number, { p, key, offset, step }: DropoutMask): void {
   if (n === 0) return;
   const lead = offset % 4;
   const firstCounter = Math.floor(offset / 4); // < 2^51: split into two u32 words
@@ -42,5 +44,5 @@ export function encodeDropout(gpu: Dispatcher, x: GpuStorage, out: GpuStorage, n
   new Float32Array(params, 28, 1)[0] = 1 / (1 - p);
   const blocks = Math.ceil((n + lead) / 4);
   const groups = grid1D(Math.ceil(blocks / WORKGROUP), gpu.limits.maxComputeWorkgroupsPerDimension);
-  gpu.dispatch(dropoutKernel, {}, [x, out, new Uint8Array(params)], groups);
+  gpu.dispatch(dropoutKernel, {}, [x, out, new Uint8Array(params), stepResource(step)], groups);
 }

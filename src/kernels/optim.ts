@@ -1,13 +1,14 @@
 import adamwSource from '../../shaders/optim/adamw.wgsl';
 import clipSource from '../../shaders/optim/clip.wgsl';
 import sgdSource from '../../shaders/optim/sgd.wgsl';
-import { type SgdReferenceOptions, adamwReference, clipByGlobalNormReference, sgdReference } from '../reference/optim.js';
-import type { AdamWSpec } from '../backend/contract.js';
+import { adamwReference, clipByGlobalNormReference, sgdReference } from '../reference/optim.js';
+import type { AdamWSpec, SgdSpec } from '../backend/contract.js';
+import { stepResource, stepStruct } from './step.js';
 import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
 
 const WORKGROUP = 256;
 
-/** One AdamW step in place on param, m and v, one element per invocation; all hyper-parameters in a uniform. */
+/** One AdamW step in place on param, m and v, one element per invocation; lr and the bias corrections from the step uniform. */
 export const adamwKernel: Kernel<Record<string, never>> = {
   name: 'optim/adamw',
   source: adamwSource,
@@ -17,9 +18,10 @@ export const adamwKernel: Kernel<Record<string, never>> = {
     { name: 'm', kind: 'storage' },
     { name: 'v', kind: 'storage' },
     { name: 'params', kind: 'uniform' },
+    { name: 'step', kind: 'uniform' },
   ],
   workgroupSize: () => [WORKGROUP, 1, 1],
-  defines: () => ({}),
+  defines: () => ({ STEP: stepStruct }),
   variants: [{}],
   references: { adamwUpdate: adamwReference },
 };
@@ -32,15 +34,15 @@ export function encodeAdamW(
   m: GpuStorage,
   v: GpuStorage,
   n: number,
-  { lr, beta1, beta2, eps, weightDecay, step }: AdamWSpec,
+  { beta1, beta2, eps, weightDecay, step }: AdamWSpec,
 ): void {
   if (n === 0) return;
-  // The differences and bias corrections are formed in double precision, then rounded once to f32.
-  const params = new ArrayBuffer(40);
+  // 1 − β1 and 1 − β2 are formed in double precision, then rounded once to f32.
+  const params = new ArrayBuffer(28);
   new Uint32Array(params, 0, 1)[0] = n;
-  new Float32Array(params, 4, 9).set([lr, beta1, beta2, 1 - beta1, 1 - beta2, eps, 1 - lr * weightDecay, 1 - beta1 ** step, 1 - beta2 ** step]);
+  new Float32Array(params, 4, 6).set([beta1, beta2, 1 - beta1, 1 - beta2, eps, weightDecay]);
   const groups = grid1D(Math.ceil(n / WORKGROUP), gpu.limits.maxComputeWorkgroupsPerDimension);
-  gpu.dispatch(adamwKernel, {}, [param, grad, m, v, new Uint8Array(params)], groups);
+  gpu.dispatch(adamwKernel, {}, [param, grad, m, v, new Uint8Array(params), stepResource(step)], groups);
 }
 
 /** In-place x ← x · min(1, maxNorm / (norm + 1e-6)), the norm read from a one-element buffer. */
@@ -77,20 +79,21 @@ export const sgdKernel: Kernel<Record<string, never>> = {
     { name: 'grad', kind: 'read-only-storage' },
     { name: 'buf', kind: 'storage' },
     { name: 'params', kind: 'uniform' },
+    { name: 'step', kind: 'uniform' },
   ],
   workgroupSize: () => [WORKGROUP, 1, 1],
-  defines: () => ({}),
+  defines: () => ({ STEP: stepStruct }),
   variants: [{}],
   references: { sgdUpdate: sgdReference },
 };
 
 /** Records one SGD step over `n` elements, updating `param` and `buf` in place (`buf` unused when momentum is 0). */
-export function encodeSgd(gpu: Dispatcher, param: GpuStorage, grad: GpuStorage, buf: GpuStorage, n: number, o: SgdReferenceOptions): void {
+export function encodeSgd(gpu: Dispatcher, param: GpuStorage, grad: GpuStorage, buf: GpuStorage, n: number, o: SgdSpec): void {
   if (n === 0) return;
-  const params = new ArrayBuffer(32);
+  const params = new ArrayBuffer(24);
   new Uint32Array(params, 0, 1)[0] = n;
-  new Float32Array(params, 4, 4).set([o.lr, o.momentum, 1 - o.dampening, o.weightDecay]);
-  new Uint32Array(params, 20, 3).set([o.step === 1 ? 1 : 0, o.nesterov ? 1 : 0, o.momentum !== 0 ? 1 : 0]);
+  new Float32Array(params, 4, 3).set([o.momentum, 1 - o.dampening, o.weightDecay]);
+  new Uint32Array(params, 16, 2).set([o.nesterov ? 1 : 0, o.momentum !== 0 ? 1 : 0]);
   const groups = grid1D(Math.ceil(n / WORKGROUP), gpu.limits.maxComputeWorkgroupsPerDimension);
-  gpu.dispatch(sgdKernel, {}, [param, grad, buf, new Uint8Array(params)], groups);
+  gpu.dispatch(sgdKernel, {}, [param, grad, buf, new Uint8Array(params), stepResource(o.step)], groups);
 }

@@ -1,6 +1,7 @@
 import { ShapeError, formatShape } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type DropoutOptions, checkDropoutOptions } from './dropout.js';
+import { NO_STEP, type StepSource } from '../backend/step-values.js';
 import { checkDType, checkSameBackend, checkShapeEquals } from './shared.js';
 import {
   type AttentionSpec,
@@ -43,7 +44,12 @@ export const MAX_FUSED_HEAD_DIM = 128;
  * log-sum-exp for `attentionBackward`. Dh must be a multiple of 4, at most 128.
  */
 export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): AttentionResult {
-  const spec = checkAttention('attention', q, k, v, options);
+  return attentionInStep(q, k, v, options, NO_STEP);
+}
+
+/** @internal `attention` whose dropout stream also moves by the training step's random offset (graph runs). */
+export function attentionInStep(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions, step: StepSource): AttentionResult {
+  const spec = checkAttention('attention', q, k, v, options, step);
   if (spec.dh % 4 !== 0 || spec.dh > MAX_FUSED_HEAD_DIM) {
     throw new ShapeError(
       `attention: the fused kernel needs a head size Dh that is a multiple of 4 and at most ${MAX_FUSED_HEAD_DIM}, got Dh = ${spec.dh} (q ${formatShape(q.shape)}); use attentionWithProbabilities`,
@@ -68,8 +74,21 @@ export function attentionWithProbabilities(q: Tensor, k: Tensor, v: Tensor, opti
  * backward, probabilities recomputed) or `{ probs }` from `attentionWithProbabilities` (non-fused).
  */
 export function attentionBackward(dOut: Tensor, q: Tensor, k: Tensor, v: Tensor, saved: AttentionSaved, options: AttentionOptions = {}): AttentionGrads {
+  return attentionBackwardInStep(dOut, q, k, v, saved, options, NO_STEP);
+}
+
+/** @internal `attentionBackward` under the training step's random offset, as `attentionInStep`. */
+export function attentionBackwardInStep(
+  dOut: Tensor,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  saved: AttentionSaved,
+  options: AttentionOptions,
+  step: StepSource,
+): AttentionGrads {
   const op = 'attentionBackward';
-  const spec = checkAttention(op, q, k, v, options);
+  const spec = checkAttention(op, q, k, v, options, step);
   checkSameBackend(op, dOut);
   checkDType(op, 'dOut', dOut, ['f32']);
   checkShapeEquals(op, 'dOut', dOut, q.shape);
@@ -93,7 +112,7 @@ export function attentionBackward(dOut: Tensor, q: Tensor, k: Tensor, v: Tensor,
   return opsOf(q).attentionBackward(dOut, q, k, v, saved.out, saved.lse, spec);
 }
 
-function checkAttention(op: string, q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions): AttentionSpec {
+function checkAttention(op: string, q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions, step: StepSource = NO_STEP): AttentionSpec {
   checkSameBackend(op, q, k, v);
   for (const [name, t] of [
     ['q', q],
@@ -118,7 +137,7 @@ function checkAttention(op: string, q: Tensor, k: Tensor, v: Tensor, options: At
     checkShapeEquals(op, 'keyMask', keyMask, [batch, tk]);
   }
   const probabilities = batch * heads * tq * tk;
-  const checked = options.dropout === undefined ? null : checkDropoutOptions(op, probabilities, options.dropout, 'dropout ');
+  const checked = options.dropout === undefined ? null : checkDropoutOptions(op, probabilities, options.dropout, 'dropout ', step);
   const dropout = checked && checked.p > 0 ? checked : null; // p = 0 is no dropout
   return { batch, heads, tq, tk, dh, scale, causal: options.causal === true, keyMask, dropout };
 }

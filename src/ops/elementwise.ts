@@ -61,3 +61,9 @@ function checkBroadcast(op: string, a: Tensor, b: Tensor): void {
     throw new ShapeError(`${op}: b's shape must equal a's shape or a suffix of it, got a ${formatShape(a.shape)} and b ${formatShape(b.shape)}`);
   }
 }
+
+/** @internal x ← 0 in place (a training step clears its gradient accumulators with it). */
+export function zeroInPlace(x: Tensor): void {
+  checkSameBackend('zero', x);
+  opsOf(x).zero(x);
+}

@@ -3,6 +3,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { checkDType, checkSameBackend, checkShapeEquals } from './shared.js';
 import { globalNorm } from './reduce.js';
 import { opsOf } from '../backend/contract.js';
+import { STEP_VALUES_WORDS, type StepSource, type StepValues, isStepValues } from '../backend/step-values.js';
 
 /** Hyper-parameters of one AdamW step, with torch.optim.AdamW's defaults. */
 export interface AdamWOptions {
@@ -26,6 +27,29 @@ export interface AdamWOptions {
  */
 export function adamwUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, options: AdamWOptions): void {
   const op = 'adamwUpdate';
+  if (typeof options !== 'object' || options === null) throw new ShapeError(`${op}: options { lr, step, … } are required`);
+  const { lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0.01, step } = options;
+  checkRange(op, 'lr', lr, 0, Infinity, false);
+  checkUpdateIndex(op, step);
+  adamwUpdateInStep(param, grad, m, v, { beta1, beta2, eps, weightDecay }, adamStepValues(step, lr, beta1, beta2));
+}
+
+/** AdamW's fixed hyper-parameters (the learning rate and t change every step). */
+export interface AdamHyperParameters {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+}
+
+/** The step values of Adam/AdamW update t (from 1) at learning rate `lr`: the bias corrections 1 − β^t in double precision. */
+export function adamStepValues(update: number, lr: number, beta1: number, beta2: number): StepValues {
+  return { randomOffset: 0, update, lr, biasCorrection1: 1 - beta1 ** update, biasCorrection2: 1 - beta2 ** update };
+}
+
+/** @internal An AdamW step that reads lr and t from `step` (a training step's step-values tensor, or numbers). */
+export function adamwUpdateInStep(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, hyper: AdamHyperParameters, step: StepSource): void {
+  const op = 'adamwUpdate';
   checkSameBackend(op, param, grad, m, v);
   const named: [string, Tensor][] = [
     ['param', param],
@@ -43,15 +67,12 @@ export function adamwUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, o
       if (named[i]![1] === named[j]![1]) throw new ShapeError(`${op}: ${named[i]![0]} and ${named[j]![0]} must be different tensors`);
     }
   }
-  if (typeof options !== 'object' || options === null) throw new ShapeError(`${op}: options { lr, step, … } are required`);
-  const { lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0.01, step } = options;
-  checkRange(op, 'lr', lr, 0, Infinity, false);
+  const { beta1, beta2, eps, weightDecay } = hyper;
   checkRange(op, 'beta1', beta1, 0, 1, true);
   checkRange(op, 'beta2', beta2, 0, 1, true);
   checkRange(op, 'eps', eps, 0, Infinity, false);
   checkRange(op, 'weightDecay', weightDecay, 0, Infinity, false);
-  if (!Number.isSafeInteger(step) || step < 1) throw new ShapeError(`${op}: step must be an integer ≥ 1, got ${String(step)}`);
-  opsOf(param).adamwUpdate(param, grad, m, v, { lr, beta1, beta2, eps, weightDecay, step });
+  opsOf(param).adamwUpdate(param, grad, m, v, { beta1, beta2, eps, weightDecay, step: checkStepSource(op, param, step) });
 }
 
 /** Hyper-parameters of one SGD step, with torch.optim.SGD's defaults. */
@@ -76,6 +97,25 @@ export interface SgdOptions {
  */
 export function sgdUpdate(param: Tensor, grad: Tensor, buf: Tensor, options: SgdOptions): void {
   const op = 'sgdUpdate';
+  if (typeof options !== 'object' || options === null) throw new ShapeError(`${op}: options { lr, step, … } are required`);
+  const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false, step } = options;
+  checkRange(op, 'lr', lr, 0, Infinity, false);
+  checkUpdateIndex(op, step);
+  const values: StepValues = { randomOffset: 0, update: step, lr, biasCorrection1: 1, biasCorrection2: 1 };
+  sgdUpdateInStep(param, grad, buf, { momentum, dampening, weightDecay, nesterov: nesterov === true }, values);
+}
+
+/** SGD's fixed hyper-parameters (the learning rate and t change every step). */
+export interface SgdHyperParameters {
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+}
+
+/** @internal An SGD step that reads lr and t from `step` (a training step's step-values tensor, or numbers). */
+export function sgdUpdateInStep(param: Tensor, grad: Tensor, buf: Tensor, hyper: SgdHyperParameters, step: StepSource): void {
+  const op = 'sgdUpdate';
   checkSameBackend(op, param, grad, buf);
   const named: [string, Tensor][] = [
     ['param', param],
@@ -87,16 +127,26 @@ export function sgdUpdate(param: Tensor, grad: Tensor, buf: Tensor, options: Sgd
     checkShapeEquals(op, name, t, param.shape);
   }
   if (new Set([param, grad, buf]).size !== 3) throw new ShapeError(`${op}: param, grad and buf must be different tensors`);
-  if (typeof options !== 'object' || options === null) throw new ShapeError(`${op}: options { lr, step, … } are required`);
-  const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false, step } = options;
-  checkRange(op, 'lr', lr, 0, Infinity, false);
+  const { momentum, dampening, weightDecay, nesterov } = hyper;
   checkRange(op, 'momentum', momentum, 0, 1, true);
   checkRange(op, 'dampening', dampening, 0, 1, false);
   checkRange(op, 'weightDecay', weightDecay, 0, Infinity, false);
   if (nesterov && (momentum === 0 || dampening !== 0))
     throw new ShapeError(`${op}: nesterov needs momentum > 0 and dampening 0, got momentum ${momentum}, dampening ${dampening}`);
-  if (!Number.isSafeInteger(step) || step < 1) throw new ShapeError(`${op}: step must be an integer ≥ 1, got ${String(step)}`);
-  opsOf(param).sgdUpdate(param, grad, buf, { lr, momentum, dampening, weightDecay, nesterov: nesterov === true, step });
+  opsOf(param).sgdUpdate(param, grad, buf, { momentum, dampening, weightDecay, nesterov, step: checkStepSource(op, param, step) });
+}
+
+function checkUpdateIndex(op: string, step: unknown): void {
+  if (!Number.isSafeInteger(step) || (step as number) < 1) throw new ShapeError(`${op}: step must be an integer ≥ 1, got ${String(step)}`);
+}
+
+/** A step-values tensor must be the backend's u32 [8]; numbers are taken as given. */
+function checkStepSource(op: string, param: Tensor, step: StepSource): StepSource {
+  if (isStepValues(step)) return step;
+  checkSameBackend(op, param, step);
+  checkDType(op, 'step values', step, ['u32']);
+  checkShapeEquals(op, 'step values', step, [STEP_VALUES_WORDS]);
+  return step;
 }
 
 /**

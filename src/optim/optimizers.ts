@@ -1,17 +1,20 @@
 import { ShapeError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { addScaled } from '../ops/elementwise.js';
-import { adamwUpdate, sgdUpdate } from '../ops/optim.js';
+import { adamStepValues, adamwUpdateInStep, sgdUpdateInStep } from '../ops/optim.js';
+import type { StepSource, StepValues } from '../backend/step-values.js';
 import type { LearningRateSchedule } from './schedules.js';
 
 /** What an optimizer knows about one parameter's update. */
 export interface UpdateInfo {
-  /** Index of this update, from 1. */
-  readonly step: number;
-  /** The learning rate for this update (the schedule's value). */
-  readonly lr: number;
   /** Whether weight decay applies to this parameter (false for biases and LayerNorm). */
   readonly decay: boolean;
+  /**
+   * Where the update's kernels read the learning rate and the update index: the values of
+   * `stepValues(t)`, or a training step's step-values tensor holding them (rewritten every step,
+   * so a recorded update replays with the new values).
+   */
+  readonly step: StepSource;
 }
 
 /**
@@ -25,6 +28,8 @@ export interface Optimizer {
   readonly stateCount: number;
   /** The learning rate of update `step` (from 1). */
   learningRate(step: number): number;
+  /** What update t (from 1) reads: its learning rate and the optimizer's per-step factors. */
+  stepValues(update: number): StepValues;
   /** Updates `param` in place from `grad`, reading and writing its `state`. */
   update(param: Tensor, grad: Tensor, state: readonly Tensor[], info: UpdateInfo): void;
 }
@@ -73,9 +78,14 @@ export class AdamW implements Optimizer {
     return resolveLearningRate(this.lr, step);
   }
 
-  update(param: Tensor, grad: Tensor, [m, v]: readonly Tensor[], { step, lr, decay }: UpdateInfo): void {
+  stepValues(update: number): StepValues {
     const [beta1, beta2] = this.betas;
-    adamwUpdate(param, grad, m!, v!, { lr, beta1, beta2, eps: this.eps, weightDecay: decay ? this.weightDecay : 0, step });
+    return adamStepValues(update, this.learningRate(update), beta1, beta2);
+  }
+
+  update(param: Tensor, grad: Tensor, [m, v]: readonly Tensor[], { decay, step }: UpdateInfo): void {
+    const [beta1, beta2] = this.betas;
+    adamwUpdateInStep(param, grad, m!, v!, { beta1, beta2, eps: this.eps, weightDecay: decay ? this.weightDecay : 0 }, step);
   }
 }
 
@@ -87,10 +97,10 @@ export class Adam extends AdamW {
     return 0;
   }
 
-  override update(param: Tensor, grad: Tensor, [m, v]: readonly Tensor[], { step, lr, decay }: UpdateInfo): void {
+  override update(param: Tensor, grad: Tensor, [m, v]: readonly Tensor[], { decay, step }: UpdateInfo): void {
     const [beta1, beta2] = this.betas;
     const coupled = decay && this.weightDecay > 0 ? addScaled(grad, param, this.weightDecay) : grad;
-    adamwUpdate(param, coupled, m!, v!, { lr, beta1, beta2, eps: this.eps, weightDecay: 0, step });
+    adamwUpdateInStep(param, coupled, m!, v!, { beta1, beta2, eps: this.eps, weightDecay: 0 }, step);
     if (coupled !== grad) coupled.dispose();
   }
 }
@@ -126,9 +136,13 @@ export class SGD implements Optimizer {
     return resolveLearningRate(this.#lr, step);
   }
 
-  update(param: Tensor, grad: Tensor, [buf]: readonly Tensor[], { step, lr, decay }: UpdateInfo): void {
+  stepValues(update: number): StepValues {
+    return { randomOffset: 0, update, lr: this.learningRate(update), biasCorrection1: 1, biasCorrection2: 1 };
+  }
+
+  update(param: Tensor, grad: Tensor, [buf]: readonly Tensor[], { decay, step }: UpdateInfo): void {
     const { momentum = 0, dampening = 0, weightDecay = 0, nesterov = false } = this.#options;
-    sgdUpdate(param, grad, buf!, { lr, momentum, dampening, weightDecay: decay ? weightDecay : 0, nesterov, step });
+    sgdUpdateInStep(param, grad, buf!, { momentum, dampening, weightDecay: decay ? weightDecay : 0, nesterov }, step);
   }
 }
 

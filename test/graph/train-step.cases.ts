@@ -171,6 +171,40 @@ export default defineSuite('train-step', [
     },
   },
   {
+    name: 'after the first compiled step, a step calls no op function (with and without accumulation)',
+    async run(ctx) {
+      const batches = makeBatches(ctx.rng, 5);
+      // Every backend op, wrapped with a counter; the recording itself must be counted (the check is live).
+      const ops = ctx.gpu.ops as unknown as Record<string, (...args: unknown[]) => unknown>;
+      const originals = { ...ops };
+      let calls = 0;
+      for (const [name, fn] of Object.entries(originals)) {
+        ops[name] = (...args: unknown[]) => {
+          calls++;
+          return fn(...args);
+        };
+      }
+      try {
+        for (const accumulationSteps of [1, 2]) {
+          calls = 0;
+          const { step, parameters } = buildStep(ctx.gpu, { optimizer: new AdamW({ lr: 1e-3 }), maxGradNorm: 1, accumulationSteps });
+          const recorded = calls;
+          await step.step(batches[0]!);
+          calls = 0;
+          const losses: number[] = [];
+          for (const batch of batches.slice(1)) losses.push(await step.step(batch));
+          ctx.expectTrue(`accumulation ${accumulationSteps}: recording the step calls ops`, recorded > 100, `${recorded} op calls while recording`);
+          ctx.expectTrue(`accumulation ${accumulationSteps}: steps 2–5 call no op`, calls === 0, `${calls} op calls in steps 2–5`);
+          ctx.expectTrue(`accumulation ${accumulationSteps}: the replayed steps compute`, losses.every(Number.isFinite), `losses ${losses.join(', ')}`);
+          step.dispose();
+          parameters.dispose();
+        }
+      } finally {
+        Object.assign(ops, originals);
+      }
+    },
+  },
+  {
     name: 'an eager step frees every intermediate',
     async run(ctx) {
       const batches = makeBatches(ctx.rng, 3);

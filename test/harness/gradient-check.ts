@@ -24,7 +24,7 @@ export const cpu = createCpuBackend({ precision: 'f64' });
 export const H = 1e-6;
 export const ATOL = 1e-8;
 export const RTOL = 1e-6;
-export const CONTEXT: RunContext = { step: 0, seed: [0x1234, 0x5678], streamOffset: 0 };
+export const CONTEXT: RunContext = { seed: [0x1234, 0x5678], step: { randomOffset: 0, update: 0, lr: 0, biasCorrection1: 1, biasCorrection2: 1 } };
 
 /** Random values ±[lo, hi) (never near zero, so relu's kink and sign-dependent paths stay away). */
 export function randomValues(rng: Xoshiro128, n: number, lo = 0.1, hi = 1): Float32Array {

@@ -8,6 +8,7 @@ export function cpuAttentionOps(cpu: CpuContext): AttentionOps {
   const problem = (s: AttentionSpec, op: string): AttentionProblem => ({
     ...s,
     keyMask: s.keyMask ? cpu.values(s.keyMask, op) : null,
+    dropout: s.dropout ? { p: s.dropout.p, key: s.dropout.key, offset: s.dropout.offset + cpu.stepValues(s.dropout.step).randomOffset } : null,
   });
   const forward = (q: Tensor, k: Tensor, v: Tensor, s: AttentionSpec, op: string, withProbs: boolean) => {
     const out = cpu.floats(q.size);

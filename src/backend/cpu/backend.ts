@@ -5,6 +5,7 @@ import { ShaderformerError, ShapeError } from '../../errors.js';
 import { type BackendStats, Tensor, checkShape, shapeSize } from '../../tensor/tensor.js';
 import type { BackendOps } from '../contract.js';
 import type { CpuContext, CpuStorage } from './context.js';
+import { STEP_VALUES_WORDS, type StepSource, type StepValues, isStepValues, unpackStepValues } from '../step-values.js';
 import { prepareTensorData } from '../tensor-data.js';
 import { cpuElementwiseOps } from './elementwise.js';
 import { cpuGemmOps } from './gemm.js';
@@ -111,6 +112,16 @@ export class CpuBackend implements CpuContext {
   release(storage: unknown): void {
     // Typed arrays are garbage-collected; only the counters change.
     this.#liveBytes -= (storage as CpuStorage).byteLength;
+  }
+
+  /** @internal A u32 [8] tensor of step values (a training step rewrites it every step). */
+  stepValuesTensor(): Tensor {
+    return this.wrap(new Uint32Array(STEP_VALUES_WORDS), [STEP_VALUES_WORDS], 'u32');
+  }
+
+  /** @internal The step values a call reads: the numbers given, or those a step-values tensor holds. */
+  stepValues(source: StepSource): StepValues {
+    return isStepValues(source) ? source : unpackStepValues(this.values(source, 'step values'));
   }
 
   /** Bytes held by live tensors now, and the most held at once. */

@@ -3,6 +3,7 @@ import type { FloatArray } from '../../reference/types.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { OpBackend } from '../contract.js';
+import type { StepSource, StepValues } from '../step-values.js';
 
 /** A CPU tensor's storage: its values in the dtype's array (f16 as half bits; f32 in a Float64Array in f64 mode). */
 export type CpuStorage = Float32Array | Float64Array | Int32Array | Uint32Array | Uint16Array;
@@ -23,4 +24,6 @@ export interface CpuContext extends OpBackend {
   scalar(s: number): number;
   /** A tensor that owns `storage` (an op's fresh output array). */
   wrap(storage: CpuStorage, shape: readonly number[], dtype: DType): Tensor;
+  /** The step values a call reads: the numbers given, or those held in a step-values tensor. */
+  stepValues(source: StepSource): StepValues;
 }

@@ -3,7 +3,7 @@ import { accumulateReference, addReference, addScaledReference, mulReference, sc
 import type { FloatArray } from '../../reference/types.js';
 import { toHalfBits } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import type { CpuContext } from './context.js';
+import type { CpuContext, CpuStorage } from './context.js';
 
 /** The elementwise ops on the CPU: the reference loops. */
 export function cpuElementwiseOps(cpu: CpuContext): ElementwiseOps {
@@ -31,5 +31,8 @@ export function cpuElementwiseOps(cpu: CpuContext): ElementwiseOps {
     },
     // f32 only: values() is the tensor's own array, updated in place.
     accumulate: (into, x, s) => accumulateReference(cpu.values(into, 'accumulate') as FloatArray, cpu.values(x, 'accumulate'), cpu.scalar(s)),
+    zero: (x) => {
+      x.storage<CpuStorage>('zero').fill(0);
+    },
   };
 }

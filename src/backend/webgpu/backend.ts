@@ -5,9 +5,11 @@ import { Tensor, checkShape, shapeSize } from '../../tensor/tensor.js';
 import type { BackendOps } from '../contract.js';
 import type { WebGPUContext } from './context.js';
 import { prepareTensorData } from '../tensor-data.js';
+import { STEP_VALUES_WORDS } from '../step-values.js';
 import { BufferPool, type PoolStats } from './buffer-pool.js';
 import { type AdapterReport, type DeviceOptions, openDevice } from './device.js';
-import { BufferUsage, MapMode } from './gpu-constants.js';
+import { BufferUsage, MapMode, READBACK_USAGE, STORAGE_USAGE, UNIFORM_USAGE } from './gpu-constants.js';
+import { type CaptureSink, type ProgramHost, WebGPUPrograms } from './program.js';
 import { webgpuElementwiseOps } from './ops/elementwise.js';
 import { type GemmTuning, tuneGemm, webgpuGemmOps } from './ops/gemm.js';
 import type { GemmVariant } from '../contract.js';
@@ -24,22 +26,6 @@ import { webgpuLayoutOps } from './ops/layout.js';
 import type { AttentionTiling } from '../../kernels/attention.js';
 import type { RowLayout } from '../../kernels/rows.js';
 import { PipelineCache } from './pipeline-cache.js';
-
-/** A dispatch as a compiled plan records it: the pipeline, its resources (uniform bytes copied), the grid. */
-export interface CapturedDispatch {
-  readonly kernel: string;
-  readonly pipeline: GPUComputePipeline;
-  readonly layout: GPUBindGroupLayout;
-  readonly resources: readonly (GpuStorage | Uint8Array<ArrayBuffer>)[];
-  readonly workgroups: readonly [number, number, number];
-}
-
-/** @internal Receives the allocations, releases and dispatches of ops while a plan records them. */
-export interface CaptureSink {
-  allocate(byteLength: number, op: string): GpuStorage;
-  release(storage: GpuStorage): void;
-  dispatch(dispatch: CapturedDispatch): void;
-}
 
 /** Options for `createWebGPUBackend`. */
 export interface WebGPUBackendOptions extends DeviceOptions {
@@ -65,17 +51,13 @@ export interface WebGPUStats extends PoolStats {
   submits: number;
 }
 
-export const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
-export const UNIFORM_USAGE = BufferUsage.UNIFORM | BufferUsage.COPY_DST;
-export const READBACK_USAGE = BufferUsage.MAP_READ | BufferUsage.COPY_DST;
-
 /**
  * The WebGPU backend: a device, a buffer pool, a pipeline cache and a command recorder.
  * Ops record dispatches into one open compute pass; work is submitted in batches (on `flush()`,
  * on a readback, or every `maxDispatchesPerSubmit` dispatches), and only tensors whose
  * `data()` is asked for are read back.
  */
-export class WebGPUBackend implements WebGPUContext {
+export class WebGPUBackend implements WebGPUContext, ProgramHost {
   readonly name = 'webgpu' as const;
   /** The WebGPU device (shared with the caller; do not destroy it while the backend is in use). */
   readonly device: GPUDevice;
@@ -121,6 +103,9 @@ export class WebGPUBackend implements WebGPUContext {
     ...webgpuAttentionOps(this),
     ...webgpuLayoutOps(this),
   };
+
+  /** @internal Records and replays the programs of compiled training steps. */
+  readonly programs: WebGPUPrograms = new WebGPUPrograms(this);
 
   /** @internal Use `createWebGPUBackend()`. */
   constructor(gpu: GPU, device: GPUDevice, report: AdapterReport, options: WebGPUBackendOptions) {
@@ -168,6 +153,16 @@ export class WebGPUBackend implements WebGPUContext {
     const storage = this.#allocateStorage(shape, prepared.dtype, 'tensor', false);
     this.#upload(storage.buffer, prepared.values);
     return new Tensor(this, storage, shape, prepared.dtype);
+  }
+
+  /** @internal A u32 [8] step-values tensor in a uniform buffer (a training step rewrites it every step; kernels bind it as `step`). */
+  stepValuesTensor(): Tensor {
+    this.#assertAlive('stepValuesTensor');
+    if (this.#sink) throw new Error('stepValuesTensor: cannot be created while a plan is being recorded');
+    const byteLength = STEP_VALUES_WORDS * 4;
+    const buffer = this.pool.acquire(byteLength, UNIFORM_USAGE | BufferUsage.COPY_SRC, 'step values');
+    this.device.queue.writeBuffer(buffer, 0, new Uint32Array(STEP_VALUES_WORDS));
+    return new Tensor(this, { buffer, byteLength }, [STEP_VALUES_WORDS], 'u32');
   }
 
   zeros(shape: readonly number[], dtype: DType = 'f32'): Tensor {
@@ -220,8 +215,8 @@ export class WebGPUBackend implements WebGPUContext {
   }
 
   /**
-   * @internal Runs `fn` with every op allocation, release and dispatch sent to `sink` instead of the
-   * pool and the command encoder: how a compiled plan records a training step once.
+   * @internal Runs `fn` with every op allocation, release and command sent to `sink` instead of the
+   * pool and the command encoder: how a program records a training step once.
    */
   capture<T>(sink: CaptureSink, fn: () => T): T {
     if (this.#sink) throw new Error('capture: a plan is already being recorded');
@@ -260,17 +255,19 @@ export class WebGPUBackend implements WebGPUContext {
     if (resources.length !== kernel.bindings.length) {
       throw new Error(`${kernel.name}: ${resources.length} resources given for ${kernel.bindings.length} bindings`);
     }
-    const { pipeline, layout } = this.pipelines.get(renderKernel(kernel, variant));
+    const rendered = renderKernel(kernel, variant);
     if (this.#sink) {
+      // Recorded, not run: uniform bytes are copied (callers reuse their arrays); nothing is compiled yet.
       const copied = resources.map((r) => {
         if (!ArrayBuffer.isView(r)) return r;
         const bytes = new Uint8Array(r.byteLength);
         bytes.set(new Uint8Array(r.buffer, r.byteOffset, r.byteLength));
         return bytes;
       });
-      this.#sink.dispatch({ kernel: kernel.name, pipeline, layout, resources: copied, workgroups: [workgroups[0], workgroups[1], workgroups[2]] });
+      this.#sink.dispatch(rendered, copied, [workgroups[0], workgroups[1], workgroups[2]]);
       return;
     }
+    const { pipeline, layout } = this.pipelines.get(rendered);
     const uniforms: GPUBuffer[] = [];
     const entries = resources.map((resource, binding): GPUBindGroupEntry => {
       if (!ArrayBuffer.isView(resource)) {
@@ -289,6 +286,13 @@ export class WebGPUBackend implements WebGPUContext {
     for (const uniform of uniforms) this.pool.release(uniform);
     this.#dispatches++;
     if (++this.#recorded >= (this.#options.maxDispatchesPerSubmit ?? 128)) this.flush();
+  }
+
+  /** @internal Records x ← 0 over a whole storage, in order with the dispatches. */
+  clear(storage: GpuStorage): void {
+    this.#assertAlive('zero');
+    if (this.#sink) this.#sink.clear(storage);
+    else this.#commandEncoder().clearBuffer(storage.buffer, 0, storage.byteLength);
   }
 
   /** Submits everything recorded so far (no-op when nothing is). */
@@ -337,6 +341,7 @@ export class WebGPUBackend implements WebGPUContext {
 
   /** Frees every buffer and destroys the device; the backend is unusable afterwards. */
   destroy(): void {
+    this.programs.dispose();
     this.#encoder = undefined;
     this.#pass = undefined;
     this.pool.destroy();
@@ -371,6 +376,11 @@ export class WebGPUBackend implements WebGPUContext {
   #computePass(): GPUComputePassEncoder {
     if (!this.#pass) this.#pass = this.#commandEncoder().beginComputePass();
     return this.#pass;
+  }
+
+  /** @internal Throws `DeviceLostError` (naming `op`) once the device is lost. */
+  assertUsable(op: string): void {
+    this.#assertAlive(op);
   }
 
   #assertAlive(op: string): void {

@@ -22,6 +22,8 @@ export interface WebGPUContext extends OpBackend, Dispatcher {
   rowLayout: RowLayout | undefined;
   /** An op's output storage from the pool (NaN-poisoned when `poisonOutputs` is set). */
   allocate(shape: readonly number[], dtype: DType, op: string): GpuStorage;
+  /** Records x ← 0 over a whole storage (a buffer clear, in order with the dispatches). */
+  clear(storage: GpuStorage): void;
   /** Waits until the GPU has finished the work submitted so far. */
   sync(): Promise<void>;
 }

@@ -17,3 +17,10 @@ export const BufferUsage = {
 export const MapMode = { READ: 0x0001, WRITE: 0x0002 } as const;
 
 export const ShaderStage = { VERTEX: 0x1, FRAGMENT: 0x2, COMPUTE: 0x4 } as const;
+
+/** Usage of tensor storage: bound as storage, copied in and out. */
+export const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+/** Usage of a uniform block written from the CPU. */
+export const UNIFORM_USAGE = BufferUsage.UNIFORM | BufferUsage.COPY_DST;
+/** Usage of a staging buffer that a readback maps. */
+export const READBACK_USAGE = BufferUsage.MAP_READ | BufferUsage.COPY_DST;

@@ -1,7 +1,7 @@
 import { ATTENTION_TILINGS, type AttentionTiling, encodeAttentionBackward, encodeAttentionForward, encodeAttentionScores } from '../../../kernels/attention.js';
 import type { GpuStorage } from '../../../kernels/kernel.js';
 import type { AttentionOps, AttentionSpec } from '../../contract.js';
-import { type DropoutOptions, dropout, dropoutBackward } from '../../../ops/dropout.js';
+import { dropoutBackwardInStep, dropoutInStep } from '../../../ops/dropout.js';
 import { scale } from '../../../ops/elementwise.js';
 import { matmul } from '../../../ops/gemm.js';
 import { softmax, softmaxBackward } from '../../../ops/softmax.js';
@@ -44,7 +44,11 @@ export function attentionTiling(gpu: WebGPUContext, tq = Infinity): AttentionTil
  */
 export function webgpuAttentionOps(gpu: WebGPUContext): AttentionOps {
   const storage = (t: Tensor, op: string) => t.storage<GpuStorage>(op);
-  const dropoutOptions = (s: AttentionSpec): DropoutOptions | null => (s.dropout ? { p: s.dropout.p, seed: s.dropout.key, offset: s.dropout.offset } : null);
+  // The non-fused path's dropout: the same mask as the fused kernels draw (same offset, same step offset).
+  const dropProbs = (s: AttentionSpec, x: Tensor): Tensor =>
+    s.dropout ? dropoutInStep(x, { p: s.dropout.p, seed: s.dropout.key, offset: s.dropout.offset }, s.dropout.step) : x;
+  const dropGrad = (s: AttentionSpec, x: Tensor): Tensor =>
+    s.dropout ? dropoutBackwardInStep(x, { p: s.dropout.p, seed: s.dropout.key, offset: s.dropout.offset }, s.dropout.step) : x;
 
   return {
     attention: (q, k, v, s) => {
@@ -95,20 +99,18 @@ export function webgpuAttentionOps(gpu: WebGPUContext): AttentionOps {
       encodeAttentionScores(gpu, s, s.keyMask ? storage(s.keyMask, op) : null, storage(scores, op), storage(q, op));
       const probs = softmax(scores);
       scores.dispose();
-      const drop = dropoutOptions(s);
-      const dropped = drop ? dropout(probs, drop) : probs;
+      const dropped = dropProbs(s, probs);
       const out = matmul(dropped, v); // [B, H, Tq, Dh]
       if (dropped !== probs) dropped.dispose();
       return { out, probs };
     },
 
     attentionBackwardFromProbabilities: (dOut, q, k, v, probs, s) => {
-      const drop = dropoutOptions(s);
-      const dropped = drop ? dropout(probs, drop) : probs;
+      const dropped = dropProbs(s, probs);
       const dv = matmul(dropped, dOut, { transposeA: true }); // [B, H, Tk, Dh]
       if (dropped !== probs) dropped.dispose();
       const dDropped = matmul(dOut, v, { transposeB: true }); // [B, H, Tq, Tk]
-      const dProbs = drop ? dropoutBackward(dDropped, drop) : dDropped;
+      const dProbs = dropGrad(s, dDropped);
       if (dProbs !== dDropped) dDropped.dispose();
       const dScores = softmaxBackward(dProbs, probs);
       dProbs.dispose();

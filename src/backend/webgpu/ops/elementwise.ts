@@ -20,6 +20,7 @@ export function webgpuElementwiseOps(gpu: WebGPUContext): ElementwiseOps {
       encodeScale(gpu, { dtype: x.dtype as 'f32' | 'f16' }, x.storage('scale'), out, x.size, s);
       return new Tensor(gpu, out, x.shape, x.dtype);
     },
+    zero: (x) => gpu.clear(x.storage<GpuStorage>('zero')),
     accumulate: (into, x, s) => {
       encodeAccumulate(gpu, into.storage<GpuStorage>('accumulate'), x.storage<GpuStorage>('accumulate'), into.size, s);
     },
