@@ -44,6 +44,7 @@ export { execute, type ExecuteOptions, type ConstantCache } from './graph/execut
 export type { OpName as GraphOpName, OpAttrs as GraphOpAttrs, RunContext } from './graph/op-table.js';
 export { ParameterStore, type ParameterStoreOptions } from './graph/parameters.js';
 export { TrainStep, createTrainStep, type TrainStepOptions, type WarmUpOptions, type Batch, type KernelTime } from './train/train-step.js';
+export { train, type TrainOptions, type TrainResult, type StepProgress, type StopReason } from './train/loop.js';
 export * from './optim/optimizers.js';
 export * from './nn/module.js';
 export * from './nn/layers.js';

@@ -23,6 +23,8 @@ export interface Row {
   firstLoss?: number;
   lastLoss?: number;
   referenceLoss?: number;
+  /** Training benchmarks: median CPU milliseconds one step() call takes before its GPU work is queued (ours). */
+  jsMs?: number;
   /** GPU time per kernel over one profiled operation (timestamp queries), largest first, where the implementation can tell. */
   kernels?: { kernel: string; dispatches: number; ms: number }[];
   /** How this row differs from the case's plain definition (e.g. an operand transposed before timing). */

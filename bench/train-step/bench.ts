@@ -5,10 +5,17 @@
 import { type Benchmark, type Row, errorMessage, median, round3, seededUniform } from '../lib/bench.js';
 import { type TrainBatch, type TrainStepCase, type TrainStepConfig, initialParameters, makeBatch, referenceLoss, trainStepCases } from './cases.js';
 
-/** One training step at a time on an implementation's own copy of the parameters and optimiser state. */
+/** What a run of training steps measured: per step, the loss (before its update), the wall ms, and (ours) the JS ms before the GPU work was queued. */
+export interface TrainRun {
+  losses: number[];
+  stepMs: number[];
+  queueMs?: number[];
+}
+
+/** Training on an implementation's own copy of the parameters and optimiser state. */
 export interface TrainStepRunner {
-  /** Forward, backward and AdamW update on `batch`; resolves with the loss (before the update) once it is read back. */
-  step(batch: TrainBatch): Promise<number>;
+  /** `steps` steps on `batch`, one at a time: each ends when its loss is on the CPU, before the next starts. */
+  train(batch: TrainBatch, steps: number): Promise<TrainRun>;
   /** One more step with a GPU timestamp per dispatch: time per kernel (ours, compiled, where the adapter has timestamp-query). */
   profile?(batch: TrainBatch): Promise<{ kernel: string; dispatches: number; ms: number }[]>;
   dispose(): void;
@@ -22,6 +29,17 @@ export interface TrainStepImpl {
 }
 
 export const WARMUP_STEPS = 3;
+
+/** Trains one step at a time with `step` (a peer's step function), timing each until its loss is read back. */
+export async function trainOneAtATime(step: (batch: TrainBatch) => Promise<number>, batch: TrainBatch, steps: number): Promise<TrainRun> {
+  const run: TrainRun = { losses: [], stepMs: [] };
+  for (let i = 0; i < steps; i++) {
+    const start = performance.now();
+    run.losses.push(await step(batch));
+    run.stepMs.push(performance.now() - start);
+  }
+  return run;
+}
 export const TIMED_STEPS = 20;
 /** |first loss − float64 reference|: f32 rounding through the model stays near 1e-5; a wrong op or gradient does not. */
 export const LOSS_TOLERANCE = 1e-3;
@@ -68,16 +86,12 @@ export function createTrainStepBenchmark(impls: TrainStepImpl[], cases: TrainSte
       let runner: TrainStepRunner | undefined;
       try {
         runner = await impl.create(p.config, p.params);
-        const losses: number[] = [];
-        for (let i = 0; i < WARMUP_STEPS; i++) losses.push(await runner.step(p.batch));
-        const times: number[] = [];
-        for (let i = 0; i < TIMED_STEPS; i++) {
-          const start = performance.now();
-          losses.push(await runner.step(p.batch));
-          times.push(performance.now() - start);
-        }
-        const ms = round3(median(times));
+        const run = await runner.train(p.batch, WARMUP_STEPS + TIMED_STEPS);
+        const losses = run.losses;
+        const ms = round3(median(run.stepMs.slice(WARMUP_STEPS)));
         Object.assign(row, { value: ms, ms, rounds: TIMED_STEPS, perRound: 1 });
+        // The CPU time of one step() call before its GPU work is queued: the library's per-step JavaScript overhead.
+        if (run.queueMs) row.jsMs = round3(median(run.queueMs.slice(WARMUP_STEPS)));
         const [first, last] = [losses[0]!, losses[losses.length - 1]!];
         if (runner.profile) row.kernels = (await runner.profile(p.batch)).map((k) => ({ ...k, ms: round3(k.ms) }));
         row.firstLoss = Number(first.toPrecision(6));

@@ -1,9 +1,10 @@
 // Ours: `shaderformer/compiled` (the recorded plan replayed each step) and `shaderformer/eager` (the
 // same graph run op by op through the buffer pool). Both build BertForMaskedLM from the graph API,
 // load the case's parameters by name and train with AdamW, reading back only the loss.
-import { AdamW, BertForMaskedLM, ParameterStore, type WebGPUBackend, createTrainStep } from '../../src/index.js';
+import { AdamW, BertForMaskedLM, ParameterStore, type WebGPUBackend, createTrainStep, train } from '../../src/index.js';
 import type { TrainStepConfig } from './cases.js';
-import type { TrainStepImpl, TrainStepRunner } from './bench.js';
+import type { TrainRun, TrainStepImpl, TrainStepRunner } from './bench.js';
+import type { TrainBatch } from './cases.js';
 
 async function createOurs(gpu: WebGPUBackend, mode: 'compiled' | 'eager', c: TrainStepConfig, params: Record<string, Float32Array>): Promise<TrainStepRunner> {
   const model = new BertForMaskedLM({
@@ -32,11 +33,25 @@ async function createOurs(gpu: WebGPUBackend, mode: 'compiled' | 'eager', c: Tra
     optimizer: new AdamW({ lr: c.learningRate, betas: [c.beta1, c.beta2], eps: c.adamEps, weightDecay: c.weightDecay }),
     mode,
   });
+  const inputs = (batch: TrainBatch) => ({ input_ids: batch.inputIds, labels: batch.labels, attention_mask: batch.attentionMask });
   return {
-    step: (batch) => step.step({ input_ids: batch.inputIds, labels: batch.labels, attention_mask: batch.attentionMask }),
-    ...(mode === 'compiled' && gpu.device.features.has('timestamp-query')
-      ? { profile: (batch) => step.profile({ input_ids: batch.inputIds, labels: batch.labels, attention_mask: batch.attentionMask }) }
-      : {}),
+    // The library's own loop, one step at a time (no overlap), so each time is one whole step.
+    async train(batch, steps) {
+      const run: TrainRun = { losses: [], stepMs: [], queueMs: [] };
+      await train({
+        step,
+        batches: Array.from({ length: steps }, () => inputs(batch)),
+        steps,
+        overlap: false,
+        onStep: (p) => {
+          run.losses.push(p.loss);
+          run.stepMs.push(p.stepMs);
+          run.queueMs!.push(p.queueMs);
+        },
+      });
+      return run;
+    },
+    ...(mode === 'compiled' && gpu.device.features.has('timestamp-query') ? { profile: (batch) => step.profile(inputs(batch)) } : {}),
     dispose: () => {
       step.dispose();
       parameters.dispose();

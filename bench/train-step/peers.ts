@@ -5,7 +5,7 @@
 // jax-js takes ownership of every array passed to a function (reference counting, also while
 // tracing): an array used n times is passed as `.ref` n − 1 times and plainly the last time.
 import { type Array as JaxArray, defaultDevice, init as initJax, jit, nn, numpy as np, valueAndGrad } from '@jax-js/jax';
-import type { TrainStepImpl, TrainStepRunner } from './bench.js';
+import { type TrainStepImpl, type TrainStepRunner, trainOneAtATime } from './bench.js';
 import { IGNORE_INDEX, type TrainBatch, type TrainStepConfig, hasWeightDecay, parameterShapes } from './cases.js';
 
 type Params = Record<string, JaxArray>;
@@ -122,16 +122,17 @@ export async function createJaxTrainStep(c: TrainStepConfig, initial: Record<str
   const trainStep = makeTrainStep(c);
   const batchShape = [c.batchSize, c.seqLength];
   let step = 0;
+  const runStep = async (batch: TrainBatch): Promise<number> => {
+    step++;
+    const ints = (values: Int32Array) => np.array(values, { shape: batchShape, dtype: np.int32 });
+    const stepSize = np.array(c.learningRate / (1 - c.beta1 ** step), { dtype: np.float32 });
+    const rootBias2 = np.array(Math.sqrt(1 - c.beta2 ** step), { dtype: np.float32 });
+    const [loss, p, m1, v1] = trainStep(params, m, v, stepSize, rootBias2, ints(batch.inputIds), ints(batch.labels), ints(batch.attentionMask));
+    [params, m, v] = [p, m1, v1];
+    return (await loss.data())[0]!; // data() consumes the loss
+  };
   return {
-    async step(batch: TrainBatch): Promise<number> {
-      step++;
-      const ints = (values: Int32Array) => np.array(values, { shape: batchShape, dtype: np.int32 });
-      const stepSize = np.array(c.learningRate / (1 - c.beta1 ** step), { dtype: np.float32 });
-      const rootBias2 = np.array(Math.sqrt(1 - c.beta2 ** step), { dtype: np.float32 });
-      const [loss, p, m1, v1] = trainStep(params, m, v, stepSize, rootBias2, ints(batch.inputIds), ints(batch.labels), ints(batch.attentionMask));
-      [params, m, v] = [p, m1, v1];
-      return (await loss.data())[0]!; // data() consumes the loss
-    },
+    train: (batch, steps) => trainOneAtATime(runStep, batch, steps),
     dispose() {
       for (const tree of [params, m, v]) for (const a of Object.values(tree)) a.dispose();
       trainStep.dispose();

@@ -14,6 +14,7 @@ import {
   linearWarmupDecay,
   mlmBatches,
   stripGutenberg,
+  train as trainSteps,
 } from '../../src/index.js';
 
 const SEED = 1;
@@ -41,7 +42,7 @@ interface Trained {
 let gpu: WebGPUBackend | undefined;
 let tokens: Int32Array | undefined;
 let trained: Trained | undefined;
-let stopRequested = false;
+let stop: AbortController | undefined;
 let gpuError: string | undefined;
 
 function setState(state: 'idle' | 'training' | 'done' | 'error', message: string): void {
@@ -173,14 +174,14 @@ async function train(): Promise<void> {
   body.dataset.parameterLiveBytes = String(backend.stats().liveBytes); // the GPU memory held once the run is over
   const losses: number[] = [];
   const warmupSteps = Math.ceil(steps / 15);
-  stopRequested = false;
+  stop = new AbortController();
   gpuError = undefined;
   Object.assign(body.dataset, { step: '0', steps: String(steps), loss: '', firstLoss: '' });
   setState('training', `Building the training step for ${(parameters.size / 1e6).toFixed(2)} M parameters…`);
   drawChart(losses, steps);
-  await new Promise((resolve) => setTimeout(resolve, 0)); // let the page paint before compiling
+  await new Promise((resolve) => setTimeout(resolve, 0)); // let the page paint before recording the step
   let step: TrainStep | undefined;
-  let next: Promise<number> | undefined;
+  let stopped = 'done';
   try {
     step = createTrainStep({
       parameters,
@@ -198,31 +199,36 @@ async function train(): Promise<void> {
       randomTokenRange: vocab.byteCount,
       specialIds: vocab.specialIds,
     });
-    status.textContent = `Training ${(parameters.size / 1e6).toFixed(2)} M parameters (warm-up ${warmupSteps} steps). The first step compiles every shader: on a software adapter that takes a minute.`;
-    const started = performance.now();
-    let firstDone = 0;
-    // One step stays queued behind the one being read back, so the GPU never waits for the loss readback.
-    let pending: Promise<number> | undefined;
-    for (let k = 0; k <= steps; k++) {
-      next = k < steps && !stopRequested ? step.step(nextBatch(batches)) : undefined;
-      if (pending) {
-        const loss = await pending;
-        losses.push(loss);
-        const now = performance.now();
-        if (losses.length === 1) firstDone = now;
-        const msPerStep = losses.length > 1 ? (now - firstDone) / (losses.length - 1) : now - started;
-        const first = losses.length === 1 ? ` (first step, with shader compiles: ${((now - started) / 1000).toFixed(1)} s)` : '';
+    const inputs = (function* () {
+      for (const b of batches) yield { input_ids: b.inputIds, labels: b.labels };
+    })();
+    const result = await trainSteps({
+      step,
+      batches: inputs,
+      steps,
+      signal: stop.signal,
+      onCompile: ({ done, total, kernel }) => {
+        status.textContent = `Compiling the GPU kernels: ${done} of ${total} (${kernel}). On a software adapter this takes a while, once per page.`;
+      },
+      onStep: (p) => {
+        losses.push(p.loss);
+        if (p.step === 1) status.textContent = `Training ${(parameters.size / 1e6).toFixed(2)} M parameters (warm-up ${warmupSteps} steps).`;
+        const pace =
+          p.step > 1
+            ? ` · ${p.stepMs.toFixed(0)} ms per step · ${Math.round(p.tokensPerSecond).toLocaleString('en')} tokens/s · ETA ${(p.etaMs / 1000).toFixed(0)} s`
+            : ` (first step ${(p.stepMs / 1000).toFixed(1)} s)`;
         $('progress').textContent =
-          `step ${losses.length} / ${steps} · loss ${loss.toFixed(4)} · ${msPerStep.toFixed(0)} ms per step · ${Math.round((batch * seq * 1000) / msPerStep).toLocaleString('en')} tokens/s${first}`;
-        Object.assign(body.dataset, { step: String(losses.length), steps: String(steps), loss: String(loss), firstLoss: String(losses[0]) });
+          `step ${p.step} / ${steps} · loss ${p.loss.toFixed(4)} · lr ${p.lr.toExponential(2)}${pace} · ${(p.elapsedMs / 1000).toFixed(0)} s elapsed`;
+        Object.assign(body.dataset, { step: String(p.step), steps: String(steps), loss: String(p.loss), firstLoss: String(losses[0]) });
         drawChart(losses, steps);
-      }
-      if (!next) break;
-      pending = next;
-    }
+        if (gpuError) stop?.abort();
+      },
+    });
+    stopped = result.stopped;
     if (gpuError) throw new Error(`WebGPU reported: ${gpuError}`);
+    if (stopped === 'non-finite-loss')
+      throw new Error(`the loss became ${losses.at(-1)} at step ${losses.length}: training diverged (try a lower learning rate)`);
   } catch (error) {
-    await next?.catch(() => undefined); // the step queued behind the one that failed
     disposeTrained();
     throw error;
   } finally {
@@ -230,13 +236,8 @@ async function train(): Promise<void> {
   }
   body.dataset.liveBytes = String(backend.stats().liveBytes);
   const summary = losses.length > 0 ? `loss ${losses[0]!.toFixed(3)} → ${losses.at(-1)!.toFixed(3)}` : 'no step completed';
-  setState('done', `${stopRequested ? 'Stopped' : 'Done'} after ${losses.length} of ${steps} steps: ${summary}. Try the model below.`);
+  setState('done', `${stopped === 'aborted' ? 'Stopped' : 'Done'} after ${losses.length} of ${steps} steps: ${summary}. Try the model below.`);
   await fillMask().catch(showMaskError);
-}
-
-function nextBatch(batches: ReturnType<typeof mlmBatches>): { input_ids: Int32Array; labels: Int32Array } {
-  const { inputIds, labels } = batches.next().value;
-  return { input_ids: inputIds, labels };
 }
 
 function disposeTrained(): void {
@@ -304,7 +305,7 @@ async function main(): Promise<void> {
   gpu.on('lost', (error) => fail(new Error(`${error.message}; reload the page`)));
   gpu.on('error', (message) => {
     gpuError ??= message;
-    stopRequested = true;
+    stop?.abort();
   });
   window.addEventListener('pagehide', () => {
     disposeTrained();
@@ -328,7 +329,7 @@ $('start').addEventListener('click', () => {
   train().catch(fail);
 });
 $('stop').addEventListener('click', () => {
-  stopRequested = true;
+  stop?.abort();
   status.textContent = 'Stopping after the current step…';
 });
 $('predict').addEventListener('click', () => {

@@ -137,6 +137,11 @@ export class TrainStep {
     return this.#microSteps;
   }
 
+  /** The optimizer the step updates with. */
+  get optimizer(): Optimizer {
+    return this.#options.optimizer;
+  }
+
   /** The parameters the loss depends on (the ones trained), in graph order. */
   get trainedParameters(): readonly Parameter[] {
     return this.#params;

@@ -11,6 +11,7 @@ import {
   linearWarmupDecay,
   mlmBatches,
   stripGutenberg,
+  train,
 } from '../../src/index.js';
 
 /** The encoder: 2 layers, hidden 128, 4 heads, FFN 512, sequence 64, batch 16. */
@@ -60,17 +61,14 @@ export async function trainMlmOnText(backend: Backend, text: string, options: Ml
     randomTokenRange: vocab.byteCount,
     specialIds: vocab.specialIds,
   });
-  const losses: number[] = [];
+  const inputs = (function* () {
+    for (const batch of batches) yield { input_ids: batch.inputIds, labels: batch.labels };
+  })();
   try {
-    for (let i = 0; i < options.steps; i++) {
-      const batch = batches.next().value;
-      const loss = await step.step({ input_ids: batch.inputIds, labels: batch.labels });
-      losses.push(loss);
-      options.onStep?.(i, loss);
-    }
+    const result = await train({ step, batches: inputs, steps: options.steps, onStep: (p) => options.onStep?.(p.step - 1, p.loss) });
+    return result.losses;
   } finally {
     step.dispose();
     parameters.dispose();
   }
-  return losses;
 }
