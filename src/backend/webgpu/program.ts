@@ -68,6 +68,7 @@ export class Program implements RecordedProgram, CaptureSink {
   #bindGroups: (GPUBindGroup | undefined)[] = [];
   #pipelines: (GPUComputePipeline | undefined)[] = [];
   #finalized = false;
+  #ready = false;
   #disposed = false;
 
   constructor(gpu: ProgramHost) {
@@ -111,9 +112,16 @@ export class Program implements RecordedProgram, CaptureSink {
     return this.#resolve(storage);
   }
 
-  /** Looks up the compiled pipelines (after `WebGPUPrograms.compile`). */
+  /** Looks up the compiled pipelines once they all exist (after `WebGPUPrograms.compile`). */
   bindPipelines(): void {
+    if (this.#ready) return;
     this.#pipelines = this.#commands.map((c) => (c.kind === 'dispatch' ? this.#gpu.pipelines.get(c.kernel).pipeline : undefined));
+    this.#ready = true;
+  }
+
+  /** True once every pipeline is compiled and looked up: a replay only encodes and submits. */
+  get ready(): boolean {
+    return this.#ready;
   }
 
   /** Encodes every recorded command, in order: dispatches in compute passes, clears between them. */
@@ -269,10 +277,7 @@ export class WebGPUPrograms implements ProgramRunner {
 
   run(programs: readonly RecordedProgram[], output: number): Promise<number> {
     const list = programs.map(asProgram);
-    if (list.some((p) => p.renderedKernels.some((k) => !this.#gpu.pipelines.isReady(k)))) {
-      return this.compile(list).then(() => this.#submit(list, output));
-    }
-    for (const p of list) p.bindPipelines();
+    if (!list.every((p) => p.ready)) return this.compile(list).then(() => this.#submit(list, output));
     return this.#submit(list, output);
   }
 
