@@ -31,6 +31,7 @@ export * from './tokenizers/index.js';
 export * from './data/index.js';
 export {
   ShaderformerError,
+  ArgumentError,
   ShapeError,
   DisposedTensorError,
   DeviceLostError,

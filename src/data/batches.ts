@@ -1,6 +1,6 @@
 // Batches for training: MLM rows cut from one long token stream (RoBERTa's "full sentences" packing,
 // masked afresh for every batch: dynamic masking), and padding for sequences of different lengths.
-import { ShapeError } from '../errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 import { checkInteger, checkTokenIds, describe } from './check.js';
 import { maskTokens, type MaskTokensOptions } from './mlm.js';
 import { Xoshiro128 } from './rng.js';
@@ -96,10 +96,12 @@ export interface PaddedBatch {
 }
 
 /** Right-pads each sequence with padId to `length` (cutting longer ones), with the attention mask 1 = token, 0 = pad. */
-export function padBatch(sequences: readonly Int32Array[], { padId, length }: PadBatchOptions): PaddedBatch {
+export function padBatch(sequences: readonly Int32Array[], options: PadBatchOptions): PaddedBatch {
   const op = 'padBatch';
   if (!Array.isArray(sequences)) throw new ShapeError(`${op}: sequences must be an array of Int32Array, got ${describe(sequences)}`);
   sequences.forEach((ids, i) => checkTokenIds(op, `sequences[${i}]`, ids));
+  if (options === null || typeof options !== 'object') throw new ArgumentError(`${op}: options { padId, length } are required, got ${describe(options)}`);
+  const { padId, length } = options;
   checkInteger(op, 'padId', padId, 0, 2 ** 31 - 1);
   checkInteger(op, 'length', length, 0, 2 ** 31 - 1);
   if (sequences.length * length > 2 ** 31 - 1) throw new ShapeError(`${op}: ${sequences.length} sequences × length ${length} is too large`);

@@ -1,8 +1,8 @@
-import { ShapeError, ShaderformerError, formatShape } from '../errors.js';
-import type { DType } from '../tensor/dtype.js';
+import { ArgumentError, ShapeError, ShaderformerError, describeValue, formatShape } from '../errors.js';
+import { type DType, DTYPES } from '../tensor/dtype.js';
 import { type Tensor, checkShape, shapeSize } from '../tensor/tensor.js';
 import { type ComputeOp, type OpAttrs, type OpName, runOp, randomStreamSize } from './op-table.js';
-import type { Parameter } from './parameter.js';
+import { Parameter } from './parameter.js';
 
 export { Parameter, type Initializer, type ParameterOptions } from './parameter.js';
 import { metaBackend } from './meta-backend.js';
@@ -100,6 +100,7 @@ export class Graph {
     if (typeof name !== 'string' || name.length === 0) throw new ShapeError(`graph.input: name must be a non-empty string, got ${JSON.stringify(name)}`);
     if (this.#inputs.has(name)) throw new ShapeError(`graph.input: an input named ${JSON.stringify(name)} exists already`);
     checkShape(`graph.input ${name}`, shape);
+    if (!DTYPES.includes(dtype)) throw new ArgumentError(`graph.input: dtype must be one of ${DTYPES.join(', ')}, got ${describeValue(dtype)}`);
     const [v] = this.#addNode('input', [], { name }, [{ shape, dtype }]);
     this.#inputs.set(name, v!);
     return v as Var<D, S['length']>;
@@ -107,6 +108,7 @@ export class Graph {
 
   /** The var of a parameter (the same var each time it is asked for). */
   param(parameter: Parameter): Var<'f32'> {
+    if (!(parameter instanceof Parameter)) throw new ArgumentError(`graph.param: parameter must be a Parameter, got ${describeValue(parameter)}`);
     const existing = this.#params.get(parameter);
     if (existing) return existing as Var<'f32'>;
     const clash = this.#paramNames.get(parameter.name);
@@ -154,8 +156,9 @@ export class Graph {
    * tensors, so the checks and shapes are those of the op itself. Used by `F` and autograd.
    */
   apply<K extends ComputeOp>(op: K, inputs: readonly Var[], attrs: OpAttrs[K]): Var[] {
-    for (const v of inputs) {
-      if (!(v instanceof Var)) throw new ShapeError(`${op}: expected graph values (Var), got ${String(v)}`);
+    if (!Array.isArray(inputs)) throw new ArgumentError(`${op}: inputs must be an array of graph values (Var), got ${describeValue(inputs)}`);
+    for (const [i, v] of inputs.entries()) {
+      checkVar(op, `inputs[${i}]`, v);
       if (v.graph !== this) throw new ShapeError(`${op}: ${v.describe()} belongs to another graph`);
     }
     const metaInputs = inputs.map((v) => metaBackend.make(v.shape, v.dtype));
@@ -200,8 +203,16 @@ export class Graph {
   }
 }
 
+/**
+ * Throws `ArgumentError` unless `value` is a graph value, naming the function and the argument:
+ * `F.layerNorm: gamma must be a graph value (Var), got undefined` (a Tensor is not one: eager tensors do not enter graphs).
+ */
+export function checkVar(op: string, name: string, value: unknown): asserts value is Var {
+  if (!(value instanceof Var)) throw new ArgumentError(`${op}: ${name} must be a graph value (Var), got ${describeValue(value)}`);
+}
+
 /** Throws unless `v` is a scalar f32 var (a loss); `op` names the caller. */
 export function checkScalarLoss(op: string, v: Var): void {
-  if (!(v instanceof Var)) throw new ShapeError(`${op}: expected a graph value (Var) for the loss, got ${String(v)}`);
+  checkVar(op, 'loss', v);
   if (v.rank !== 0 || v.dtype !== 'f32') throw new ShapeError(`${op}: the loss must be an f32 scalar (shape []), got ${v.describe()}`);
 }

@@ -1,6 +1,6 @@
-import { ShapeError, formatShape } from '../errors.js';
+import { ArgumentError, ShapeError, describeValue, formatShape } from '../errors.js';
 import type { Backend, Tensor } from '../tensor/tensor.js';
-import type { Parameter } from './parameter.js';
+import { Parameter } from './parameter.js';
 
 /** Options of `ParameterStore.create`. */
 export interface ParameterStoreOptions {
@@ -21,10 +21,21 @@ export class ParameterStore {
 
   /** Initialises every parameter on `backend` (names must be unique). */
   static create(backend: Backend, parameters: Iterable<Parameter>, options: ParameterStoreOptions = {}): ParameterStore {
+    const op = 'ParameterStore.create';
+    if (typeof (backend as Partial<Backend> | null)?.tensor !== 'function')
+      throw new ArgumentError(`${op}: backend must be a Backend, got ${describeValue(backend)}`);
+    if (typeof (parameters as Partial<Iterable<Parameter>> | null)?.[Symbol.iterator] !== 'function' || typeof parameters === 'string') {
+      throw new ArgumentError(`${op}: parameters must be an iterable of Parameters (e.g. model.parameters()), got ${describeValue(parameters)}`);
+    }
+    const list = [...parameters];
+    list.forEach((p, i) => {
+      if (!(p instanceof Parameter)) throw new ArgumentError(`${op}: parameters[${i}] must be a Parameter, got ${describeValue(p)}`);
+    });
+    if (typeof options !== 'object' || options === null) throw new ArgumentError(`${op}: options must be an object, got ${describeValue(options)}`);
     const seed = options.seed ?? 0;
     if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) throw new ShapeError(`ParameterStore.create: seed must be a u32, got ${String(seed)}`);
     const store = new ParameterStore(backend);
-    for (const p of parameters) {
+    for (const p of list) {
       if (store.#byName.has(p.name)) throw new ShapeError(`ParameterStore.create: two parameters are named ${JSON.stringify(p.name)}`);
       const values = p.init(p.shape, parameterSeed(seed, p.name));
       if (!(values instanceof Float32Array) || values.length !== p.size) {
@@ -54,6 +65,9 @@ export class ParameterStore {
 
   /** The tensor holding a parameter (by object or name). */
   tensor(parameter: Parameter | string): Tensor {
+    if (typeof parameter !== 'string' && !(parameter instanceof Parameter)) {
+      throw new ArgumentError(`ParameterStore.tensor: parameter must be a Parameter or a name, got ${describeValue(parameter)}`);
+    }
     const t = typeof parameter === 'string' ? this.#byName.get(parameter)?.tensor : this.#byParameter.get(parameter);
     if (!t) throw new ShapeError(`ParameterStore: no parameter ${JSON.stringify(typeof parameter === 'string' ? parameter : parameter.name)}`);
     return t;
@@ -61,11 +75,21 @@ export class ParameterStore {
 
   /** A parameter's values (a copy). */
   get(name: string): Promise<Float32Array> {
+    checkName('ParameterStore.get', name);
     return this.tensor(name).data() as Promise<Float32Array>;
   }
 
   /** Overwrites a parameter's values in place (shape checked; a compiled step sees the new values). */
   set(name: string, values: Float32Array | readonly number[]): void {
+    const op = 'ParameterStore.set';
+    checkName(op, name);
+    if (!(values instanceof Float32Array) && !Array.isArray(values)) {
+      throw new ArgumentError(`${op}: values must be a Float32Array or a number[], got ${describeValue(values)}`);
+    }
+    if (Array.isArray(values)) {
+      const at = values.findIndex((v) => typeof v !== 'number');
+      if (at >= 0) throw new ArgumentError(`${op}: values[${at}] must be a number, got ${describeValue(values[at])}`);
+    }
     const t = this.tensor(name);
     if (values.length !== t.size) throw new ShapeError(`ParameterStore.set: ${name} has ${t.size} values (${formatShape(t.shape)}), got ${values.length}`);
     this.backend.write(t, values instanceof Float32Array ? values : Float32Array.from(values));
@@ -82,6 +106,10 @@ export class ParameterStore {
   dispose(): void {
     for (const { tensor } of this.#byName.values()) tensor.dispose();
   }
+}
+
+function checkName(op: string, name: unknown): void {
+  if (typeof name !== 'string') throw new ArgumentError(`${op}: name must be a parameter name (a string), got ${describeValue(name)}`);
 }
 
 /** A u32 seed for one parameter: FNV-1a of its name, mixed with the model seed. */

@@ -1,7 +1,7 @@
 // BERT (Devlin et al. 2018) as Hugging Face's BertForMaskedLM: the same config fields and
 // parameter names, so weights map one to one. Reads like the model file it mirrors.
-import { ShapeError } from '../errors.js';
-import type { Var } from '../graph/graph.js';
+import { ArgumentError, describeNumber, describeValue } from '../errors.js';
+import { type Var, checkVar } from '../graph/graph.js';
 import * as F from '../graph/ops.js';
 import { Dropout, Embedding, EncoderLayer, LayerNorm, LearnedPositions, Linear } from '../nn/layers.js';
 import { Module, normal } from '../nn/module.js';
@@ -43,25 +43,69 @@ export interface BertInputs {
   token_type_ids?: Var<'i32', 2>;
 }
 
-/** A config with every default filled in. */
-export function resolveBertConfig(config: BertConfig): Required<BertConfig> {
-  const resolved: Required<BertConfig> = {
-    hidden_size: 768,
-    num_hidden_layers: 12,
-    num_attention_heads: 12,
-    intermediate_size: 3072,
-    hidden_act: 'gelu',
-    hidden_dropout_prob: 0.1,
-    attention_probs_dropout_prob: 0.1,
-    max_position_embeddings: 512,
-    type_vocab_size: 2,
-    layer_norm_eps: 1e-12,
-    initializer_range: 0.02,
-    ...config,
-  };
-  if (!Number.isSafeInteger(resolved.vocab_size) || resolved.vocab_size < 1)
-    throw new ShapeError(`BertConfig: vocab_size must be an integer ≥ 1, got ${String(config.vocab_size)}`);
+/** A config with every default filled in, every field checked; errors name `op` and the field (`BertForMaskedLM: hidden_size must be …`). */
+export function resolveBertConfig(config: BertConfig, op = 'BertConfig'): Required<BertConfig> {
+  if (typeof config !== 'object' || config === null) {
+    throw new ArgumentError(`${op}: config { vocab_size, … } is required, got ${describeValue(config)}`);
+  }
+  // An absent field takes its default; one given as undefined (`hidden_size: opts.hidden`, a typo away) is an
+  // error below rather than a silent BERT-base size. Fields this model does not read (a Hugging Face
+  // config.json has many) are kept and ignored.
+  const resolved = { ...BERT_DEFAULTS, ...config } as Required<BertConfig>;
+  checkInteger(op, 'vocab_size', resolved.vocab_size, 1);
+  for (const field of ['hidden_size', 'num_attention_heads', 'intermediate_size', 'max_position_embeddings'] as const) {
+    checkInteger(op, field, resolved[field], 1);
+  }
+  if (resolved.hidden_size % resolved.num_attention_heads !== 0) {
+    throw new ArgumentError(`${op}: hidden_size ${resolved.hidden_size} must be a multiple of num_attention_heads ${resolved.num_attention_heads}`);
+  }
+  checkInteger(op, 'num_hidden_layers', resolved.num_hidden_layers, 0);
+  checkInteger(op, 'type_vocab_size', resolved.type_vocab_size, 0);
+  if (!['gelu', 'gelu_new', 'relu'].includes(resolved.hidden_act)) {
+    throw new ArgumentError(`${op}: hidden_act must be 'gelu', 'gelu_new' or 'relu', got ${describeValue(resolved.hidden_act)}`);
+  }
+  for (const field of ['hidden_dropout_prob', 'attention_probs_dropout_prob'] as const) {
+    const p = resolved[field];
+    if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new ArgumentError(`${op}: ${field} must be in [0, 1), got ${describeNumber(p)}`);
+  }
+  const eps = resolved.layer_norm_eps;
+  if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0)
+    throw new ArgumentError(`${op}: layer_norm_eps must be a finite number ≥ 0, got ${describeNumber(eps)}`);
+  const range = resolved.initializer_range;
+  if (typeof range !== 'number' || !Number.isFinite(range) || range <= 0) {
+    throw new ArgumentError(`${op}: initializer_range must be a finite number > 0, got ${describeNumber(range)}`);
+  }
   return resolved;
+}
+
+const BERT_DEFAULTS: Omit<Required<BertConfig>, 'vocab_size'> = {
+  hidden_size: 768,
+  num_hidden_layers: 12,
+  num_attention_heads: 12,
+  intermediate_size: 3072,
+  hidden_act: 'gelu',
+  hidden_dropout_prob: 0.1,
+  attention_probs_dropout_prob: 0.1,
+  max_position_embeddings: 512,
+  type_vocab_size: 2,
+  layer_norm_eps: 1e-12,
+  initializer_range: 0.02,
+};
+
+function checkInteger(op: string, field: string, value: unknown, min: number): void {
+  if (!Number.isSafeInteger(value) || (value as number) < min) {
+    throw new ArgumentError(`${op}: ${field} must be an integer ≥ ${min}, got ${describeNumber(value)}`);
+  }
+}
+
+/** Throws unless `inputs` holds input_ids (and each of `required`) and, when given, the masks as graph values. */
+function checkInputs(op: string, inputs: BertInputs, required: readonly string[] = []): void {
+  if (typeof inputs !== 'object' || inputs === null) throw new ArgumentError(`${op}: inputs { input_ids, … } are required, got ${describeValue(inputs)}`);
+  checkVar(op, 'input_ids', inputs.input_ids);
+  for (const key of ['attention_mask', 'token_type_ids', ...required]) {
+    const value = (inputs as unknown as Record<string, unknown>)[key];
+    if (value !== undefined || required.includes(key)) checkVar(op, key, value);
+  }
 }
 
 /** Word + position (+ segment) embeddings, LayerNorm, dropout: `bert.embeddings.*`. */
@@ -89,7 +133,9 @@ export class BertEmbeddings extends Module {
   }
 
   /** ids [B, T] → [B, T, hidden]. */
-  forward({ input_ids, token_type_ids }: BertInputs): Var<'f32', 3> {
+  forward(inputs: BertInputs): Var<'f32', 3> {
+    checkInputs('BertEmbeddings.forward', inputs);
+    const { input_ids, token_type_ids } = inputs;
     const g = input_ids.graph;
     const length = input_ids.shape[1]!;
     let x = F.add(this.words.forward(input_ids), this.positions.forward(length, g)) as Var<'f32', 3>; // [B, T, hidden] + [T, hidden]
@@ -110,7 +156,7 @@ export class BertModel extends Module {
 
   constructor(config: BertConfig, name = 'bert') {
     super(name);
-    this.config = resolveBertConfig(config);
+    this.config = resolveBertConfig(config, 'BertModel');
     const c = this.config;
     this.embeddings = this.child(new BertEmbeddings(this.childName('embeddings'), c));
     this.layers = Array.from({ length: c.num_hidden_layers }, (_, i) =>
@@ -131,6 +177,7 @@ export class BertModel extends Module {
 
   /** The last hidden states [B, T, hidden]. */
   forward(inputs: BertInputs): Var<'f32', 3> {
+    checkInputs('BertModel.forward', inputs);
     let x = this.embeddings.forward(inputs);
     for (const layer of this.layers) x = layer.forward(x, inputs.attention_mask);
     return x;
@@ -176,18 +223,20 @@ export class BertForMaskedLM extends Module {
 
   constructor(config: BertConfig) {
     super('');
-    this.bert = this.child(new BertModel(config));
+    this.bert = this.child(new BertModel(resolveBertConfig(config, 'BertForMaskedLM')));
     this.head = this.child(new BertLMPredictionHead('cls.predictions', this.bert.config));
   }
 
   /** Vocabulary logits [B·T, V] of every position. */
   logits(inputs: BertInputs): Var<'f32', 2> {
+    checkInputs('BertForMaskedLM.logits', inputs);
     const hidden = this.bert.forward(inputs);
     return this.head.forward(hidden, hidden.graph.param(this.bert.embeddings.words.weight) as Var<'f32', 2>);
   }
 
   /** Mean cross-entropy over the positions whose label is not -100 (labels [B, T] i32). */
   loss(inputs: BertInputs & { labels: Var<'i32', 2> }): Var<'f32', 0> {
+    checkInputs('BertForMaskedLM.loss', inputs, ['labels']);
     const labels = F.reshape(inputs.labels, [-1]) as Var<'i32', 1>;
     return F.crossEntropy(this.logits(inputs), labels);
   }

@@ -1,7 +1,7 @@
 // Seeded parameter initialisers and the sinusoidal position table, computed on the CPU as plain
 // arrays, so a model starts from the same numbers on every backend and every machine. Random words
 // come from Philox4x32-10 (the generator of the dropout kernels), word s of the stream keyed by `seed`.
-import { ShapeError, formatShape } from '../errors.js';
+import { ArgumentError, ShapeError, describeValue, formatShape } from '../errors.js';
 import { philox4x32_10 } from '../random/philox.js';
 
 /** `n` uniform numbers in (0, 1) from the Philox stream of `seed` (word s of the stream: word s mod 4 of counter ⌊s/4⌋). */
@@ -12,6 +12,16 @@ function uniforms(n: number, seed: number): Float64Array {
     for (let w = 0; w < 4 && block * 4 + w < n; w++) out[block * 4 + w] = (words[w]! + 0.5) / 2 ** 32;
   }
   return out;
+}
+
+/** Throws `ArgumentError` unless `options` is an object holding every `required` field, naming the first missing one. */
+function checkOptions(op: string, options: unknown, required: readonly string[]): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new ArgumentError(`${op}: options { ${required.join(', ')} } are required, got ${describeValue(options)}`);
+  }
+  for (const name of required) {
+    if ((options as Record<string, unknown>)[name] === undefined) throw new ArgumentError(`${op}: ${name} is required`);
+  }
 }
 
 function checkInit(op: string, shape: readonly number[], seed: number): number {
@@ -31,7 +41,9 @@ export interface NormalInitOptions {
 }
 
 /** Values drawn from N(mean, std²) (Box–Muller on the Philox stream): BERT's initialiser, normal(0, 0.02). */
-export function normalInit(shape: readonly number[], { mean = 0, std, seed }: NormalInitOptions): Float32Array {
+export function normalInit(shape: readonly number[], options: NormalInitOptions): Float32Array {
+  checkOptions('normalInit', options, ['std', 'seed']);
+  const { mean = 0, std, seed } = options;
   const n = checkInit('normalInit', shape, seed);
   if (!(std > 0) || !Number.isFinite(std) || !Number.isFinite(mean))
     throw new ShapeError(`normalInit: std must be a finite number > 0 and mean finite, got std ${String(std)}, mean ${String(mean)}`);
@@ -57,7 +69,9 @@ export interface XavierOptions {
 }
 
 /** Glorot/Xavier uniform (the original Transformer's): U(−a, a), a = gain·√(6 / (fanIn + fanOut)). */
-export function xavierUniform(shape: readonly number[], { fanIn, fanOut, gain = 1, seed }: XavierOptions): Float32Array {
+export function xavierUniform(shape: readonly number[], options: XavierOptions): Float32Array {
+  checkOptions('xavierUniform', options, ['seed']);
+  const { fanIn, fanOut, gain = 1, seed } = options;
   const n = checkInit('xavierUniform', shape, seed);
   const fans = [fanIn ?? (shape.length === 2 ? shape[0] : undefined), fanOut ?? (shape.length === 2 ? shape[1] : undefined)];
   if (!fans.every((f) => f !== undefined && Number.isSafeInteger(f) && f > 0)) {

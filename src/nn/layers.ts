@@ -1,6 +1,6 @@
 // The nn building blocks: each owns its parameters and adds its ops to the graph of its input.
-import { ShapeError } from '../errors.js';
-import type { Initializer, Parameter, Var } from '../graph/graph.js';
+import { ArgumentError, ShapeError, describeNumber, describeValue } from '../errors.js';
+import { Graph, type Initializer, type Parameter, type Var, checkVar } from '../graph/graph.js';
 import * as F from '../graph/ops.js';
 import { sinusoidalPositions } from './init.js';
 import { Module, filled, normal } from './module.js';
@@ -25,13 +25,15 @@ export class Linear extends Module {
     options: LinearOptions = {},
   ) {
     super(name);
-    checkDims(name, { inFeatures, outFeatures });
+    checkDims('Linear', name, { inFeatures, outFeatures });
+    checkOptions('Linear', name, options, ['init']);
     this.weight = this.parameter('weight', [outFeatures, inFeatures], { init: options.init ?? normal() });
     this.bias = options.bias === false ? undefined : this.parameter('bias', [outFeatures], { decay: false });
   }
 
   /** [..., in] → [..., out]. */
   forward<R extends number>(x: Var<'f32', R>): Var<'f32', R> {
+    checkVar('Linear.forward', 'x', x);
     const g = x.graph;
     return g.scoped(this.name, () => F.linear(x, g.param(this.weight) as Var<'f32', 2>, this.bias && (g.param(this.bias) as Var<'f32', 1>)));
   }
@@ -48,12 +50,14 @@ export class Embedding extends Module {
     options: { init?: Initializer } = {},
   ) {
     super(name);
-    checkDims(name, { count, dim });
+    checkDims('Embedding', name, { count, dim });
+    checkOptions('Embedding', name, options, ['init']);
     this.weight = this.parameter('weight', [count, dim], { init: options.init ?? normal() });
   }
 
   /** Rows of the table for i32 ids (ids outside [0, count) give zero rows). */
   forward(ids: Var<'i32'>): Var<'f32'> {
+    checkVar('Embedding.forward', 'ids', ids);
     const g = ids.graph;
     return g.scoped(this.name, () => F.embedding(g.param(this.weight) as Var<'f32', 2>, ids));
   }
@@ -70,12 +74,16 @@ export class LayerNorm extends Module {
     readonly eps = 1e-5,
   ) {
     super(name);
-    checkDims(name, { dim });
+    checkDims('LayerNorm', name, { dim });
+    if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) {
+      throw new ArgumentError(`LayerNorm: eps must be a finite number ≥ 0, got ${describeNumber(eps)}${where(name)}`);
+    }
     this.weight = this.parameter('weight', [dim], { init: filled(1), decay: false });
     this.bias = this.parameter('bias', [dim], { decay: false });
   }
 
   forward<R extends number>(x: Var<'f32', R>): Var<'f32', R> {
+    checkVar('LayerNorm.forward', 'x', x);
     const g = x.graph;
     return g.scoped(this.name, () => F.layerNorm(x, g.param(this.weight) as Var<'f32', 1>, g.param(this.bias) as Var<'f32', 1>, this.eps));
   }
@@ -89,6 +97,7 @@ export class Dropout extends Module {
   }
 
   forward<R extends number>(x: Var<'f32', R>): Var<'f32', R> {
+    checkVar('Dropout.forward', 'x', x);
     return this.training ? F.dropout(x, this.p) : x;
   }
 }
@@ -129,9 +138,13 @@ export class MultiHeadAttention extends Module {
     readonly options: MultiHeadAttentionOptions,
   ) {
     super(name);
+    checkOptions('MultiHeadAttention', name, options, ['init'], true);
     const { hiddenSize, numHeads, init } = options;
-    checkDims(name, { hiddenSize, numHeads });
-    if (hiddenSize % numHeads !== 0) throw new ShapeError(`${name}: hiddenSize ${hiddenSize} is not a multiple of numHeads ${numHeads}`);
+    checkDims('MultiHeadAttention', name, { hiddenSize, numHeads });
+    if (hiddenSize % numHeads !== 0) {
+      throw new ShapeError(`MultiHeadAttention: hiddenSize ${hiddenSize} is not a multiple of numHeads ${numHeads}${where(name)}`);
+    }
+    checkRate('MultiHeadAttention', name, 'dropout', options.dropout ?? 0);
     this.headDim = hiddenSize / numHeads;
     const linear = (local: string) => this.child(new Linear(this.childName(local), hiddenSize, hiddenSize, { ...(init ? { init } : {}) }));
     this.query = linear('self.query');
@@ -142,6 +155,11 @@ export class MultiHeadAttention extends Module {
 
   /** x [B, Tq, hidden] → [B, Tq, hidden]. */
   forward(x: Var<'f32', 3>, inputs: AttentionInputs = {}): Var<'f32', 3> {
+    const op = 'MultiHeadAttention.forward';
+    checkVar(op, 'x', x);
+    checkOptions(op, '', inputs, [], false, 'inputs');
+    if (inputs.context !== undefined) checkVar(op, 'context', inputs.context);
+    if (inputs.keyMask !== undefined) checkVar(op, 'keyMask', inputs.keyMask);
     const context = inputs.context ?? x;
     return x.graph.scoped(this.name, () => {
       const q = this.#heads(this.query.forward(x));
@@ -185,13 +203,17 @@ export class FeedForward extends Module {
     readonly options: FeedForwardOptions,
   ) {
     super(name);
+    checkOptions('FeedForward', name, options, ['init'], true);
     const { hiddenSize, intermediateSize, init } = options;
+    checkDims('FeedForward', name, { hiddenSize, intermediateSize });
+    checkActivation('FeedForward', name, options.activation);
     const extra = init ? { init } : {};
     this.intermediate = this.child(new Linear(this.childName('intermediate.dense'), hiddenSize, intermediateSize, extra));
     this.output = this.child(new Linear(this.childName('output.dense'), intermediateSize, hiddenSize, extra));
   }
 
   forward<R extends number>(x: Var<'f32', R>): Var<'f32', R> {
+    checkVar('FeedForward.forward', 'x', x);
     const h = this.intermediate.forward(x);
     const activation = this.options.activation ?? 'gelu';
     const a = activation === 'relu' ? F.relu(h) : F.gelu(h, activation === 'gelu_tanh' ? 'tanh' : 'none');
@@ -229,7 +251,7 @@ export class EncoderLayer extends Module {
     readonly options: TransformerLayerOptions,
   ) {
     super(name);
-    const { hiddenSize, numHeads, intermediateSize, dropout = 0.1, layerNormEps = 1e-5, init } = options;
+    const { hiddenSize, numHeads, intermediateSize, dropout = 0.1, layerNormEps = 1e-5, init } = checkLayerOptions('EncoderLayer', name, options);
     const extra = init ? { init } : {};
     this.attention = this.child(
       new MultiHeadAttention(this.childName('attention'), { hiddenSize, numHeads, dropout: options.attentionDropout ?? dropout, ...extra }),
@@ -242,6 +264,8 @@ export class EncoderLayer extends Module {
 
   /** x [B, T, hidden] → [B, T, hidden]; keyMask [B, T] marks real tokens. */
   forward(x: Var<'f32', 3>, keyMask?: Var<'i32', 2>): Var<'f32', 3> {
+    checkVar('EncoderLayer.forward', 'x', x);
+    if (keyMask !== undefined) checkVar('EncoderLayer.forward', 'keyMask', keyMask);
     const attend = (h: Var<'f32', 3>) => this.#dropout.forward(this.attention.forward(h, keyMask ? { keyMask } : {}));
     const feed = (h: Var<'f32', 3>) => this.#dropout.forward(this.feedForward.forward(h));
     if (this.options.preLayerNorm) {
@@ -268,7 +292,7 @@ export class DecoderLayer extends Module {
     readonly options: TransformerLayerOptions,
   ) {
     super(name);
-    const { hiddenSize, numHeads, intermediateSize, dropout = 0.1, layerNormEps = 1e-5, init } = options;
+    const { hiddenSize, numHeads, intermediateSize, dropout = 0.1, layerNormEps = 1e-5, init } = checkLayerOptions('DecoderLayer', name, options);
     const extra = init ? { init } : {};
     const attentionOptions = { hiddenSize, numHeads, dropout: options.attentionDropout ?? dropout, ...extra };
     this.selfAttention = this.child(new MultiHeadAttention(this.childName('self_attention'), attentionOptions));
@@ -282,6 +306,12 @@ export class DecoderLayer extends Module {
 
   /** x [B, Tq, hidden] attends causally to itself and to `memory` [B, Tk, hidden]. */
   forward(x: Var<'f32', 3>, memory: Var<'f32', 3>, masks: { selfKeyMask?: Var<'i32', 2>; memoryKeyMask?: Var<'i32', 2> } = {}): Var<'f32', 3> {
+    const op = 'DecoderLayer.forward';
+    checkVar(op, 'x', x);
+    checkVar(op, 'memory', memory);
+    checkOptions(op, '', masks, [], false, 'masks');
+    if (masks.selfKeyMask !== undefined) checkVar(op, 'selfKeyMask', masks.selfKeyMask);
+    if (masks.memoryKeyMask !== undefined) checkVar(op, 'memoryKeyMask', masks.memoryKeyMask);
     const self = (h: Var<'f32', 3>) =>
       this.#dropout.forward(this.selfAttention.forward(h, { causal: true, ...(masks.selfKeyMask ? { keyMask: masks.selfKeyMask } : {}) }));
     const cross = (h: Var<'f32', 3>) =>
@@ -309,12 +339,14 @@ export class LearnedPositions extends Module {
     options: { init?: Initializer } = {},
   ) {
     super(name);
+    checkDims('LearnedPositions', name, { maxPositions, hiddenSize });
     this.embedding = this.child(new Embedding(name, maxPositions, hiddenSize, options));
   }
 
   /** The [T, hidden] position rows for a sequence of length T. */
   forward(length: number, graph: Var['graph']): Var<'f32'> {
     checkLength(this.name, length, this.maxPositions);
+    checkGraph('LearnedPositions.forward', graph);
     const ids = graph.constant(
       Int32Array.from({ length }, (_, i) => i),
       [length],
@@ -330,11 +362,12 @@ export class SinusoidalPositions extends Module {
     readonly hiddenSize: number,
   ) {
     super('');
-    checkDims('SinusoidalPositions', { maxPositions, hiddenSize });
+    checkDims('SinusoidalPositions', '', { maxPositions, hiddenSize });
   }
 
   forward(length: number, graph: Var['graph']): Var<'f32'> {
     checkLength('SinusoidalPositions', length, this.maxPositions);
+    checkGraph('SinusoidalPositions.forward', graph);
     return graph.constant(sinusoidalPositions(length, this.hiddenSize), [length, this.hiddenSize]);
   }
 }
@@ -346,8 +379,65 @@ function checkLength(name: string, length: number, maxPositions: number): void {
   }
 }
 
-function checkDims(name: string, dims: Record<string, number>): void {
+/** ` (in encoder.layer.0)`: which module an error is about, as graph errors say it. */
+function where(name: string): string {
+  return name ? ` (in ${name})` : '';
+}
+
+/** Throws unless every dim is an integer ≥ 1: `Linear: inFeatures must be an integer ≥ 1, got 0 (in head)`. */
+function checkDims(cls: string, name: string, dims: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(dims)) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new ShapeError(`${name || 'module'}: ${key} must be an integer ≥ 1, got ${String(value)}`);
+    if (!Number.isSafeInteger(value) || (value as number) < 1) {
+      throw new ArgumentError(`${cls}: ${key} must be an integer ≥ 1, got ${describeNumber(value)}${where(name)}`);
+    }
   }
+}
+
+/**
+ * Throws unless `options` is an object (`required`: given at all) whose `initializers` are functions
+ * when set; `label` names the argument in the message.
+ */
+function checkOptions(cls: string, name: string, options: unknown, initializers: readonly string[], required = false, label = 'options'): void {
+  if (typeof options !== 'object' || options === null) {
+    const what = required ? `${label} { … } are required` : `${label} must be an object`;
+    throw new ArgumentError(`${cls}: ${what}, got ${describeValue(options)}${where(name)}`);
+  }
+  for (const key of initializers) {
+    const value = (options as Record<string, unknown>)[key];
+    if (value !== undefined && typeof value !== 'function') {
+      throw new ArgumentError(`${cls}: ${key} must be an initialiser function (shape, seed) => Float32Array, got ${describeValue(value)}${where(name)}`);
+    }
+  }
+}
+
+/** Throws unless a dropout probability is in [0, 1). */
+function checkRate(cls: string, name: string, key: string, value: unknown): void {
+  if (typeof value !== 'number' || !(value >= 0 && value < 1))
+    throw new ArgumentError(`${cls}: ${key} must be in [0, 1), got ${describeNumber(value)}${where(name)}`);
+}
+
+const ACTIVATIONS = ['gelu', 'gelu_tanh', 'relu'];
+
+function checkActivation(cls: string, name: string, activation: unknown): void {
+  if (activation !== undefined && !ACTIVATIONS.includes(activation as string)) {
+    throw new ArgumentError(`${cls}: activation must be one of ${ACTIVATIONS.join(', ')}, got ${describeValue(activation)}${where(name)}`);
+  }
+}
+
+/** Checks an encoder or decoder layer's options before any child is built, so errors name the layer and the field. */
+function checkLayerOptions(cls: string, name: string, options: TransformerLayerOptions): TransformerLayerOptions {
+  checkOptions(cls, name, options, ['init'], true);
+  checkDims(cls, name, { hiddenSize: options.hiddenSize, numHeads: options.numHeads, intermediateSize: options.intermediateSize });
+  checkActivation(cls, name, options.activation);
+  if (options.dropout !== undefined) checkRate(cls, name, 'dropout', options.dropout);
+  if (options.attentionDropout !== undefined) checkRate(cls, name, 'attentionDropout', options.attentionDropout);
+  const eps = options.layerNormEps;
+  if (eps !== undefined && (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0)) {
+    throw new ArgumentError(`${cls}: layerNormEps must be a finite number ≥ 0, got ${describeNumber(eps)}${where(name)}`);
+  }
+  return options;
+}
+
+function checkGraph(op: string, graph: unknown): void {
+  if (!(graph instanceof Graph)) throw new ArgumentError(`${op}: graph must be a Graph, got ${describeValue(graph)}`);
 }

@@ -1,3 +1,4 @@
+import { ArgumentError, describeNumber, describeValue } from '../errors.js';
 import { type Initializer, Parameter, type ParameterOptions } from '../graph/graph.js';
 import { shapeSize } from '../tensor/tensor.js';
 import { normalInit, xavierUniform } from './init.js';
@@ -15,7 +16,10 @@ export abstract class Module {
   constructor(
     /** The prefix of the module's parameter names ('' at the root). */
     readonly name: string,
-  ) {}
+  ) {
+    // A missing name would otherwise become the parameter prefix "undefined.".
+    if (typeof name !== 'string') throw new ArgumentError(`${new.target.name}: name must be a string ('' at the root), got ${describeValue(name)}`);
+  }
 
   /** True while training (the default); `eval()` turns it off, with dropout. */
   get training(): boolean {
@@ -60,15 +64,25 @@ export abstract class Module {
 
 /** normal(0, std) weights, BERT's initialiser (std = initializer_range, 0.02). */
 export function normal(std = 0.02): Initializer {
+  checkPositive('normal', 'std', std);
   return (shape, seed) => normalInit(shape, { std, seed });
 }
 
 /** Xavier/Glorot uniform for a [fanOut, fanIn] weight, the original Transformer's initialiser. */
 export function xavier(gain = 1): Initializer {
+  checkPositive('xavier', 'gain', gain);
   return (shape, seed) => xavierUniform(shape, { fanIn: shape[shape.length - 1]!, fanOut: shape[0]!, gain, seed });
 }
 
 /** Every element `value` (LayerNorm γ = 1). */
 export function filled(value: number): Initializer {
+  if (typeof value !== 'number') throw new ArgumentError(`filled: value must be a number, got ${describeValue(value)}`);
   return (shape) => new Float32Array(shapeSize(shape)).fill(value);
+}
+
+function checkPositive(op: string, name: string, value: unknown): void {
+  // Checked here, not only when the initialiser runs, so the error points at the model definition.
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new ArgumentError(`${op}: ${name} must be a finite number > 0, got ${describeNumber(value)}`);
+  }
 }

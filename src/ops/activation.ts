@@ -12,7 +12,7 @@ export interface GeluOptions {
 
 /** y = GELU(x) = x·Φ(x) = 0.5·x·(1 + erf(x/√2)); with `approximate: 'tanh'`, 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))). f32. */
 export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
-  checkSameBackend('gelu', x);
+  checkSameBackend('gelu', { x });
   checkDType('gelu', 'x', x, ['f32']);
   return opsOf(x).gelu(x, checkApproximation('gelu', options));
 }
@@ -25,7 +25,7 @@ export function geluBackward(dy: Tensor, x: Tensor, options: GeluOptions = {}): 
 
 /** y = max(x, 0), f32. */
 export function relu(x: Tensor): Tensor {
-  checkSameBackend('relu', x);
+  checkSameBackend('relu', { x });
   checkDType('relu', 'x', x, ['f32']);
   return opsOf(x).relu(x);
 }
@@ -62,7 +62,7 @@ function checkApproximation(op: string, options: GeluOptions): GeluApproximation
 
 /** dy and the saved input: one backend, f32, the same shape. */
 function checkPair(op: string, dy: Tensor, x: Tensor, name: string): void {
-  checkSameBackend(op, dy, x);
+  checkSameBackend(op, { dy, [name]: x });
   checkDType(op, 'dy', dy, ['f32']);
   checkDType(op, name, x, ['f32']);
   checkShapeEquals(op, 'dy', dy, x.shape);

@@ -1,16 +1,9 @@
-import { ShapeError, formatShape } from '../errors.js';
+import { ShapeError, describeValue, formatShape } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type DropoutOptions, checkDropoutOptions } from './dropout.js';
 import { NO_STEP, type StepSource } from '../backend/step-values.js';
-import { checkDType, checkSameBackend, checkShapeEquals } from './shared.js';
-import {
-  type AttentionSpec,
-  type DropoutMask,
-  type AttentionResult,
-  type AttentionProbabilitiesResult,
-  type AttentionGrads,
-  opsOf,
-} from '../backend/contract.js';
+import { checkDType, checkOptionsObject, checkSameBackend, checkShapeEquals, checkTensor } from './shared.js';
+import { type AttentionSpec, type AttentionResult, type AttentionProbabilitiesResult, type AttentionGrads, opsOf } from '../backend/contract.js';
 export type { AttentionResult, AttentionProbabilitiesResult, AttentionGrads } from '../backend/contract.js';
 
 /** Options of `attention`, `attentionWithProbabilities` and `attentionBackward` (the backward takes the forward's). */
@@ -88,20 +81,23 @@ export function attentionBackwardInStep(
   step: StepSource,
 ): AttentionGrads {
   const op = 'attentionBackward';
+  checkTensor(op, 'dOut', dOut);
   const spec = checkAttention(op, q, k, v, options, step);
-  checkSameBackend(op, dOut);
+  checkSameBackend(op, { q, dOut });
   checkDType(op, 'dOut', dOut, ['f32']);
   checkShapeEquals(op, 'dOut', dOut, q.shape);
   if (typeof saved !== 'object' || saved === null)
-    throw new ShapeError(`${op}: saved must be { out, lse } from attention or { probs } from attentionWithProbabilities`);
+    throw new ShapeError(`${op}: saved must be { out, lse } from attention or { probs } from attentionWithProbabilities, got ${describeValue(saved)}`);
   if ('probs' in saved) {
-    checkSameBackend(op, saved.probs);
+    checkSameBackend(op, { q, 'saved.probs': saved.probs });
     checkDType(op, 'probs', saved.probs, ['f32']);
     checkShapeEquals(op, 'probs', saved.probs, [spec.batch, spec.heads, spec.tq, spec.tk]);
     return opsOf(q).attentionBackwardFromProbabilities(dOut, q, k, v, saved.probs, spec);
   }
-  if (!saved.out || !saved.lse) throw new ShapeError(`${op}: saved must be { out, lse } from attention or { probs } from attentionWithProbabilities`);
-  checkSameBackend(op, saved.out, saved.lse);
+  if (saved.out === undefined && saved.lse === undefined) {
+    throw new ShapeError(`${op}: saved must be { out, lse } from attention or { probs } from attentionWithProbabilities, got ${describeValue(saved)}`);
+  }
+  checkSameBackend(op, { q, 'saved.out': saved.out, 'saved.lse': saved.lse });
   checkDType(op, 'out', saved.out, ['f32']);
   checkDType(op, 'lse', saved.lse, ['f32']);
   checkShapeEquals(op, 'out', saved.out, q.shape);
@@ -113,7 +109,7 @@ export function attentionBackwardInStep(
 }
 
 function checkAttention(op: string, q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions, step: StepSource = NO_STEP): AttentionSpec {
-  checkSameBackend(op, q, k, v);
+  checkSameBackend(op, { q, k, v });
   for (const [name, t] of [
     ['q', q],
     ['k', k],
@@ -126,13 +122,13 @@ function checkAttention(op: string, q: Tensor, k: Tensor, v: Tensor, options: At
   const tk = k.shape[2]!;
   checkShapeEquals(op, 'k', k, [batch, heads, tk, dh]);
   checkShapeEquals(op, 'v', v, [batch, heads, tk, dh]);
-  if (typeof options !== 'object' || options === null) throw new ShapeError(`${op}: options must be an object`);
+  checkOptionsObject(op, options);
   const scale = options.scale ?? 1 / Math.sqrt(dh);
   if (typeof scale !== 'number' || !Number.isFinite(scale)) throw new ShapeError(`${op}: scale must be a finite number, got ${String(options.scale)}`);
   let keyMask: Tensor | null = null;
   if (options.keyMask !== undefined) {
     keyMask = options.keyMask;
-    checkSameBackend(op, q, keyMask);
+    checkSameBackend(op, { q, keyMask });
     checkDType(op, 'keyMask', keyMask, ['i32', 'u32']);
     checkShapeEquals(op, 'keyMask', keyMask, [batch, tk]);
   }

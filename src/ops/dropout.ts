@@ -1,6 +1,6 @@
 import { ShapeError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkDType, checkSameBackend } from './shared.js';
+import { checkDType, checkRequired, checkSameBackend } from './shared.js';
 import { type DropoutMask, opsOf } from '../backend/contract.js';
 import { NO_STEP, type StepSource } from '../backend/step-values.js';
 
@@ -42,7 +42,7 @@ export function dropoutBackwardInStep(dy: Tensor, options: DropoutOptions, step:
 }
 
 function checkDropout(op: string, name: string, t: Tensor, options: DropoutOptions, step: StepSource): DropoutMask {
-  checkSameBackend(op, t);
+  checkSameBackend(op, { [name]: t });
   checkDType(op, name, t, ['f32']);
   return checkDropoutOptions(op, t.size, options, '', step);
 }
@@ -50,6 +50,7 @@ function checkDropout(op: string, name: string, t: Tensor, options: DropoutOptio
 /** Checks dropout options for a tensor of `size` elements and resolves the key; errors read `${op}: ${label}p must …`. */
 export function checkDropoutOptions(op: string, size: number, options: DropoutOptions, label = '', step: StepSource = NO_STEP): DropoutMask {
   if (typeof options !== 'object' || options === null) throw new ShapeError(`${op}: ${label || 'options '}{ p, seed } are required`);
+  checkRequired(op, options, ['p', 'seed'], label);
   const { p, seed, offset = 0 } = options;
   if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new ShapeError(`${op}: ${label}p must be in [0, 1), got ${String(p)}`);
   const key: [number, number] = typeof seed === 'number' ? [seed, 0] : Array.isArray(seed) && seed.length === 2 ? [seed[0], seed[1]] : [NaN, NaN];

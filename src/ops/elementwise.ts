@@ -17,7 +17,7 @@ export function mul(a: Tensor, b: Tensor): Tensor {
 
 /** out = s · x, elementwise (f32 or f16; s is rounded to f32). */
 export function scale(x: Tensor, s: number): Tensor {
-  checkSameBackend('scale', x);
+  checkSameBackend('scale', { x });
   checkDType('scale', 'x', x, FLOAT_DTYPES);
   checkFactor('scale', s);
   return opsOf(x).scale(x, s);
@@ -34,7 +34,7 @@ export function addScaled(a: Tensor, b: Tensor, s: number): Tensor {
 /** into ← into + s · x, in place (gradient accumulation over micro-batches); f32, x exactly into's shape, s rounded to f32. */
 export function accumulate(into: Tensor, x: Tensor, s: number): void {
   const op = 'accumulate';
-  checkSameBackend(op, into, x);
+  checkSameBackend(op, { into, x });
   checkDType(op, 'into', into, ['f32']);
   checkDType(op, 'x', x, ['f32']);
   if (into.rank !== x.rank || into.shape.some((d, i) => d !== x.shape[i])) {
@@ -54,7 +54,7 @@ function checkFactor(op: string, s: number): void {
 
 /** Same backend and dtype, and b's shape equal to a's or to a suffix of it. */
 function checkBroadcast(op: string, a: Tensor, b: Tensor): void {
-  checkSameBackend(op, a, b);
+  checkSameBackend(op, { a, b });
   if (a.dtype !== b.dtype) throw new ShapeError(`${op}: dtypes differ: ${a.describe()} and ${b.describe()}`);
   const offset = a.rank - b.rank;
   if (offset < 0 || b.shape.some((d, i) => d !== a.shape[offset + i])) {
@@ -64,6 +64,6 @@ function checkBroadcast(op: string, a: Tensor, b: Tensor): void {
 
 /** @internal x ← 0 in place (a training step clears its gradient accumulators with it). */
 export function zeroInPlace(x: Tensor): void {
-  checkSameBackend('zero', x);
+  checkSameBackend('zero', { x });
   opsOf(x).zero(x);
 }

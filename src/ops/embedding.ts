@@ -9,7 +9,7 @@ import { opsOf } from '../backend/contract.js';
  */
 export function embedding(table: Tensor, ids: Tensor): Tensor {
   const op = 'embedding';
-  checkSameBackend(op, table, ids);
+  checkSameBackend(op, { table, ids });
   checkDType(op, 'table', table, ['f32']);
   checkDType(op, 'ids', ids, ['i32']);
   if (table.rank !== 2) throw new ShapeError(`${op}: table must have shape [V, D], got ${formatShape(table.shape)}`);
@@ -22,7 +22,7 @@ export function embedding(table: Tensor, ids: Tensor): Tensor {
  */
 export function embeddingBackward(dOut: Tensor, ids: Tensor, vocabSize: number): Tensor {
   const op = 'embeddingBackward';
-  checkSameBackend(op, dOut, ids);
+  checkSameBackend(op, { dOut, ids });
   checkDType(op, 'dOut', dOut, ['f32']);
   checkDType(op, 'ids', ids, ['i32']);
   if (!Number.isInteger(vocabSize) || vocabSize < 0) {

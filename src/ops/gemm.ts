@@ -1,6 +1,6 @@
 import { ShapeError, formatShape } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkDType, checkSameBackend, checkShapeEquals } from './shared.js';
+import { checkDType, checkOptionsObject, checkSameBackend, checkShapeEquals, ifGiven } from './shared.js';
 import { GEMM_VARIANTS, type GemmActivation, type GemmVariant, type MatmulSpec, opsOf } from '../backend/contract.js';
 export type { GemmActivation, GemmVariant } from '../backend/contract.js';
 
@@ -29,8 +29,9 @@ export interface MatmulOptions {
  */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
   const op = 'matmul';
+  checkOptionsObject(op, options);
   const { transposeA = false, transposeB = false, bias, activation = 'none', variant, splitK } = options;
-  checkSameBackend(op, a, b, ...(bias ? [bias] : []));
+  checkSameBackend(op, { a, b, ...ifGiven('bias', bias) });
   checkDType(op, 'A', a, ['f32']);
   checkDType(op, 'B', b, ['f32']);
   if (a.rank < 2 || b.rank < 2) {
@@ -52,7 +53,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   }
   const batchShape = aBatch.length > 0 ? aBatch : bBatch;
   const batches = batchShape.reduce((x, y) => x * y, 1);
-  if (bias) {
+  if (bias !== undefined) {
     checkDType(op, 'bias', bias, ['f32']);
     checkShapeEquals(op, 'bias', bias, [n]);
   }

@@ -13,7 +13,7 @@ export const MAX_TRANSPOSE_RANK = 6;
  */
 export function transpose(x: Tensor, perm: readonly number[]): Tensor {
   const op = 'transpose';
-  checkSameBackend(op, x);
+  checkSameBackend(op, { x });
   checkDType(op, 'x', x, ['f32', 'i32', 'u32']);
   if (x.rank > MAX_TRANSPOSE_RANK) {
     throw new ShapeError(`${op}: x may have at most ${MAX_TRANSPOSE_RANK} dims, got x ${formatShape(x.shape)} (rank ${x.rank})`);

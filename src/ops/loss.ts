@@ -12,7 +12,7 @@ export type { CrossEntropyOptions, CrossEntropyBackwardOptions, CrossEntropyResu
  */
 export function crossEntropy(logits: Tensor, labels: Tensor, options: CrossEntropyOptions = {}): CrossEntropyResult {
   const op = 'crossEntropy';
-  checkSameBackend(op, logits, labels);
+  checkSameBackend(op, { logits, labels });
   checkLogitsAndLabels(op, logits, labels);
   const resolved = { ignoreIndex: -100, labelSmoothing: 0, ...checkOptions(op, options, ['ignoreIndex', 'labelSmoothing']) };
   return opsOf(logits).crossEntropy(logits, labels, resolved);
@@ -24,7 +24,7 @@ export function crossEntropy(logits: Tensor, labels: Tensor, options: CrossEntro
  */
 export function crossEntropyBackward(logits: Tensor, labels: Tensor, logSumExp: Tensor, options: CrossEntropyBackwardOptions = {}): Tensor {
   const op = 'crossEntropyBackward';
-  checkSameBackend(op, logits, labels, logSumExp);
+  checkSameBackend(op, { logits, labels, logSumExp });
   checkLogitsAndLabels(op, logits, labels);
   checkDType(op, 'logSumExp', logSumExp, ['f32']);
   checkShapeEquals(op, 'logSumExp', logSumExp, [logits.shape[0]!]);

@@ -10,7 +10,7 @@ export type { LayerNormResult, LayerNormGrads } from '../backend/contract.js';
  */
 export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): LayerNormResult {
   const op = 'layerNorm';
-  checkSameBackend(op, x, gamma, beta);
+  checkSameBackend(op, { x, gamma, beta });
   const dim = checkRows(op, x);
   checkDType(op, 'gamma', gamma, ['f32']);
   checkDType(op, 'beta', beta, ['f32']);
@@ -28,7 +28,7 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): L
  */
 export function layerNormBackward(dy: Tensor, x: Tensor, gamma: Tensor, mean: Tensor, rstd: Tensor): LayerNormGrads {
   const op = 'layerNormBackward';
-  checkSameBackend(op, dy, x, gamma, mean, rstd);
+  checkSameBackend(op, { dy, x, gamma, mean, rstd });
   const dim = checkRows(op, x);
   for (const [name, t] of [
     ['dy', dy],

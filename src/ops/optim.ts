@@ -1,6 +1,6 @@
-import { ShapeError } from '../errors.js';
+import { ArgumentError, ShapeError, describeValue } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkDType, checkSameBackend, checkShapeEquals } from './shared.js';
+import { checkDType, checkRequired, checkSameBackend, checkShapeEquals, checkTensor } from './shared.js';
 import { globalNorm } from './reduce.js';
 import { opsOf } from '../backend/contract.js';
 import { STEP_VALUES_WORDS, type StepSource, type StepValues, isStepValues } from '../backend/step-values.js';
@@ -28,6 +28,7 @@ export interface AdamWOptions {
 export function adamwUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, options: AdamWOptions): void {
   const op = 'adamwUpdate';
   if (typeof options !== 'object' || options === null) throw new ShapeError(`${op}: options { lr, step, … } are required`);
+  checkRequired(op, options, ['lr', 'step']);
   const { lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0.01, step } = options;
   checkRange(op, 'lr', lr, 0, Infinity, false);
   checkUpdateIndex(op, step);
@@ -50,7 +51,7 @@ export function adamStepValues(update: number, lr: number, beta1: number, beta2:
 /** @internal An AdamW step that reads lr and t from `step` (a training step's step-values tensor, or numbers). */
 export function adamwUpdateInStep(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, hyper: AdamHyperParameters, step: StepSource): void {
   const op = 'adamwUpdate';
-  checkSameBackend(op, param, grad, m, v);
+  checkSameBackend(op, { param, grad, m, v });
   const named: [string, Tensor][] = [
     ['param', param],
     ['grad', grad],
@@ -98,6 +99,7 @@ export interface SgdOptions {
 export function sgdUpdate(param: Tensor, grad: Tensor, buf: Tensor, options: SgdOptions): void {
   const op = 'sgdUpdate';
   if (typeof options !== 'object' || options === null) throw new ShapeError(`${op}: options { lr, step, … } are required`);
+  checkRequired(op, options, ['lr', 'step']);
   const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false, step } = options;
   checkRange(op, 'lr', lr, 0, Infinity, false);
   checkUpdateIndex(op, step);
@@ -116,7 +118,7 @@ export interface SgdHyperParameters {
 /** @internal An SGD step that reads lr and t from `step` (a training step's step-values tensor, or numbers). */
 export function sgdUpdateInStep(param: Tensor, grad: Tensor, buf: Tensor, hyper: SgdHyperParameters, step: StepSource): void {
   const op = 'sgdUpdate';
-  checkSameBackend(op, param, grad, buf);
+  checkSameBackend(op, { param, grad, buf });
   const named: [string, Tensor][] = [
     ['param', param],
     ['grad', grad],
@@ -143,7 +145,7 @@ function checkUpdateIndex(op: string, step: unknown): void {
 /** A step-values tensor must be the backend's u32 [8]; numbers are taken as given. */
 function checkStepSource(op: string, param: Tensor, step: StepSource): StepSource {
   if (isStepValues(step)) return step;
-  checkSameBackend(op, param, step);
+  checkSameBackend(op, { param, 'step values': step });
   checkDType(op, 'step values', step, ['u32']);
   checkShapeEquals(op, 'step values', step, [STEP_VALUES_WORDS]);
   return step;
@@ -156,6 +158,8 @@ function checkStepSource(op: string, param: Tensor, step: StepSource): StepSourc
  */
 export function clipByGlobalNorm(grads: readonly Tensor[], maxNorm: number): Tensor {
   const op = 'clipByGlobalNorm';
+  if (!Array.isArray(grads)) throw new ArgumentError(`${op}: grads must be an array of Tensors, got ${describeValue(grads)}`);
+  grads.forEach((g, i) => checkTensor(op, `grads[${i}]`, g));
   checkRange(op, 'maxNorm', maxNorm, 0, Infinity, false);
   if (!(maxNorm > 0)) throw new ShapeError(`${op}: maxNorm must be > 0, got ${maxNorm}`);
   if (new Set(grads).size !== grads.length) throw new ShapeError(`${op}: a tensor appears twice in grads; it would be clipped twice`);

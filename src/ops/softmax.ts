@@ -1,6 +1,6 @@
 import { ShapeError, formatShape } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkDType, checkSameBackend, checkShapeEquals } from './shared.js';
+import { checkDType, checkSameBackend, checkShapeEquals, ifGiven } from './shared.js';
 import { opsOf } from '../backend/contract.js';
 
 /**
@@ -11,10 +11,10 @@ import { opsOf } from '../backend/contract.js';
  */
 export function softmax(x: Tensor, mask?: Tensor): Tensor {
   const op = 'softmax';
-  checkSameBackend(op, x, ...(mask ? [mask] : []));
+  checkSameBackend(op, { x, ...ifGiven('mask', mask) });
   checkDType(op, 'x', x, ['f32']);
   if (x.rank < 1) throw new ShapeError(`${op}: x must have shape [..., N], got ${x.describe()}`);
-  if (mask) {
+  if (mask !== undefined) {
     checkDType(op, 'mask', mask, ['f32']);
     const suffix = x.shape.slice(x.rank - mask.rank);
     if (mask.rank < 1 || mask.rank > x.rank || mask.shape.some((d, i) => d !== suffix[i])) {
@@ -29,7 +29,7 @@ export function softmax(x: Tensor, mask?: Tensor): Tensor {
 /** dx = y ⊙ (dy − Σ_j dy_j·y_j) over the last dimension, given the softmax output y. */
 export function softmaxBackward(dy: Tensor, y: Tensor): Tensor {
   const op = 'softmaxBackward';
-  checkSameBackend(op, dy, y);
+  checkSameBackend(op, { dy, y });
   checkDType(op, 'dy', dy, ['f32']);
   checkDType(op, 'y', y, ['f32']);
   if (y.rank < 1) throw new ShapeError(`${op}: y must have shape [..., N], got ${y.describe()}`);

@@ -1,4 +1,4 @@
-import { ShapeError } from '../errors.js';
+import { ArgumentError, describeNumber, describeValue } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { addScaled } from '../ops/elementwise.js';
 import { adamStepValues, adamwUpdateInStep, sgdUpdateInStep } from '../ops/optim.js';
@@ -59,15 +59,16 @@ export class AdamW implements Optimizer {
   protected readonly weightDecay: number;
 
   constructor(options: AdamOptions = {}) {
+    checkOptionsObject(this.name, options);
     this.lr = checkLearningRate(this.name, options.lr ?? 1e-3);
     this.betas = options.betas ?? [0.9, 0.999];
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? this.defaultWeightDecay();
     if (!Array.isArray(this.betas) || this.betas.length !== 2 || !this.betas.every((b) => typeof b === 'number' && b >= 0 && b < 1)) {
-      throw new ShapeError(`${this.name}: betas must be two numbers in [0, 1), got ${JSON.stringify(options.betas)}`);
+      throw new ArgumentError(`${this.name}: betas must be two numbers in [0, 1), got ${describeBetas(options.betas)}`);
     }
-    if (!(this.eps >= 0) || !(this.weightDecay >= 0))
-      throw new ShapeError(`${this.name}: eps and weightDecay must be ≥ 0, got ${this.eps} and ${this.weightDecay}`);
+    checkNonNegative(this.name, 'eps', this.eps);
+    checkNonNegative(this.name, 'weightDecay', this.weightDecay);
   }
 
   protected defaultWeightDecay(): number {
@@ -83,7 +84,10 @@ export class AdamW implements Optimizer {
     return adamStepValues(update, this.learningRate(update), beta1, beta2);
   }
 
-  update(param: Tensor, grad: Tensor, [m, v]: readonly Tensor[], { decay, step }: UpdateInfo): void {
+  update(param: Tensor, grad: Tensor, state: readonly Tensor[], info: UpdateInfo): void {
+    checkUpdate(this.name, state, this.stateCount, info);
+    const [m, v] = state;
+    const { decay, step } = info;
     const [beta1, beta2] = this.betas;
     adamwUpdateInStep(param, grad, m!, v!, { beta1, beta2, eps: this.eps, weightDecay: decay ? this.weightDecay : 0 }, step);
   }
@@ -97,7 +101,10 @@ export class Adam extends AdamW {
     return 0;
   }
 
-  override update(param: Tensor, grad: Tensor, [m, v]: readonly Tensor[], { decay, step }: UpdateInfo): void {
+  override update(param: Tensor, grad: Tensor, state: readonly Tensor[], info: UpdateInfo): void {
+    checkUpdate(this.name, state, this.stateCount, info);
+    const [m, v] = state;
+    const { decay, step } = info;
     const [beta1, beta2] = this.betas;
     const coupled = decay && this.weightDecay > 0 ? addScaled(grad, param, this.weightDecay) : grad;
     adamwUpdateInStep(param, coupled, m!, v!, { beta1, beta2, eps: this.eps, weightDecay: 0 }, step);
@@ -127,8 +134,20 @@ export class SGD implements Optimizer {
   readonly #lr: LearningRate;
 
   constructor(options: SgdOptimizerOptions) {
-    if (typeof options !== 'object' || options === null) throw new ShapeError('SGD: options { lr, … } are required');
+    if (typeof options !== 'object' || options === null) throw new ArgumentError(`SGD: options { lr, … } are required, got ${describeValue(options)}`);
+    if (options.lr === undefined) throw new ArgumentError('SGD: lr is required (a number or a schedule)');
     this.#lr = checkLearningRate(this.name, options.lr);
+    const { momentum = 0, dampening = 0, weightDecay = 0, nesterov = false } = options;
+    // Checked here so a bad value fails at construction, not at the first update inside a training step.
+    if (typeof momentum !== 'number' || !(momentum >= 0 && momentum < 1))
+      throw new ArgumentError(`SGD: momentum must be in [0, 1), got ${describeNumber(momentum)}`);
+    if (typeof dampening !== 'number' || !(dampening >= 0 && dampening <= 1))
+      throw new ArgumentError(`SGD: dampening must be in [0, 1], got ${describeNumber(dampening)}`);
+    checkNonNegative(this.name, 'weightDecay', weightDecay);
+    if (typeof nesterov !== 'boolean') throw new ArgumentError(`SGD: nesterov must be a boolean, got ${describeValue(nesterov)}`);
+    if (nesterov && (momentum === 0 || dampening !== 0)) {
+      throw new ArgumentError(`SGD: nesterov needs momentum > 0 and dampening 0, got momentum ${momentum}, dampening ${dampening}`);
+    }
     this.#options = options;
   }
 
@@ -140,7 +159,10 @@ export class SGD implements Optimizer {
     return { randomOffset: 0, update, lr: this.learningRate(update), biasCorrection1: 1, biasCorrection2: 1 };
   }
 
-  update(param: Tensor, grad: Tensor, [buf]: readonly Tensor[], { decay, step }: UpdateInfo): void {
+  update(param: Tensor, grad: Tensor, state: readonly Tensor[], info: UpdateInfo): void {
+    checkUpdate(this.name, state, this.stateCount, info);
+    const [buf] = state;
+    const { decay, step } = info;
     const { momentum = 0, dampening = 0, weightDecay = 0, nesterov = false } = this.#options;
     sgdUpdateInStep(param, grad, buf!, { momentum, dampening, weightDecay: decay ? weightDecay : 0, nesterov }, step);
   }
@@ -148,8 +170,35 @@ export class SGD implements Optimizer {
 
 function checkLearningRate(op: string, lr: LearningRate): LearningRate {
   if (typeof lr === 'function') return lr;
-  if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) throw new ShapeError(`${op}: lr must be a finite number ≥ 0 or a schedule, got ${String(lr)}`);
+  if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
+    throw new ArgumentError(`${op}: lr must be a finite number ≥ 0 or a schedule, got ${describeNumber(lr)}`);
+  }
   return lr;
+}
+
+/** Checks `update`'s state list and info before they are unpacked (the tensors are checked by the update op). */
+function checkUpdate(name: string, state: unknown, count: number, info: unknown): void {
+  if (!Array.isArray(state) || state.length !== count) {
+    throw new ArgumentError(`${name}.update: state must be an array of ${count} tensors shaped like the parameter, got ${describeValue(state)}`);
+  }
+  if (typeof info !== 'object' || info === null) throw new ArgumentError(`${name}.update: info { decay, step } is required, got ${describeValue(info)}`);
+  const { step } = info as Partial<UpdateInfo>;
+  if (typeof step !== 'object' || step === null)
+    throw new ArgumentError(`${name}.update: info.step must be step values or a step-values tensor, got ${describeValue(step)}`);
+}
+
+function checkOptionsObject(op: string, options: unknown): void {
+  if (typeof options !== 'object' || options === null) throw new ArgumentError(`${op}: options must be an object, got ${describeValue(options)}`);
+}
+
+function checkNonNegative(op: string, name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new ArgumentError(`${op}: ${name} must be a finite number ≥ 0, got ${describeNumber(value)}`);
+  }
+}
+
+function describeBetas(betas: unknown): string {
+  return Array.isArray(betas) ? JSON.stringify(betas) : describeValue(betas);
 }
 
 function resolveLearningRate(lr: LearningRate, step: number): number {

@@ -1,6 +1,6 @@
 // Learning-rate schedules: pure functions of the optimizer step, so a training loop (and a resumed
 // one) computes the rate for any step without state.
-import { ShapeError } from '../errors.js';
+import { ArgumentError, ShapeError, describeValue } from '../errors.js';
 
 /** The learning rate for optimizer step `step` (1 on the first update). */
 export type LearningRateSchedule = (step: number) => number;
@@ -19,8 +19,10 @@ export interface NoamOptions {
  * The original Transformer's schedule: lr(step) = factor · d_model^−0.5 · min(step^−0.5, step · warmup^−1.5),
  * rising linearly for `warmupSteps` steps, then decaying as 1/√step. Peak: factor / √(d_model · warmup).
  */
-export function noamSchedule({ dModel, warmupSteps, factor = 1 }: NoamOptions): LearningRateSchedule {
+export function noamSchedule(options: NoamOptions): LearningRateSchedule {
   const op = 'noamSchedule';
+  checkOptions(op, options, ['dModel', 'warmupSteps']);
+  const { dModel, warmupSteps, factor = 1 } = options;
   checkPositive(op, 'dModel', dModel);
   checkPositiveInteger(op, 'warmupSteps', warmupSteps);
   checkPositive(op, 'factor', factor);
@@ -45,8 +47,10 @@ export interface LinearWarmupDecayOptions {
  * warm-up, then linear decay to 0 at `totalSteps`. Step s here is update number s (from 1), which
  * Hugging Face counts from 0, so lr(s) equals its lr_lambda(s − 1)·peak.
  */
-export function linearWarmupDecay({ peakLr, warmupSteps, totalSteps }: LinearWarmupDecayOptions): LearningRateSchedule {
+export function linearWarmupDecay(options: LinearWarmupDecayOptions): LearningRateSchedule {
   const op = 'linearWarmupDecay';
+  checkOptions(op, options, ['peakLr', 'warmupSteps', 'totalSteps']);
+  const { peakLr, warmupSteps, totalSteps } = options;
   checkPositive(op, 'peakLr', peakLr);
   if (!Number.isSafeInteger(warmupSteps) || warmupSteps < 0) throw new ShapeError(`${op}: warmupSteps must be an integer ≥ 0, got ${String(warmupSteps)}`);
   checkPositiveInteger(op, 'totalSteps', totalSteps);
@@ -66,6 +70,16 @@ export function constantSchedule(lr: number): LearningRateSchedule {
     checkStep('constantSchedule', step);
     return lr;
   };
+}
+
+/** Throws `ArgumentError` unless `options` is an object holding every `required` field, naming the first missing one. */
+function checkOptions(op: string, options: unknown, required: readonly string[]): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new ArgumentError(`${op}: options { ${required.join(', ')} } are required, got ${describeValue(options)}`);
+  }
+  for (const name of required) {
+    if ((options as Record<string, unknown>)[name] === undefined) throw new ArgumentError(`${op}: ${name} is required`);
+  }
 }
 
 function checkPositive(op: string, name: string, value: number): void {
