@@ -1,3 +1,44 @@
+// The attention family: q [B, H, Tq, Dh], k and v [B, H, Tk, Dh], optional causal and key masks
+// and dropout on the probabilities.
+//
+// Kernels
+//   attention/forward        fused (flash style, no [Tq, Tk] matrix in memory): out and the row
+//                            log-sum-exp; each invocation owns query rows, keys stream past in tiles.
+//   attention/backward-dq    fused backward, pass 1: dQ and delta = rowsum(dO ∘ O).
+//   attention/backward-dkdv  fused backward, pass 2: dK and dV; each invocation owns key rows, so no
+//                            two invocations add into one output.
+//   attention/scores         the non-fused path's one attention kernel (GEMM, scores, softmax,
+//                            dropout, GEMM in src/backend/webgpu/ops/attention.ts): scale and mask
+//                            Q·Kᵀ in place. That path keeps the [B, H, Tq, Tk] probabilities, for
+//                            attention maps (`attentionWithProbabilities`, a `{ probs }` backward) and
+//                            any Dh; the fused kernels take Dh a multiple of 4, ≤ 128 (README.md).
+// The fused kernels' per-row code is generated in ./attention-codegen.ts; `npm run shaders --
+// attention` writes every rendered variant to .cache/shaders/attention/.
+//
+// Tilings of the fused kernels (ATTENTION_TILINGS; src/backend/webgpu/ops/attention.ts picks one per
+// adapter, `backend.attentionTiling` forces one). Times: forward + backward at B8-H12-T128/256/512-D64,
+// SwiftShader in Chromium from bench/results/attention.json, H100 in Node/Dawn from
+// bench/results/attention-node-h100.json.
+//   cpu                    64 lanes, 1 row each, K/V read from storage (CPU caches serve them), no
+//                          subgroups. For CPU adapters without subgroups of 4.
+//                          SwiftShader: 976 / 3780 / 14800 ms.
+//   cpu-subgroups          64 lanes, each row split over 4 lanes (subgroup shuffles add the partial
+//                          dot products), 8 rows a lane: every K/V value loaded feeds 8 FMAs. Default
+//                          on SwiftShader at Tq > 128, the fastest there: 529 / 2040 / 7260 ms. (The
+//                          measurement it was chosen on, T256: 4.0 s with 4 rows, 1.6–2.0 s with 8 or
+//                          16, 6.8 s with `cpu`.)
+//   cpu-subgroups-compact  as cpu-subgroups with 4 rows a lane: lavapipe's LLVM takes minutes to
+//                          compile bigger blocks, and at short T 8 rows starve SwiftShader's cores
+//                          (T64: 98 vs 229 ms, src/backend/webgpu/ops/attention.ts). Default on lavapipe,
+//                          and on SwiftShader at Tq ≤ 128. SwiftShader: 559 / 2050 / 9510 ms.
+//   gpu                    128 lanes, 1 row each, K/V tiles staged in workgroup memory. Default on real
+//                          GPUs. H100: 0.513 / 0.874 / 2.59 ms; staging and one row matter there
+//                          (unstaged, 64 lanes: 0.673 / 1.57 / 5.39 ms; staged, 2 rows: 1.15 / 1.94 / 7 ms).
+//                          SwiftShader: 1320 / 4480 / 19400 ms.
+//   gpu-subgroups          128 lanes, split 4, 4 rows a lane, staged. Opt-in: tested, not yet timed on
+//                          a GPU. SwiftShader: 832 / 3200 / 11300 ms.
+// Non-fused path: SwiftShader 816 / 3360 / 17900 ms; H100 0.699 / 0.793 / 1.81 ms, ahead of the fused
+// pair from T256 on, with 6.5× the fused pair's peak memory at T512 (327 MB against 50.7 MB).
 import commonSource from '../../shaders/common/attention.wgsl';
 import forwardSource from '../../shaders/attention/forward.wgsl';
 import backwardDqSource from '../../shaders/attention/backward-dq.wgsl';
@@ -6,6 +47,7 @@ import scoresSource from '../../shaders/attention/scores.wgsl';
 import { attentionBackwardReference, attentionReference } from '../reference/attention.js';
 import type { DropoutMask } from '../backend/contract.js';
 import { type Dispatcher, type GpuStorage, type Kernel, type ShaderDefines, grid1D } from './kernel.js';
+import { backwardDkDvCode, backwardDqCode, forwardCode } from './attention-codegen.js';
 import { philoxFunctions } from './philox.js';
 import { stepResource, stepStruct } from './step.js';
 import { NO_STEP } from '../backend/step-values.js';
@@ -49,14 +91,7 @@ export interface AttentionDims {
   readonly dropout: DropoutMask | null;
 }
 
-/**
- * Tilings. CPU adapters read K/V straight from (cached) storage and, with subgroups, split each row
- * over 4 invocations that hold 8 rows of Dh/4 each, so every K/V value loaded feeds 8 FMAs
- * (SwiftShader, B8-H12-T256-D64: 4.0 s with 4 rows, 1.6–2.0 s with 8 or 16, 6.8 s with `cpu`).
- * `cpu-subgroups-compact` holds 4: lavapipe's LLVM takes minutes over bigger blocks. GPUs stage
- * K/V tiles in workgroup memory; `gpu` (one row per invocation, 128 per workgroup) is the layout
- * timed on an H100, `gpu-subgroups` is tested but not yet timed on a GPU.
- */
+/** The fused kernels' layouts by name: what each is for and its timings are in the comment at the top of this file. */
 export const ATTENTION_TILINGS = {
   cpu: { workgroup: 64, rows: 1, stage: false, split: 1 },
   'cpu-subgroups': { workgroup: 64, rows: 8, stage: false, split: 4 },
@@ -77,10 +112,12 @@ const testedVariants: AttentionVariant[] = [8, 16, 32].flatMap((dh4) =>
   ),
 );
 
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
-
-/** Placeholders every fused kernel shares. */
-function commonDefines({ dh4, rows, tile, stage, split, workgroup, causal, keyMask, dropout }: AttentionVariant) {
+/**
+ * Placeholders every fused kernel shares: the pasted common files and the variant's flags and sizes.
+ * `kvTiles`: the forward and dQ stage K/V tiles in workgroup memory (when `stage`); dK/dV stages
+ * its own Q/dO tiles instead.
+ */
+function commonDefines({ dh4, rows, tile, stage, split, workgroup, causal, keyMask, dropout }: AttentionVariant, kvTiles: boolean) {
   return {
     ATTENTION_COMMON: commonSource,
     PHILOX: philoxFunctions,
@@ -95,192 +132,7 @@ function commonDefines({ dh4, rows, tile, stage, split, workgroup, causal, keyMa
     CAUSAL: causal,
     KEY_MASK: keyMask,
     DROPOUT: dropout,
-    // The K/V tiles in workgroup memory (forward and dQ, when staged); dK/dV stages its own Q/dO tiles.
-    KV_TILES: false,
-  };
-}
-
-/** The K/V reads of the forward and dQ kernels: the tile's row `at`, and this invocation's vec4s of k and v there. */
-function kvDefines(v: AttentionVariant, g: ReturnType<typeof generator>) {
-  const [kSource, vSource] = v.stage ? ['k_tile', 'v_tile'] : ['k', 'v'];
-  return {
-    KV_TILES: v.stage,
-    KV_AT: v.stage ? 'jj * DH4 + col' : 'kv_base + j * DH4 + col',
-    LOAD_K: g.overD((d) => `      let k_${d} = ${kSource}[at + ${d}u];`).join('\n'),
-    LOAD_V: g.overD((d) => `      let v_${d} = ${vSource}[at + ${d}u];`).join('\n'),
-  };
-}
-
-/**
- * Straight-line code generation over the head dimension: `rows(indent, line)` repeats `line(r)` for
- * every owned row r, `overD(line)` repeats `line(d)` for this invocation's vec4s d of a row;
- * `dotChain` is Σ_d a_d ⊙ b_d as one vec4 (fma chain), `rowSum` its sum over the whole row.
- */
-function generator(v: AttentionVariant) {
-  const rows = range(v.rows);
-  const ds = range(v.dh4 / v.split); // this invocation's vec4s of a row: columns col + d
-  const indent = (n: number) => (line: string) => `${' '.repeat(n)}${line}`;
-  return {
-    rows: (n: number, line: (r: number) => string[]) => rows.flatMap(line).map(indent(n)).join('\n'),
-    overD: (line: (d: number) => string) => ds.map(line),
-    dotChain: (name: string, a: (d: number) => string, b: (d: number) => string) => [
-      `var ${name} = ${a(0)} * ${b(0)};`,
-      ...ds.slice(1).map((d) => `${name} = fma(${a(d)}, ${b(d)}, ${name});`),
-    ],
-    /** `let name = Σ of the vec4 expression over the whole row` (a shuffle-xor butterfly over the row's lanes when split). */
-    rowSum: (name: string, vec: string) => [
-      `${v.split > 1 ? 'var' : 'let'} ${name} = dot(${vec}, ${ONE});`,
-      ...range(Math.log2(v.split)).map((bit) => `${name} += subgroupShuffleXor(${name}, ${1 << bit}u);`),
-    ],
-  };
-}
-
-const ONE = 'vec4f(1.0)';
-
-/** The forward's and dQ's first lines per query row r: i{r}, its storage row row{r}, and q{r}_{d} pre-scaled. */
-function queryRowInit(g: ReturnType<typeof generator>, r: number): string[] {
-  return [
-    `let i${r} = first_row + ${r}u * ROW_LANES + lane_row;`,
-    `let row${r} = bh * params.tq + min(i${r}, params.tq - 1u);`,
-    ...g.overD((d) => `let q${r}_${d} = q[row${r} * DH4 + col + ${d}u] * params.scale;`),
-  ];
-}
-
-function forwardDefines(v: AttentionVariant) {
-  const g = generator(v);
-  return {
-    ...commonDefines(v),
-    ...kvDefines(v, g),
-    ROW_INIT: g.rows(2, (r) => [
-      ...queryRowInit(g, r),
-      ...g.overD((d) => `var o${r}_${d} = vec4f(0.0);`),
-      `var m${r} = NEG_MAX;`,
-      `var l${r} = 0.0;`,
-      `var s${r}: array<f32, BC>;`,
-    ]),
-    ROW_TILE_MAX_INIT: g.rows(4, (r) => [`var tile_max${r} = NEG_MAX;`]),
-    ROW_SCORES: g.rows(6, (r) => [
-      ...g.dotChain(
-        `dot${r}`,
-        (d) => `q${r}_${d}`,
-        (d) => `k_${d}`,
-      ),
-      ...g.rowSum(`score${r}`, `dot${r}`),
-      `s${r}[jj] = select(NEG_MAX, score${r}, attends(b, i${r}, j));`,
-      `tile_max${r} = max(tile_max${r}, s${r}[jj]);`,
-    ]),
-    ROW_RESCALE: g.rows(4, (r) => [
-      `let m_new${r} = max(m${r}, tile_max${r});`,
-      `let correction${r} = exp(m${r} - m_new${r});`,
-      `m${r} = m_new${r};`,
-      `l${r} *= correction${r};`,
-      ...g.overD((d) => `o${r}_${d} *= correction${r};`),
-    ]),
-    ROW_ACCUMULATE: g.rows(6, (r) => [
-      `let p${r} = select(0.0, exp(s${r}[jj] - m${r}), s${r}[jj] > NEG_MAX);`,
-      `l${r} += p${r};`,
-      `let pv${r} = vec4f(p${r} * dropout_factor(row${r}, j));`,
-      ...g.overD((d) => `o${r}_${d} = fma(pv${r}, v_${d}, o${r}_${d});`),
-    ]),
-    ROW_STORE: g.rows(2, (r) => [
-      `if (i${r} < params.tq) {`,
-      `  let inv${r} = select(0.0, 1.0 / l${r}, l${r} > 0.0);`,
-      ...g.overD((d) => `  out[row${r} * DH4 + col + ${d}u] = o${r}_${d} * inv${r};`),
-      `  if (col == 0u) {`,
-      `    lse[row${r}] = select(neg_inf, m${r} + log(l${r}), l${r} > 0.0);`,
-      '  }',
-      '}',
-    ]),
-  };
-}
-
-function backwardDqDefines(v: AttentionVariant) {
-  const g = generator(v);
-  return {
-    ...commonDefines(v),
-    ...kvDefines(v, g),
-    ROW_INIT: g.rows(2, (r) => [
-      ...queryRowInit(g, r),
-      ...g.overD((d) => `let do${r}_${d} = d_out[row${r} * DH4 + col + ${d}u];`),
-      ...g.overD((d) => `var dq${r}_${d} = vec4f(0.0);`),
-      `let lse${r} = lse[row${r}];`,
-      ...g.dotChain(
-        `delta4_${r}`,
-        (d) => `do${r}_${d}`,
-        (d) => `out[row${r} * DH4 + col + ${d}u]`,
-      ),
-      ...g.rowSum(`delta${r}`, `delta4_${r}`),
-    ]),
-    ROW_GRADS: g.rows(6, (r) => [
-      ...g.dotChain(
-        `s4_${r}`,
-        (d) => `q${r}_${d}`,
-        (d) => `k_${d}`,
-      ),
-      ...g.dotChain(
-        `dp4_${r}`,
-        (d) => `do${r}_${d}`,
-        (d) => `v_${d}`,
-      ),
-      ...g.rowSum(`score${r}`, `s4_${r}`),
-      ...g.rowSum(`dp${r}`, `dp4_${r}`),
-      `let p${r} = select(0.0, exp(score${r} - lse${r}), attends(b, i${r}, j));`,
-      `let ds${r} = vec4f(p${r} * (dropout_factor(row${r}, j) * dp${r} - delta${r}));`,
-      ...g.overD((d) => `dq${r}_${d} = fma(ds${r}, k_${d}, dq${r}_${d});`),
-    ]),
-    ROW_STORE: g.rows(2, (r) => [
-      `if (i${r} < params.tq) {`,
-      ...g.overD((d) => `  dq[row${r} * DH4 + col + ${d}u] = dq${r}_${d} * params.scale;`),
-      `  if (col == 0u) {`,
-      `    delta[row${r}] = delta${r};`,
-      '  }',
-      '}',
-    ]),
-  };
-}
-
-function backwardDkDvDefines(v: AttentionVariant) {
-  const g = generator(v);
-  const qSource = v.stage ? 'q_tile' : 'q';
-  const doSource = v.stage ? 'do_tile' : 'd_out';
-  return {
-    ...commonDefines(v),
-    LOAD_Q: g.overD((d) => `      let q_${d} = ${qSource}[at + col + ${d}u];`).join('\n'),
-    LOAD_DO: g.overD((d) => `      let do_${d} = ${doSource}[at + col + ${d}u];`).join('\n'),
-    ROW_INIT: g.rows(2, (r) => [
-      `let j${r} = first_key + ${r}u * ROW_LANES + lane_row;`,
-      `let key${r} = bh * params.tk + min(j${r}, params.tk - 1u);`,
-      ...g.overD((d) => `let k${r}_${d} = k[key${r} * DH4 + col + ${d}u] * params.scale;`),
-      ...g.overD((d) => `let v${r}_${d} = v[key${r} * DH4 + col + ${d}u];`),
-      ...g.overD((d) => `var dk${r}_${d} = vec4f(0.0);`),
-      ...g.overD((d) => `var dv${r}_${d} = vec4f(0.0);`),
-    ]),
-    ROW_GRADS: g.rows(6, (r) => [
-      ...g.dotChain(
-        `s4_${r}`,
-        (d) => `q_${d}`,
-        (d) => `k${r}_${d}`,
-      ),
-      ...g.dotChain(
-        `dp4_${r}`,
-        (d) => `do_${d}`,
-        (d) => `v${r}_${d}`,
-      ),
-      ...g.rowSum(`score${r}`, `s4_${r}`),
-      ...g.rowSum(`dp${r}`, `dp4_${r}`),
-      `let p${r} = select(0.0, exp(score${r} - row_lse), attends(b, i, j${r}));`,
-      `let z${r} = dropout_factor(q_base + i, j${r});`,
-      `let pz${r} = vec4f(p${r} * z${r});`,
-      `let ds${r} = vec4f(p${r} * (z${r} * dp${r} - row_delta));`,
-      ...g.overD((d) => `dv${r}_${d} = fma(pz${r}, do_${d}, dv${r}_${d});`),
-      ...g.overD((d) => `dk${r}_${d} = fma(ds${r}, q_${d}, dk${r}_${d});`),
-    ]),
-    ROW_STORE: g.rows(2, (r) => [
-      `if (j${r} < params.tk) {`,
-      ...g.overD((d) => `  dk[key${r} * DH4 + col + ${d}u] = dk${r}_${d} * params.scale;`),
-      ...g.overD((d) => `  dv[key${r} * DH4 + col + ${d}u] = dv${r}_${d};`),
-      '}',
-    ]),
+    KV_TILES: kvTiles,
   };
 }
 
@@ -311,7 +163,10 @@ function fusedKernel(
 }
 
 /** Forward: out and the row log-sum-exp; each invocation owns `rows` query rows, keys stream in tiles. */
-export const attentionForwardKernel = fusedKernel('attention/forward', forwardSource, ['q', 'k', 'v', 'key_mask'], ['out', 'lse'], forwardDefines);
+export const attentionForwardKernel = fusedKernel('attention/forward', forwardSource, ['q', 'k', 'v', 'key_mask'], ['out', 'lse'], (v) => ({
+  ...commonDefines(v, v.stage),
+  ...forwardCode(v),
+}));
 
 /** Backward part 1: dQ, and delta = rowsum(dO ∘ O) for part 2. */
 export const attentionBackwardDqKernel = fusedKernel(
@@ -319,7 +174,7 @@ export const attentionBackwardDqKernel = fusedKernel(
   backwardDqSource,
   ['q', 'k', 'v', 'key_mask', 'out', 'd_out', 'lse'],
   ['dq', 'delta'],
-  backwardDqDefines,
+  (v) => ({ ...commonDefines(v, v.stage), ...backwardDqCode(v) }),
 );
 
 /** Backward part 2: dK and dV; each invocation owns `rows` key rows, queries stream in tiles. */
@@ -328,7 +183,7 @@ export const attentionBackwardDkDvKernel = fusedKernel(
   backwardDkDvSource,
   ['q', 'k', 'v', 'key_mask', 'd_out', 'lse', 'delta'],
   ['dk', 'dv'],
-  backwardDkDvDefines,
+  (v) => ({ ...commonDefines(v, false), ...backwardDkDvCode(v) }),
 );
 
 /** A variant of the scores kernel of the non-fused path: which masks it applies. */

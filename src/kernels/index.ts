@@ -15,7 +15,7 @@ import { layerNormBackwardKernel, layerNormKernel, layerNormParamGradsKernel } f
 import { softmaxBackwardKernel, softmaxKernel } from './softmax.js';
 import { attentionBackwardDkDvKernel, attentionBackwardDqKernel, attentionForwardKernel, attentionScoresKernel } from './attention.js';
 
-/** Every kernel the library ships; tests render and check each variant of each. */
+/** Every kernel the library ships: tests render and check each variant of each, and `npm run shaders` writes them out. */
 export const allKernels: readonly Kernel<never>[] = [
   binaryKernel,
   scaleKernel,

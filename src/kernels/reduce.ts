@@ -1,3 +1,13 @@
+// Reductions. reduce/sum sums one axis of a strided [outer, rows, cols] view (`sum`, and the bias
+// gradients), in passes of partial sums when the axis is long. reduce/sum_squares and
+// reduce/sqrt_sum are the two passes of globalNorm (gradient clipping), one variant each.
+// reduce/sum variants: `rows` lanes per output, 1, 2, 4 … 32. With 1 there is no tree and no
+// barrier: for strided axes, where neighbouring lanes then read neighbouring outputs, and for short
+// ones. More lanes where the axis is contiguous and long enough to give each lane 64 elements, so
+// the lanes' loads coalesce; at most 32, so a tree is at most 5 barriers deep (barriers are slow on
+// CPU drivers). The variants are not timed one against another; in a BERT MLM training step on
+// SwiftShader (L2-H128-B16-T64) 29 reduce/sum dispatches took 11.7 of 601 ms
+// (bench/results/train-step.json).
 import sqrtSumSource from '../../shaders/reduce/sqrt_sum.wgsl';
 import sumSource from '../../shaders/reduce/sum.wgsl';
 import sumSquaresSource from '../../shaders/reduce/sum_squares.wgsl';

@@ -1,3 +1,11 @@
+// Softmax over the last dimension: softmax/softmax (y = softmax(x + mask), the mask optional and
+// repeated over x's rows) and softmax/softmax-backward (dx = y ⊙ (dy − Σ dy·y)); also the middle
+// step of the non-fused attention path. Variants: every row layout of ./rows.ts (a workgroup per row
+// with 32–256 lanes, or a row per invocation), and for the forward with or without the mask (an
+// unmasked forward reads no mask). The backend picks the layout per call (`chooseRowLayout`).
+// At [4096, 64], ms, workgroup → invocation: SwiftShader forward 153 → 7.71, backward 58.3 → 6.72
+// (bench/results/rows.json); lavapipe forward 44 → 2.34, backward 13.9 → 1.71
+// (bench/results/rows-node.json). No GPU timing is recorded.
 import forwardSource from '../../shaders/softmax/softmax.wgsl';
 import backwardSource from '../../shaders/softmax/softmax-backward.wgsl';
 import { softmaxBackwardReference, softmaxReference } from '../reference/softmax.js';
