@@ -311,13 +311,14 @@ describe('tensor() and write(): integer dtypes need integers in range', () => {
   });
 
   test('data that is not an array', () => {
-    expectArgumentError(() => cpu.tensor('abc' as never, [3]), /^tensor: data must be a number\[\] or a typed array$/);
+    expectArgumentError(() => cpu.tensor('abc' as never, [3]), /^tensor: data must be a number\[\] or a typed array, got string "abc"$/);
     expectArgumentError(() => cpu.tensor(undefined as never, [3]), /^tensor: data must be/);
   });
 
   test('write() checks the same way', () => {
     const t = cpu.tensor(Int32Array.from([1, 2]), [2]);
-    expectArgumentError(() => cpu.write(t, [1, 2.5]), /^tensor: dtype i32 needs integers .* got 2\.5 at index 1$/);
+    expectArgumentError(() => cpu.write(t, [1, 2.5]), /^write: dtype i32 needs integers .* got 2\.5 at index 1$/);
+    expectArgumentError(() => cpu.write(Float32Array.from([1]) as never, [1]), /^write: tensor must be a Tensor, got Float32Array\(1\)$/);
   });
 
   test('integers in any array are accepted; f32 keeps NaN and infinities', async () => {

@@ -6,7 +6,7 @@
 // (real GPUs); without, invocations read K/V from storage (CPU adapters: cached memory either way).
 // A workgroup covers BLOCK_ROWS consecutive query rows.
 //
-// The per-row code (ROW_* placeholders) is generated in src/kernels/attention.ts as straight-line
+// The per-row code (ROW_* placeholders) is generated in src/kernels/attention-codegen.ts as straight-line
 // code over Dh, one named vec4 per 4 elements: no private arrays indexed in loops, which GPU
 // compilers would spill and lavapipe's compiler lowers to if-ladders (a minute per pipeline).
 // Masked scores are NEG_MAX, and only compared or selected: WGSL need not honour infinities.

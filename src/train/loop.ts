@@ -1,6 +1,6 @@
 // The one training loop: batches in, a step per batch, progress out. Demos, tests, benchmarks and
 // recipes all train through it, so what they measure is what users run.
-import { ShapeError as ArgumentError } from '../errors.js'; // TODO(ArgumentError lands): import ArgumentError
+import { ArgumentError } from '../errors.js';
 import type { Batch, TrainStep } from './train-step.js';
 
 /** What the loop reports after every step. */

@@ -62,7 +62,7 @@ describe('errors name the op and the shapes', () => {
     ['tensor size', () => cpu.tensor([1, 2, 3], [2, 2]), /^tensor: shape \[2, 2\] holds 4 elements but data has 3$/],
     ['tensor shape', () => cpu.tensor([1], [1.5]), /^tensor: shape must be a list of non-negative integers/],
     ['tensor dtype', () => cpu.tensor([1], [1], 'f64' as never), /^tensor: unknown dtype "f64"/],
-    ['tensor data', () => cpu.tensor('abc' as never, [3]), /^tensor: data must be a number\[\] or a typed array$/],
+    ['tensor data', () => cpu.tensor('abc' as never, [3]), /^tensor: data must be a number\[\] or a typed array, got string "abc"$/],
   ])('%s', (_name, fn, message) => {
     expect(fn).toThrowError(ShapeError);
     expect(fn).toThrowError(message);

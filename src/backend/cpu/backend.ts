@@ -6,7 +6,7 @@ import { type BackendStats, Tensor, checkShape, shapeSize } from '../../tensor/t
 import type { BackendOps } from '../contract.js';
 import type { CpuContext, CpuStorage } from './context.js';
 import { STEP_VALUES_WORDS, type StepSource, type StepValues, isStepValues, unpackStepValues } from '../step-values.js';
-import { prepareTensorData } from '../tensor-data.js';
+import { checkWriteTarget, prepareTensorData } from '../tensor-data.js';
 import { cpuElementwiseOps } from './elementwise.js';
 import { cpuGemmOps } from './gemm.js';
 import { cpuNormOps } from './norm.js';
@@ -83,7 +83,8 @@ export class CpuBackend implements CpuContext {
 
   write(tensor: Tensor, data: TensorData): void {
     this.#assertAlive('write');
-    const prepared = prepareTensorData(data, tensor.shape, tensor.dtype, this.precision);
+    checkWriteTarget(tensor);
+    const prepared = prepareTensorData(data, tensor.shape, tensor.dtype, this.precision, 'write');
     tensor.storage<CpuStorage>('write').set(prepared.values as never);
   }
 

@@ -4,7 +4,7 @@ import { type DType, type TensorData, bytesPerElement, fromHalfBits } from '../.
 import { Tensor, checkShape, shapeSize } from '../../tensor/tensor.js';
 import type { BackendOps } from '../contract.js';
 import type { WebGPUContext } from './context.js';
-import { prepareTensorData } from '../tensor-data.js';
+import { checkWriteTarget, prepareTensorData } from '../tensor-data.js';
 import { STEP_VALUES_WORDS } from '../step-values.js';
 import { BufferPool, type PoolStats } from './buffer-pool.js';
 import { type AdapterReport, type DeviceOptions, openDevice } from './device.js';
@@ -230,7 +230,8 @@ export class WebGPUBackend implements WebGPUContext, ProgramHost {
 
   /** Overwrites a tensor's values in place (after the work recorded so far, which is submitted first). */
   write(tensor: Tensor, data: TensorData): void {
-    const prepared = prepareTensorData(data, tensor.shape, tensor.dtype);
+    checkWriteTarget(tensor);
+    const prepared = prepareTensorData(data, tensor.shape, tensor.dtype, 'f32', 'write');
     const { buffer } = tensor.storage<GpuStorage>('write');
     this.#assertAlive('write');
     // queue.writeBuffer lands before the next submit: commands already recorded must go first.
