@@ -1,4 +1,4 @@
-import { ShapeError } from '../errors.js';
+import { ArgumentError, describeValue } from '../errors.js';
 import { checkShape, shapeSize } from '../tensor/tensor.js';
 
 /** How a parameter's first values are drawn: called once per parameter, with a seed derived from the model's. */
@@ -28,8 +28,14 @@ export class Parameter {
     shape: readonly number[],
     options: ParameterOptions = {},
   ) {
-    if (typeof name !== 'string' || name.length === 0) throw new ShapeError(`Parameter: name must be a non-empty string, got ${JSON.stringify(name)}`);
+    if (typeof name !== 'string' || name.length === 0) throw new ArgumentError(`Parameter: name must be a non-empty string, got ${describeValue(name)}`);
     checkShape(`Parameter ${name}`, shape);
+    if (typeof options !== 'object' || options === null) throw new ArgumentError(`Parameter ${name}: options must be an object, got ${describeValue(options)}`);
+    if (options.init !== undefined && typeof options.init !== 'function') {
+      throw new ArgumentError(`Parameter ${name}: init must be a function (shape, seed) => Float32Array, got ${describeValue(options.init)}`);
+    }
+    if (options.decay !== undefined && typeof options.decay !== 'boolean')
+      throw new ArgumentError(`Parameter ${name}: decay must be a boolean, got ${describeValue(options.decay)}`);
     this.shape = Object.freeze([...shape]);
     this.init = options.init ?? ((s) => new Float32Array(shapeSize(s)));
     this.decay = options.decay ?? true;
