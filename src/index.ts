@@ -21,9 +21,20 @@ export * from './ops/loss.js';
 export * from './ops/embedding.js';
 export * from './ops/activation.js';
 export * from './ops/reduce.js';
-export * from './ops/optim.js';
-export * from './ops/dropout.js';
-export * from './ops/attention.js';
+export { adamwUpdate, sgdUpdate, clipByGlobalNorm, type AdamWOptions, type SgdOptions } from './ops/optim.js';
+export { dropout, dropoutBackward, type DropoutOptions } from './ops/dropout.js';
+export {
+  attention,
+  attentionWithProbabilities,
+  attentionBackward,
+  MAX_FUSED_HEAD_DIM,
+  type AttentionOptions,
+  type AttentionSaved,
+  type AttentionResult,
+  type AttentionProbabilitiesResult,
+  type AttentionGrads,
+} from './ops/attention.js';
+export type { StepValues, StepSource } from './backend/step-values.js';
 export * from './ops/layout.js';
 export * from './optim/schedules.js';
 export * from './nn/init.js';
@@ -44,7 +55,15 @@ export { gradients } from './graph/autograd.js';
 export { execute, type ExecuteOptions, type ConstantCache } from './graph/execute.js';
 export type { OpName as GraphOpName, OpAttrs as GraphOpAttrs, RunContext } from './graph/op-table.js';
 export { ParameterStore, type ParameterStoreOptions } from './graph/parameters.js';
-export { TrainStep, createTrainStep, type TrainStepOptions, type WarmUpOptions, type Batch, type KernelTime } from './train/train-step.js';
+export {
+  TrainStep,
+  createTrainStep,
+  type TrainStepOptions,
+  type WarmUpOptions,
+  type Batch,
+  type KernelTime,
+  type RecordedProgram,
+} from './train/train-step.js';
 export { train, type TrainOptions, type TrainResult, type StepProgress, type StopReason } from './train/loop.js';
 export * from './optim/optimizers.js';
 export * from './nn/module.js';

@@ -61,7 +61,7 @@ export interface InputSpec {
  * A computation graph under construction. Build it with `graph.input`, `graph.param` and the ops
  * of `F` (`F.matmul`, `F.layerNorm`, …, or the nn modules); every op checks its arguments and infers
  * its output shapes as it is added, so a mismatch throws here, at build time, naming the op and the
- * shapes. `gradients()` extends it with the backward pass; `execute()` and `compileTrainStep()` run it.
+ * shapes. `gradients()` extends it with the backward pass; `execute()` and `createTrainStep()` run it.
  */
 export class Graph {
   readonly #nodes: Node[] = [];

@@ -16,7 +16,7 @@ import { clipByGlobalNorm } from '../ops/optim.js';
 import type { Optimizer } from '../optim/optimizers.js';
 import { type Tensor, shapeSize } from '../tensor/tensor.js';
 
-export type { KernelTime } from '../backend/contract.js';
+export type { KernelTime, RecordedProgram } from '../backend/contract.js';
 
 /** One training batch: a typed array per graph input, by name, each the input's size. */
 export type Batch = Readonly<Record<string, Int32Array | Uint32Array | Float32Array>>;

@@ -2,9 +2,9 @@ import type { NumericArray } from '../../reference/elementwise.js';
 import type { FloatArray } from '../../reference/types.js';
 import { type DType, type TensorData, fromHalfBits } from '../../tensor/dtype.js';
 import { ShaderformerError, ShapeError } from '../../errors.js';
-import { type BackendStats, Tensor, checkShape, shapeSize } from '../../tensor/tensor.js';
+import { type Backend, type BackendStats, Tensor, checkShape, shapeSize } from '../../tensor/tensor.js';
 import type { BackendOps } from '../contract.js';
-import type { CpuContext, CpuStorage } from './context.js';
+import type { CpuStorage } from './context.js';
 import { STEP_VALUES_WORDS, type StepSource, type StepValues, isStepValues, unpackStepValues } from '../step-values.js';
 import { checkWriteTarget, prepareTensorData } from '../tensor-data.js';
 import { cpuElementwiseOps } from './elementwise.js';
@@ -31,7 +31,9 @@ export interface CpuBackendOptions {
 }
 
 /** The CPU backend: every op runs its reference loop from `src/reference/`. Slow, exact, the ground truth. */
-export class CpuBackend implements CpuContext {
+// No `implements CpuContext`: that would publish the private contract in the package types; passing `this`
+// to the per-family op builders below checks the class against it all the same.
+export class CpuBackend implements Backend {
   readonly name = 'cpu' as const;
   /** What f32 tensors are stored and computed in. */
   readonly precision: 'f32' | 'f64';
@@ -47,6 +49,7 @@ export class CpuBackend implements CpuContext {
     this.precision = precision;
   }
 
+  /** @internal The op table (the backend contract); call the checked functions (`add`, `matmul`, …) instead. */
   readonly ops: BackendOps = {
     ...cpuElementwiseOps(this),
     ...cpuGemmOps(this),

@@ -1,6 +1,6 @@
 import type { ReduceOps } from '../contract.js';
 import { globalNormReference, sumReference } from '../../reference/reduce.js';
-import { type Tensor, shapeSize } from '../../tensor/tensor.js';
+import { shapeSize } from '../../tensor/tensor.js';
 import type { CpuContext } from './context.js';
 
 /** The reduce ops on the CPU: the reference loops. */

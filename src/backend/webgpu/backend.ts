@@ -1,15 +1,14 @@
 import { DeviceLostError, ShapeError, formatShape } from '../../errors.js';
-import { type Dispatcher, type GpuStorage, type Kernel, renderKernel } from '../../kernels/kernel.js';
+import { type GpuStorage, type Kernel, renderKernel } from '../../kernels/kernel.js';
 import { type DType, type TensorData, bytesPerElement, fromHalfBits } from '../../tensor/dtype.js';
-import { Tensor, checkShape, shapeSize } from '../../tensor/tensor.js';
+import { type Backend, Tensor, checkShape, shapeSize } from '../../tensor/tensor.js';
 import type { BackendOps } from '../contract.js';
-import type { WebGPUContext } from './context.js';
 import { checkWriteTarget, prepareTensorData } from '../tensor-data.js';
 import { STEP_VALUES_WORDS } from '../step-values.js';
 import { BufferPool, type PoolStats } from './buffer-pool.js';
 import { type AdapterReport, type DeviceOptions, openDevice } from './device.js';
 import { BufferUsage, MapMode, READBACK_USAGE, STORAGE_USAGE, UNIFORM_USAGE } from './gpu-constants.js';
-import { type CaptureSink, type ProgramHost, WebGPUPrograms } from './program.js';
+import { type CaptureSink, WebGPUPrograms } from './program.js';
 import { webgpuElementwiseOps } from './ops/elementwise.js';
 import { type GemmTuning, tuneGemm, webgpuGemmOps } from './ops/gemm.js';
 import type { GemmVariant } from '../contract.js';
@@ -57,13 +56,17 @@ export interface WebGPUStats extends PoolStats {
  * on a readback, or every `maxDispatchesPerSubmit` dispatches), and only tensors whose
  * `data()` is asked for are read back.
  */
-export class WebGPUBackend implements WebGPUContext, ProgramHost {
+// No `implements WebGPUContext`: that would publish the private contract in the package types; passing
+// `this` to the per-family op builders and to WebGPUPrograms checks the class against it all the same.
+export class WebGPUBackend implements Backend {
   readonly name = 'webgpu' as const;
   /** The WebGPU device (shared with the caller; do not destroy it while the backend is in use). */
   readonly device: GPUDevice;
   /** What the adapter is and what the device was granted. */
   readonly report: AdapterReport;
+  /** @internal The buffer pool. */
   readonly pool: BufferPool;
+  /** @internal The pipeline cache. */
   readonly pipelines: PipelineCache;
   readonly #options: WebGPUBackendOptions;
   readonly #listeners: { [E in keyof WebGPUBackendEvents]: Set<(event: WebGPUBackendEvents[E]) => void> } = {
@@ -89,6 +92,7 @@ export class WebGPUBackend implements WebGPUContext, ProgramHost {
   // biome-ignore lint/correctness/noUnusedPrivateClassMembers: held only so that it is not garbage-collected
   readonly #gpu: GPU;
 
+  /** @internal The op table (the backend contract); call the checked functions (`add`, `matmul`, …) instead. */
   readonly ops: BackendOps = {
     ...webgpuElementwiseOps(this),
     ...webgpuGemmOps(this),
@@ -172,7 +176,7 @@ export class WebGPUBackend implements WebGPUContext, ProgramHost {
     return new Tensor(this, storage, shape, dtype);
   }
 
-  /** Allocates an op's output storage from the pool (NaN-poisoned when `poisonOutputs` is set). */
+  /** @internal Allocates an op's output storage from the pool (NaN-poisoned when `poisonOutputs` is set). */
   allocate(shape: readonly number[], dtype: DType, op: string): GpuStorage {
     const storage = this.#allocateStorage(shape, dtype, op);
     if (this.#options.poisonOutputs && !this.#sink) {
@@ -205,10 +209,12 @@ export class WebGPUBackend implements WebGPUContext, ProgramHost {
     }
   }
 
+  /** @internal Frees a tensor's storage; use `tensor.dispose()`. */
   release(storage: unknown): void {
     this.releaseStorage(storage as GpuStorage);
   }
 
+  /** @internal Returns an op's scratch storage to the pool. */
   releaseStorage(storage: GpuStorage): void {
     if (this.#sink) this.#sink.release(storage);
     else if (!this.#lost) this.pool.release(storage.buffer);
@@ -251,6 +257,7 @@ export class WebGPUBackend implements WebGPUContext, ProgramHost {
     }
   }
 
+  /** @internal Records one dispatch of a kernel variant (see `Dispatcher`). */
   dispatch<V>(kernel: Kernel<V>, variant: V, resources: readonly (GpuStorage | ArrayBufferView)[], workgroups: readonly [number, number, number]): void {
     this.#assertAlive(kernel.name);
     if (resources.length !== kernel.bindings.length) {
@@ -342,7 +349,6 @@ export class WebGPUBackend implements WebGPUContext, ProgramHost {
 
   /** Frees every buffer and destroys the device; the backend is unusable afterwards. */
   destroy(): void {
-    this.programs.dispose();
     this.#encoder = undefined;
     this.#pass = undefined;
     this.pool.destroy();

@@ -247,7 +247,6 @@ export class Program implements RecordedProgram, CaptureSink {
 /** Records, compiles and replays programs on a WebGPU backend (`backend.programs`). */
 export class WebGPUPrograms implements ProgramRunner {
   readonly #gpu: ProgramHost;
-  readonly #readbacks: GPUBuffer[] = [];
 
   constructor(gpu: ProgramHost) {
     this.#gpu = gpu;
@@ -319,12 +318,6 @@ export class WebGPUPrograms implements ProgramRunner {
     }
   }
 
-  /** Frees the readback buffers kept between runs. */
-  dispose(): void {
-    if (!this.#gpu.lost) for (const b of this.#readbacks) this.#gpu.pool.release(b);
-    this.#readbacks.length = 0;
-  }
-
   /** Encodes the programs into one command buffer, copies output `output` of the first out, submits, reads it. */
   async #submit(list: readonly Program[], output: number): Promise<number> {
     const { device } = this.#gpu;
@@ -333,7 +326,8 @@ export class WebGPUPrograms implements ProgramRunner {
     this.#gpu.flush(); // anything the backend recorded eagerly before must run first
     const encoder = device.createCommandEncoder({ label: 'program' });
     for (const p of list) p.encode(encoder);
-    const readback = this.#readbacks.pop() ?? this.#gpu.pool.acquire(4, READBACK_USAGE, 'program readback');
+    // From the pool and back after the read: the next run reuses it, and nothing stays held between runs.
+    const readback = this.#gpu.pool.acquire(4, READBACK_USAGE, 'program readback');
     encoder.copyBufferToBuffer(list[0]!.output(output).buffer, 0, readback, 0, 4);
     device.queue.submit([encoder.finish()]);
     try {
@@ -344,7 +338,7 @@ export class WebGPUPrograms implements ProgramRunner {
     } catch (error) {
       throw this.#gpu.lost ?? error;
     } finally {
-      if (!this.#gpu.lost) this.#readbacks.push(readback);
+      if (!this.#gpu.lost) this.#gpu.pool.release(readback);
     }
   }
 }
