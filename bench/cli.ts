@@ -22,6 +22,7 @@ import { createTrainStepBenchmark } from './train-step/bench.js';
 import { ourTrainStepImpls } from './train-step/ours.js';
 import { createTokenizerBenchmark } from './tokenizer/bench.js';
 import { createRowsBenchmark } from './rows/bench.js';
+import { runStartupBench } from './startup/bench.js';
 import type { Benchmark, Row } from './lib/bench.js';
 import { type BenchmarkHost, exposeHost } from './lib/host.js';
 import { type Report, caseRatio, formatTable, metricLabel } from './lib/report.js';
@@ -30,8 +31,11 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const BENCHMARKS = ['gemm', 'attention', 'train-step', 'tokenizer', 'rows'];
 /** Benchmarks that need no GPU: they run in Node, whatever --node says, with neither Chromium nor Dawn. */
 const CPU_ONLY: Record<string, () => Benchmark> = { tokenizer: createTokenizerBenchmark };
+/** Benchmarks with a runner of their own (a fresh process per run), taking their own options: `npm run bench -- startup --help`. */
+const STANDALONE: Record<string, (argv: string[]) => Promise<void>> = { startup: runStartupBench };
 
 const USAGE = `usage: npm run bench -- <${BENCHMARKS.join('|')}>… [options]
+       npm run bench -- startup [--text FILE] [--runs N] [--case S] [--out FILE]   (cold starts; see bench/README.md)
   --node           run our implementations in Node with Dawn (the webgpu package) instead of Chromium; no peers
   --case S         only cases whose name contains S (repeatable)
   --impl S         only implementations whose name contains S (repeatable)
@@ -178,6 +182,8 @@ async function runBenchmark(host: BenchmarkHost, name: string, options: Options,
 }
 
 export async function main(argv: string[]): Promise<void> {
+  const standalone = argv[0] === undefined ? undefined : STANDALONE[argv[0]];
+  if (standalone) return standalone(argv.slice(1));
   const options = parse(argv);
   const runDir = join(root, '.cache', `bench-${process.pid}`);
   let browser: Browser | undefined;

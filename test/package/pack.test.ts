@@ -1,13 +1,20 @@
 // The published artifact: `npm pack`, installed into a scratch app like a user would, run in Node.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'shaderformer-pack-'));
+
+/** The README's example files: each `<!-- file: examples/… -->` marker and the fenced TypeScript after it. */
+function readmeExamples(): Map<string, string> {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  return new Map([...readme.matchAll(/<!-- file: (\S+) -->\n```ts\n([\s\S]*?)```\n/g)].map((m) => [m[1]!, m[2]!]));
+}
 
 interface PackResult {
   filename: string;
@@ -40,12 +47,13 @@ describe('npm pack', () => {
     expect(bundle).not.toMatch(/from\s+["'][^"']*\.wgsl["']/);
   });
 
-  test('a scratch app installs the tarball and runs a CPU op', () => {
+  test('a scratch app installs the tarball, without Dawn, and runs a CPU op', () => {
     const app = join(scratch, 'app');
     execFileSync('mkdir', ['-p', app]);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch-app', private: true, type: 'module' }));
-    // Optional dependencies too: the README example below runs on Dawn from the `webgpu` package.
     execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: app, stdio: 'pipe' });
+    // `webgpu` (Dawn, 130 MB of binaries) is an optional peer: a browser app does not get it.
+    expect(existsSync(join(app, 'node_modules/webgpu')), 'node_modules/webgpu after installing the tarball alone').toBe(false);
     writeFileSync(
       join(app, 'main.mjs'),
       `import { createCpuBackend, add, matmul, ShapeError } from 'shaderformer';
@@ -65,19 +73,42 @@ console.log(JSON.stringify({ sum: Array.from(await add(a, a).data()), product: A
     });
   });
 
-  test('the README example runs as written (Node, Dawn)', (ctx) => {
+  test('without webgpu, createWebGPUBackend says to install it; the README examples run on the CPU', () => {
+    const app = join(scratch, 'app');
+    writeFileSync(
+      join(app, 'no-dawn.mjs'),
+      `import { createWebGPUBackend, WebGPUUnavailableError } from 'shaderformer';
+try { await createWebGPUBackend(); console.log('opened'); } catch (e) { console.log(e instanceof WebGPUUnavailableError ? e.message : 'wrong type: ' + e); }
+`,
+    );
+    const message = execFileSync('node', ['no-dawn.mjs'], { cwd: app, encoding: 'utf8' });
+    expect(message).toContain('npm install webgpu');
+    // The README's files, as an app would compile them (types erased), against the installed package.
+    const examples = readmeExamples();
+    expect([...examples.keys()]).toEqual(expect.arrayContaining(['examples/quick-start.ts', 'examples/run.ts', 'examples/train-mlm.ts']));
+    mkdirSync(join(app, 'examples'), { recursive: true });
+    for (const [file, source] of examples) {
+      const { outputText } = ts.transpileModule(source, {
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
+      });
+      writeFileSync(join(app, file.replace(/\.ts$/, '.js')), outputText);
+    }
+    const printed = execFileSync('node', ['examples/run.js', 'quick-start', '--cpu'], { cwd: app, encoding: 'utf8' });
+    expect(printed).toContain('Float32Array(4) [ 8, 10, 20, 22 ]');
+  });
+
+  test('with webgpu installed, the README example runs as written (Node, Dawn)', (ctx) => {
     const skip = inject('dawnSkipReason');
     if (skip) return ctx.skip(`no WebGPU in Node: ${skip}`);
-    const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    const example = /## Example\s+```js\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(example, 'README has a ## Example js block').toBeDefined();
     const app = join(scratch, 'app');
-    writeFileSync(join(app, 'readme-example.mjs'), example!);
-    const printed = execFileSync('node', ['readme-example.mjs'], {
+    const { peerDependencies } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { peerDependencies: Record<string, string> };
+    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', `webgpu@${peerDependencies.webgpu}`], { cwd: app, stdio: 'pipe' });
+    const printed = execFileSync('node', ['examples/run.js', 'quick-start'], {
       cwd: app,
       encoding: 'utf8',
       env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
     });
+    expect(printed).toMatch(/^WebGPU: /m);
     expect(printed).toContain('Float32Array(4) [ 8, 10, 20, 22 ]');
   });
 });

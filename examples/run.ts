@@ -1,0 +1,40 @@
+// `npm run example -- <quick-start | train-mlm> [--cpu] [--text FILE] [--steps N]`: runs an example
+// on WebGPU (in Node: Dawn, from the `webgpu` package) or, with --cpu, on the CPU reference backend.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createCpuBackend, createWebGPUBackend } from 'shaderformer';
+import { quickStart } from './quick-start.js';
+import { trainMlm } from './train-mlm.js';
+
+const usage = 'usage: npm run example -- <quick-start | train-mlm> [--cpu] [--text FILE] [--steps N]';
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { cpu: { type: 'boolean', default: false }, text: { type: 'string' }, steps: { type: 'string', default: '300' } },
+  });
+  const [example] = positionals;
+  const steps = Number(values.steps);
+  if ((example !== 'quick-start' && example !== 'train-mlm') || !(Number.isSafeInteger(steps) && steps > 0)) throw new Error(usage);
+  if (example === 'train-mlm' && !values.text)
+    throw new Error(`train-mlm needs --text FILE, e.g. the plain text of https://www.gutenberg.org/ebooks/4280\n${usage}`);
+  const text = values.text ? readFileSync(values.text, 'utf8') : '';
+
+  const started = performance.now();
+  // navigator.gpu in a browser; Dawn from the `webgpu` package in Node.
+  const backend = values.cpu ? createCpuBackend() : await createWebGPUBackend();
+  if (backend.name === 'webgpu') console.log(`WebGPU: ${backend.report.vendor} ${backend.report.architecture} (${backend.report.features.join(', ')})`);
+  try {
+    if (example === 'quick-start') console.log(await quickStart(backend));
+    else await trainMlm(backend, text, steps);
+    const { peakLiveBytes } = backend.stats();
+    console.log(`done in ${((performance.now() - started) / 1000).toFixed(2)} s; peak tensor memory ${(peakLiveBytes / 2 ** 20).toFixed(2)} MiB`);
+  } finally {
+    backend.destroy();
+  }
+}
+
+await main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});
