@@ -11,7 +11,7 @@ export interface StepProgress {
   steps: number;
   /** The loss of this step's batch. */
   loss: number;
-  /** The learning rate of the latest optimizer update (0 before the first). */
+  /** The learning rate of the latest optimizer update as of this step (0 before the first update). */
   lr: number;
   /** Milliseconds from the previous step's loss to this one's (from the loop's start for the first step, compile included). */
   stepMs: number;
@@ -68,8 +68,8 @@ export interface TrainOptions {
   tokensPerBatch?: number;
   /**
    * Queue the next step before reading the previous loss back, so the GPU never waits for the
-   * readback (default true). False runs one step at a time: each `stepMs` is then one whole step,
-   * as benchmarks want.
+   * readback (default true on GPU backends, false on the CPU, where a step computes inside its
+   * call). False runs one step at a time: each `stepMs` is then one whole step, as benchmarks want.
    */
   overlap?: boolean;
   /** Stop when a loss is NaN or infinite (default true): the parameters are no longer usable. */
@@ -97,7 +97,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   const tokensPerBatch = options.tokensPerBatch ?? firstInputSize(step);
   if (!(tokensPerBatch > 0)) throw new ArgumentError(`${op}: tokensPerBatch must be > 0, got ${String(tokensPerBatch)}`);
-  const overlap = options.overlap ?? true;
+  // On the CPU a step computes inside step(): overlapping gains nothing and only blurs the timings.
+  const overlap = options.overlap ?? step.backend.name !== 'cpu';
   const stopOnNonFinite = options.stopOnNonFinite ?? true;
 
   const started = performance.now();
@@ -110,7 +111,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let lastDone = started;
   let secondDone = 0;
   // Up to two steps in flight: the one being read back and (with overlap) the next one queued behind it.
-  const inFlight: { loss: Promise<number>; queueMs: number }[] = [];
+  const inFlight: { loss: Promise<number>; queueMs: number; lr: number }[] = [];
   let queued = 0;
   let batchesEnded = false;
 
@@ -123,7 +124,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     const before = performance.now();
     const loss = step.step(next.value);
-    inFlight.push({ loss, queueMs: performance.now() - before });
+    const queueMs = performance.now() - before;
+    // The rate of the latest update as of this step (read now: a step queued later moves it on).
+    inFlight.push({ loss, queueMs, lr: step.updates > 0 ? step.optimizer.learningRate(step.updates) : 0 });
     queued++;
   };
 
@@ -131,7 +134,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     await queueNext();
     while (inFlight.length > 0) {
       if (overlap) await queueNext();
-      const { loss: pending, queueMs } = inFlight.shift()!;
+      const { loss: pending, queueMs, lr } = inFlight.shift()!;
       const loss = await pending;
       const now = performance.now();
       losses.push(loss);
@@ -142,7 +145,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         step: done,
         steps,
         loss,
-        lr: step.updates > 0 ? step.optimizer.learningRate(step.updates) : 0,
+        lr,
         stepMs: now - lastDone,
         queueMs,
         tokensPerSecond: msPerStep > 0 ? (tokensPerBatch * 1000) / msPerStep : 0,

@@ -14,7 +14,7 @@ import type { ParameterStore } from '../graph/parameters.js';
 import { accumulate, zeroInPlace } from '../ops/elementwise.js';
 import { clipByGlobalNorm } from '../ops/optim.js';
 import type { Optimizer } from '../optim/optimizers.js';
-import { type Tensor, shapeSize } from '../tensor/tensor.js';
+import { type Backend, type Tensor, shapeSize } from '../tensor/tensor.js';
 
 export type { KernelTime, RecordedProgram } from '../backend/contract.js';
 
@@ -135,6 +135,11 @@ export class TrainStep {
   /** `step` calls so far (micro-batches). */
   get microSteps(): number {
     return this.#microSteps;
+  }
+
+  /** The backend the step trains on (its parameters'). */
+  get backend(): Backend {
+    return this.#backend;
   }
 
   /** The optimizer the step updates with. */

@@ -1,7 +1,18 @@
 // The training loop on the CPU backend (the real ops, a tiny BERT): step counts, progress fields,
 // overlap on and off, evaluation, the stop signal, the end of the batches, a diverged loss.
 import { describe, expect, test } from 'vitest';
-import { AdamW, BertForMaskedLM, ParameterStore, SGD, type StepProgress, type TrainStep, createCpuBackend, createTrainStep, train } from '../../src/index.js';
+import {
+  AdamW,
+  BertForMaskedLM,
+  ParameterStore,
+  SGD,
+  type StepProgress,
+  type TrainStep,
+  createCpuBackend,
+  createTrainStep,
+  linearWarmupDecay,
+  train,
+} from '../../src/index.js';
 import { Xoshiro128 } from '../../src/data/rng.js';
 
 const B = 2;
@@ -44,7 +55,7 @@ describe('train', () => {
   test('runs the steps asked for and reports progress; overlap does not change the losses', async () => {
     const progress: StepProgress[] = [];
     const a = build();
-    const overlapped = await train({ step: a.step, batches: batches(1), steps: 6, onStep: (p) => void progress.push(p) });
+    const overlapped = await train({ step: a.step, batches: batches(1), steps: 6, overlap: true, onStep: (p) => void progress.push(p) });
     const b = build();
     const serial = await train({ step: b.step, batches: batches(1), steps: 6, overlap: false });
     expect(overlapped.stopped).toBe('done');
@@ -64,6 +75,28 @@ describe('train', () => {
       run.step.dispose();
       run.parameters.dispose();
     }
+  });
+
+  test('each step reports the learning rate of its own update, also with the next step queued', async () => {
+    const model = new BertForMaskedLM({
+      vocab_size: VOCAB,
+      hidden_size: 16,
+      num_hidden_layers: 1,
+      num_attention_heads: 2,
+      intermediate_size: 32,
+      max_position_embeddings: T,
+      type_vocab_size: 0,
+    });
+    const parameters = ParameterStore.create(createCpuBackend(), model.parameters(), { seed: 3 });
+    const spec = { shape: [B, T], dtype: 'i32' } as const;
+    const schedule = linearWarmupDecay({ peakLr: 1e-2, warmupSteps: 2, totalSteps: 6 });
+    const step = createTrainStep({ parameters, inputs: { input_ids: spec, labels: spec }, loss: (x) => model.loss(x), optimizer: new AdamW({ lr: schedule }) });
+    const lrs: number[] = [];
+    await train({ step, batches: batches(6), steps: 5, overlap: true, onStep: (p) => void lrs.push(p.lr) });
+    expect(lrs).toEqual([1, 2, 3, 4, 5].map((t) => schedule(t)));
+    expect(lrs[0]).toBe(0); // Hugging Face's warm-up starts at 0
+    step.dispose();
+    parameters.dispose();
   });
 
   test('evaluates every n steps and after the last', async () => {

@@ -46,7 +46,7 @@ export const COMPUTE_LIMITS = [
   'maxComputeWorkgroupsPerDimension',
 ] as const;
 
-/** Finds a `GPU`: the given one, `navigator.gpu`, or in Node Dawn from the optional `webgpu` package. */
+/** Finds a `GPU`: the given one, `navigator.gpu`, or in Node Dawn from the `webgpu` package (an optional peer dependency). */
 export async function findGpu(given?: GPU): Promise<{ gpu: GPU; environment: 'browser' | 'node' }> {
   if (given) return { gpu: given, environment: isNode() ? 'node' : 'browser' };
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
@@ -62,9 +62,18 @@ export async function findGpu(given?: GPU): Promise<{ gpu: GPU; environment: 'br
   try {
     dawn = (await import(/* @vite-ignore */ specifier)) as typeof dawn;
   } catch (error) {
-    throw new WebGPUUnavailableError(`WebGPU in Node needs the optional dependency "webgpu" (Dawn): npm install webgpu (${String(error)})`);
+    const missing = (error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String(error).includes(`'${specifier}'`);
+    throw new WebGPUUnavailableError(
+      missing
+        ? `WebGPU in Node needs the optional peer dependency "webgpu" (Dawn): npm install webgpu`
+        : `the "webgpu" package is installed but Dawn failed to load (in Node it needs a Vulkan driver: a GPU's, or Mesa's lavapipe): ${String(error)}`,
+    );
   }
-  return { gpu: dawn.create([]), environment: 'node' };
+  try {
+    return { gpu: dawn.create([]), environment: 'node' };
+  } catch (error) {
+    throw new WebGPUUnavailableError(`the "webgpu" package is installed but Dawn failed to start (is a Vulkan driver installed?): ${String(error)}`);
+  }
 }
 
 /** Opens an adapter and a device with raised limits and the optional features present. */
