@@ -8,13 +8,14 @@ import { describe, expect, inject, test } from 'vitest';
 import { quickStart } from '../examples/quick-start.js';
 import { trainMlm } from '../examples/train-mlm.js';
 import { createCpuBackend, createWebGPUBackend } from '../src/index.js';
+import { KANT as KANT_FILE } from './harness/data.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 
-// The Kant text the README trains on, where the project's data folder is checked out beside it; a
+// The Kant text the README trains on, where the data folder has it (test/harness/data.ts); a
 // synthetic Gutenberg-framed text otherwise, so the training test always runs on something.
-const KANT = fileURLToPath(new URL('../../shared/data/kant/critique_of_pure_reason.txt', import.meta.url));
+const KANT = KANT_FILE.path;
 const TEXT_BYTES = 20_000;
 function trainingText(): { text: string; source: string } {
   if (existsSync(KANT)) return { text: readFileSync(KANT, 'utf8').slice(0, TEXT_BYTES), source: `the first ${TEXT_BYTES} bytes of ${KANT}` };

@@ -1,6 +1,6 @@
 // The tokenizer benchmark. It runs in Node directly, with no browser and no GPU: tokenizers are
 // plain computation, and Tokenizers.js (@huggingface/tokenizers, the peer) is plain JS too.
-// Cases on the Kant text (../shared/data, its Gutenberg header and footer stripped; each line one
+// Cases on the Kant text (from the data folder, see test/harness/data.ts; its Gutenberg header and footer stripped; each line one
 // sequence with its "\n", as training from the file reads it):
 //  - train-bpe-52000: seconds to train KantaiBERT's byte-level BPE (vocab 52,000, min_frequency 2;
 //    it stops early when no pair reaches 2). Checked: the vocabulary and merge count of Hugging
@@ -13,12 +13,12 @@
 //    first pass (the warm-up).
 // Tokenizers.js cannot train, so its training rows say so and are not counted.
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { type Tokenizer, readTokenizerJson, trainByteLevelBpe, trainWordPiece, writeTokenizerJson } from '../../src/index.js';
 import { type Benchmark, type CaseInfo, type Row, errorMessage, round3, timeOperations } from '../lib/bench.js';
+import { KANT as KANT_FILE } from '../../test/harness/data.js';
 
-const KANT = fileURLToPath(new URL('../../../shared/data/kant/critique_of_pure_reason.txt', import.meta.url));
+const KANT = KANT_FILE.path;
 const OURS = 'shaderformer/tokenizers';
 const PEER = '@huggingface/tokenizers';
 const HF_BPE_VOCAB = 8450;
@@ -37,7 +37,7 @@ const CASES: CaseInfo[] = [
 
 /** The Kant etext's lines from "Title:" to before "End of Project Gutenberg". */
 function kantLines(): string[] {
-  if (!existsSync(KANT)) throw new Error(`${KANT} is absent (the tokenizer benchmark needs ../shared/data)`);
+  if (!existsSync(KANT)) throw new Error(`the tokenizer benchmark needs the Kant text: ${KANT_FILE.missing}`);
   const lines = readFileSync(KANT, 'utf8').split('\n');
   const start = lines.findIndex((l) => l.startsWith('Title:'));
   const end = lines.findIndex((l) => l.startsWith('End of Project Gutenberg'));

@@ -1,14 +1,13 @@
-// stripGutenberg on the real Kant etext (when ../shared/data is present) and on small synthetic
+// stripGutenberg on the real Kant etext (when the data folder has it) and on small synthetic
 // files in the modern and the old header styles; corpusLines.
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { ShapeError, corpusLines, stripGutenberg } from '../../src/index.js';
+import { KANT as KANT_FILE } from '../harness/data.js';
 
-// ../shared/data relative to the project root.
-const KANT = fileURLToPath(new URL('../../../shared/data/kant/critique_of_pure_reason.txt', import.meta.url));
-const haveKant = existsSync(KANT);
-if (!haveKant) console.warn(`test/data/corpus: skipping the Kant tests, ${KANT} is absent (see ../shared/data/README.md)`);
+const KANT = KANT_FILE.path;
+const haveKant = KANT_FILE.present;
+if (!haveKant) console.warn(`test/data/corpus: skipping the Kant tests: ${KANT_FILE.missing}`);
 
 describe('stripGutenberg on the Kant etext (Project Gutenberg #4280)', () => {
   test.skipIf(!haveKant)('keeps the book: from its title line to the last paragraph, no licence', () => {

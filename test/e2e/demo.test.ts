@@ -1,14 +1,14 @@
 // The demo pages, built and served as `npm run demo` does, opened in the shared headless Chromium.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { KANT as KANT_FILE } from '../harness/data.js';
 
 const outputDir = fileURLToPath(new URL('../output', import.meta.url));
-const KANT = fileURLToPath(new URL('../../../shared/data/kant/critique_of_pure_reason.txt', import.meta.url));
-const kantPresent = existsSync(KANT);
-if (!kantPresent)
-  console.warn(`[e2e] skipping the MLM pretraining demo run: ${KANT} is missing (the shared data folder ../shared/data sits beside the project)`);
+const KANT = KANT_FILE.path;
+const kantPresent = KANT_FILE.present;
+if (!kantPresent) console.warn(`[e2e] skipping the MLM pretraining demo run: ${KANT_FILE.missing}`);
 /** Steps of the demo run in the test: enough for the loss to fall, few enough for SwiftShader (~1 s each, plus ~1 min of compiles). */
 const DEMO_STEPS = 8;
 

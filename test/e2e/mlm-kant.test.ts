@@ -1,16 +1,16 @@
 // The issue's end-to-end check: the small BERT MLM trained on the Kant text in headless Chromium on
 // the WebGPU backend (the compiled step). Its first 5 losses must equal the CPU backend's from the
 // same seed within 1e-3 relative, and after 300 steps the loss must be below 60% of the first.
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { createCpuBackend } from '../../src/index.js';
 import { trainMlmOnText } from './mlm-kant.js';
+import { KANT as KANT_FILE } from '../harness/data.js';
 
-const KANT = fileURLToPath(new URL('../../../shared/data/kant/critique_of_pure_reason.txt', import.meta.url));
-const present = existsSync(KANT);
-if (!present) console.warn(`[e2e] skipping the Kant MLM run: ${KANT} is missing (the shared data folder ../shared/data sits beside the project)`);
+const KANT = KANT_FILE.path;
+const present = KANT_FILE.present;
+if (!present) console.warn(`[e2e] skipping the Kant MLM run: ${KANT_FILE.missing}`);
 
 const STEPS = 300;
 const SEED = 1;

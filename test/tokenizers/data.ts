@@ -1,9 +1,9 @@
-// The shared corpora for the tokenizer tests: ../shared/data relative to the project root, read
-// when present; each test that needs them skips, with the reason printed, when they are absent.
+// The real corpora for the tokenizer tests (test/harness/data.ts says where they are), read when
+// present; each test that needs them skips, with the reason printed, when they are absent.
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { DATA_DIR } from '../harness/data.js';
 
-const DATA = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
+const DATA = DATA_DIR.endsWith('/') ? DATA_DIR : `${DATA_DIR}/`;
 const KANT = `${DATA}kant/critique_of_pure_reason.txt`;
 const COLA = ['in_domain_train.tsv', 'out_of_domain_dev.tsv'].map((f) => `${DATA}cola/${f}`);
 
