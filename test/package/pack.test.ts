@@ -47,6 +47,25 @@ describe('npm pack', () => {
     expect(bundle).not.toMatch(/from\s+["'][^"']*\.wgsl["']/);
   });
 
+  test('the published types stand alone (strict, no skipLibCheck) and carry no part of the backend contract', () => {
+    const dts = readFileSync(join(root, 'dist/index.d.ts'), 'utf8');
+    // The op tables, the contract interfaces and the internal step-aware op functions are private.
+    expect(dts.match(/\b(BackendOps|OpBackend|opsOf|CpuContext|WebGPUContext|ProgramHost|CaptureSink|\w+InStep)\b/g) ?? []).toEqual([]);
+    const program = ts.createProgram([join(root, 'dist/index.d.ts')], {
+      strict: true,
+      noEmit: true,
+      skipLibCheck: false,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      target: ts.ScriptTarget.ES2022,
+      lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+      types: ['@webgpu/types'],
+      typeRoots: [join(root, 'node_modules/@types'), join(root, 'node_modules')],
+    });
+    const errors = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    expect(errors).toEqual([]);
+  });
+
   test('a scratch app installs the tarball, without Dawn, and runs a CPU op', () => {
     const app = join(scratch, 'app');
     execFileSync('mkdir', ['-p', app]);
