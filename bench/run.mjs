@@ -17,6 +17,8 @@ const server = await createServer({
   root,
   logLevel: 'warn',
   plugins: [wgslText],
+  // The examples the startup bench runs import the package by name: the source, as in the tests.
+  resolve: { alias: [{ find: /^shaderformer$/, replacement: `${root}src/index.ts` }] },
   appType: 'custom',
   server: { middlewareMode: true, hmr: false, ws: false, watch: null },
   optimizeDeps: { noDiscovery: true, include: [] },
