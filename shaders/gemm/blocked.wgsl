@@ -60,27 +60,27 @@ fn b_row4(base: u32, col: u32, k: u32) -> vec4<f32> {
   return b[(base + min(col, params.n - 1u) * params.k + k) / 4u];
 }
 #else
+// Element loads clamp their index and zero k past K with a select rather than a branch: the
+// block's straight-line step calls them 4·(TM + TN) times, and branches there cost compile time.
 fn a_at(base: u32, row: u32, k: u32) -> f32 {
-  if (k >= params.k) {
-    return 0.0;
-  }
   let r = min(row, params.m - 1u);
+  let kk = min(k, params.k - 1u);
 #if ${TRANS_A}
-  return a[base + k * params.m + r];
+  let v = a[base + kk * params.m + r];
 #else
-  return a[base + r * params.k + k];
+  let v = a[base + r * params.k + kk];
 #endif
+  return select(0.0, v, k < params.k);
 }
 fn b_at(base: u32, k: u32, col: u32) -> f32 {
-  if (k >= params.k) {
-    return 0.0;
-  }
   let cl = min(col, params.n - 1u);
+  let kk = min(k, params.k - 1u);
 #if ${TRANS_B}
-  return b[base + cl * params.k + k];
+  let v = b[base + cl * params.k + kk];
 #else
-  return b[base + k * params.n + cl];
+  let v = b[base + kk * params.n + cl];
 #endif
+  return select(0.0, v, k < params.k);
 }
 fn a_row4(base: u32, row: u32, k: u32) -> vec4<f32> {
   return vec4(a_at(base, row, k), a_at(base, row, k + 1u), a_at(base, row, k + 2u), a_at(base, row, k + 3u));
@@ -96,18 +96,23 @@ fn b_row4(base: u32, col: u32, k: u32) -> vec4<f32> {
 }
 #endif
 
-// Writes C[row, col .. col+3] (what of it lies inside C), with the epilogue unless split-K.
+// bias[col .. col+3], clamped to the last column.
+fn bias4(col: u32) -> vec4<f32> {
+  let last = params.n - 1u;
+  return vec4(bias[min(col, last)], bias[min(col + 1u, last)], bias[min(col + 2u, last)], bias[min(col + 3u, last)]);
+}
+
+// Writes C[row, col .. col+3] (what of it lies inside C), with the activation unless split-K
+// (the caller has added the bias).
 fn store4(base: u32, row: u32, col: u32, value: vec4<f32>) {
   let n = params.n;
-  if (row >= params.m || col >= n) {
+  if (col >= n) {
     return;
   }
-  var v = value;
 #if ${EPILOGUE}
-#if ${BIAS}
-  v += vec4(bias[col], bias[min(col + 1u, n - 1u)], bias[min(col + 2u, n - 1u)], bias[min(col + 3u, n - 1u)]);
-#endif
-  v = activation4(v);
+  let v = activation4(value);
+#else
+  let v = value;
 #endif
 #if ${VEC4}
   c[(base + row * n + col) / 4u] = v;
@@ -147,7 +152,4 @@ ${STEP}
   // A split-K partial goes to its split's slice of the workspace.
   let base_c = (split * params.batches + batch) * params.stride_c;
 ${STORE}
-  for (var i = 0u; i < ${TM}u * ${TN}u / 4u; i++) {
-    store4(base_c, row0 + i / (${TN}u / 4u), col0 + 4u * (i % (${TN}u / 4u)), block[i]);
-  }
 }

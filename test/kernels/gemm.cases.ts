@@ -20,7 +20,8 @@ interface Shape {
 // Node/Dawn only the baseline and the smallest block run; Chromium runs every variant.
 const DAWN_SKIP = 'register blocks above 8×8 compile for tens of seconds on lavapipe; covered in Chromium';
 
-function gemmCase(variant: GemmVariant, shape: Shape, options: Omit<MatmulOptions, 'bias'> & { bias?: boolean } = {}): GpuCase {
+/** `'default'`: no variant forced, so the backend's choice for the adapter and size runs. */
+function gemmCase(variant: GemmVariant | 'default', shape: Shape, options: Omit<MatmulOptions, 'bias'> & { bias?: boolean } = {}): GpuCase {
   const { batch = [], m, n, k, sharedB = false } = shape;
   const { transposeA = false, transposeB = false, activation = 'none', splitK } = options;
   const batches = batch.reduce((x, y) => x * y, 1);
@@ -43,7 +44,7 @@ function gemmCase(variant: GemmVariant, shape: Shape, options: Omit<MatmulOption
       const a = ctx.gpu.tensor(x, [...batch, ...(transposeA ? [k, m] : [m, k])]);
       const b = ctx.gpu.tensor(y, [...(sharedB ? [] : batch), ...(transposeB ? [n, k] : [k, n])]);
       const bias = options.bias ? ctx.gpu.tensor(biasValues, [n]) : undefined;
-      const c = matmul(a, b, { transposeA, transposeB, activation, variant, splitK, bias });
+      const c = matmul(a, b, { transposeA, transposeB, activation, variant: variant === 'default' ? undefined : variant, splitK, bias });
       ctx.expectTrue('shape', c.shape.join() === [...batch, m, n].join(), `shape ${c.shape}`);
       const got = await c.data();
       [a, b, c, bias].forEach((t) => t?.dispose());
@@ -110,7 +111,7 @@ export default defineSuite('gemm', [
       gemmCase(variant, { m: 68, n: 52, k: 132 }, layout),
     ]),
   ),
-  // Edge shapes on the default CPU-adapter variant and the baseline.
+  // Edge shapes on the baseline, a mid-size block and the GPU kernel.
   ...(['naive', 'blocked-16x16', 'tiled-64x64'] as const).flatMap((variant) =>
     [
       { m: 1, n: 1, k: 1 },
@@ -135,8 +136,14 @@ export default defineSuite('gemm', [
     gemmCase(variant, { m: 32, n: 32, k: 2048 }, { splitK: 4, bias: true, activation: 'gelu', transposeA: true }),
     gemmCase(variant, { batch: [2], m: 12, n: 20, k: 1500 }, { splitK: 5, bias: true }),
   ]),
-  // The BERT-base weight-gradient shape, dW = Xᵀ · dY, with the default choice of variant and split.
+  // The BERT-base weight-gradient shape, dW = Xᵀ · dY, with the default choice of split.
   gemmCase('blocked-16x16', { m: 128, n: 96, k: 1024 }, { transposeA: true }),
   gemmCase('tiled-64x64', { m: 128, n: 96, k: 1024 }, { transposeA: true }),
   gemmCase('tiled-64x64', { m: 130, n: 200, k: 70 }, { bias: true, activation: 'relu', transposeA: true, transposeB: true }),
+  // The default choice, which depends on the adapter and the size: the README's product, a
+  // mid-size one, and the small BERT's forward (batched, shared weight, bias) and weight gradient.
+  gemmCase('default', { m: 2, n: 2, k: 3 }),
+  gemmCase('default', { m: 33, n: 17, k: 129 }, { transposeB: true }),
+  gemmCase('default', { batch: [16], m: 64, n: 128, k: 128, sharedB: true }, { transposeB: true, bias: true }),
+  gemmCase('default', { m: 128, n: 128, k: 1024 }, { transposeA: true }),
 ]);

@@ -5,6 +5,7 @@ import type { GpuStorage } from '../../../kernels/kernel.js';
 import type { GemmOps, GemmVariant, MatmulSpec } from '../../contract.js';
 import { Tensor } from '../../../tensor/tensor.js';
 import type { WebGPUContext } from '../context.js';
+import type { AdapterReport } from '../device.js';
 
 /** Block shapes of the register-blocked variants. */
 export const BLOCK_SHAPES: Record<Exclude<GemmVariant, 'naive' | 'tiled-64x64'>, BlockShape> = {
@@ -14,9 +15,73 @@ export const BLOCK_SHAPES: Record<Exclude<GemmVariant, 'naive' | 'tiled-64x64'>,
   'blocked-32x32': { tm: 32, tn: 32, wgX: 2, wgY: 2 },
 };
 
-/** The variant used when none is forced: tuned per adapter when `tuneGemm()` ran, else by adapter kind. */
-export function defaultGemmVariant(gpu: WebGPUContext): GemmVariant {
-  return gpu.gemmVariant ?? (gpu.report.isFallbackAdapter ? 'blocked-32x32' : 'tiled-64x64');
+/** The adapter families the default GEMM choice tells apart. */
+export type GemmAdapterKind = 'swiftshader' | 'lavapipe' | 'software' | 'gpu';
+
+/** SwiftShader, Mesa's lavapipe (llvmpipe), another software adapter, or a GPU, from the adapter report. */
+export function gemmAdapterKind(report: Pick<AdapterReport, 'architecture' | 'device' | 'description' | 'isFallbackAdapter'>): GemmAdapterKind {
+  if (report.architecture === 'swiftshader') return 'swiftshader';
+  // Dawn marks lavapipe as a fallback adapter, but it is recognised by name in case a version does not.
+  if (/llvmpipe|lavapipe/i.test(`${report.device} ${report.description}`)) return 'lavapipe';
+  return report.isFallbackAdapter ? 'software' : 'gpu';
+}
+
+/**
+ * Default variant per adapter kind: the first row whose flop bound (2·M·N·K·batches) the product
+ * stays below. Software adapters JIT-compile each pipeline on the CPU, and a register block's
+ * compile time grows with its size, so the block grows with the product only as far as it pays.
+ * Measured with a scratch study on a 2-core machine shared with other jobs (load average 2-6,
+ * so about 1.5-3× a quiet machine's times); compile = first product − warm product, per pipeline:
+ *
+ * | variant       | SwiftShader compile s | SwiftShader GFLOP/s train / 1024³ | lavapipe compile s | lavapipe GFLOP/s train |
+ * | naive         | 0.02-0.08             | 0.2 / -                           | 0.1-0.2            | 0.5                    |
+ * | blocked-8x8   | 0.1-0.2               | 2.0                               | 0.9-1.9 (load 2.3) | 2.8                    |
+ * | blocked-16x16 | 0.5-0.7               | 3.2 / 2.6                         | 2.9-5.0 (load 2.3) | 4.1                    |
+ * | blocked-16x32 | 0.8-1.6               | 3.3 / 2.7                         | 17-29 (load 5)     | 4.1                    |
+ * | blocked-32x32 | 2.3-3.2               | 3.3 / 2.7 (3.0-3.8 BERT-base)     | 46-94 (load 5)     | 1.5                    |
+ *
+ * ("train": the 42 products of a BERT step, hidden 128, 1024 tokens: 2^25-2^27 flops each.)
+ * Below 2^17 flops (about 40³) a product is dispatch-bound and naive (0.2-0.5 ms) costs
+ * nothing to compile; up to 2^22 (128³) the 8×8 block is within 2× of the best. On SwiftShader
+ * 16×32 matches 32×32 on the training shapes at under half the compile time, and 32×32 wins by
+ * 10-40% only from about 512³. On lavapipe 16×16 trains that model 30% faster per step than
+ * 8×8 for 2-3 s more compile per pipeline; bigger blocks compile for tens of seconds and are
+ * never the default (`tuneGemm` does not try them either). Unknown software adapters get
+ * lavapipe's rows; GPUs keep the workgroup-tiled kernel.
+ */
+const DEFAULT_GEMM_VARIANT: Record<GemmAdapterKind, readonly (readonly [belowFlops: number, variant: GemmVariant])[]> = {
+  swiftshader: [
+    [2 ** 17, 'naive'],
+    [2 ** 22, 'blocked-8x8'],
+    [2 ** 28, 'blocked-16x32'],
+    [Number.POSITIVE_INFINITY, 'blocked-32x32'],
+  ],
+  lavapipe: [
+    [2 ** 17, 'naive'],
+    [2 ** 24, 'blocked-8x8'],
+    [Number.POSITIVE_INFINITY, 'blocked-16x16'],
+  ],
+  software: [
+    [2 ** 17, 'naive'],
+    [2 ** 24, 'blocked-8x8'],
+    [Number.POSITIVE_INFINITY, 'blocked-16x16'],
+  ],
+  gpu: [[Number.POSITIVE_INFINITY, 'tiled-64x64']],
+};
+
+/** The variant the table above gives a product of this size on this adapter. */
+export function chooseGemmVariant(
+  report: Pick<AdapterReport, 'architecture' | 'device' | 'description' | 'isFallbackAdapter'>,
+  product: { m: number; n: number; k: number; batches: number },
+): GemmVariant {
+  const flops = 2 * product.m * product.n * product.k * product.batches;
+  const rows = DEFAULT_GEMM_VARIANT[gemmAdapterKind(report)];
+  return (rows.find(([below]) => flops < below) ?? rows[rows.length - 1]!)[1];
+}
+
+/** The variant used when none is forced: the one `tuneGemm()` (or the user) set, else by adapter and product size. */
+export function defaultGemmVariant(gpu: WebGPUContext, product: { m: number; n: number; k: number; batches: number }): GemmVariant {
+  return gpu.gemmVariant ?? chooseGemmVariant(gpu.report, product);
 }
 
 /** The matrix products on WebGPU. */
@@ -24,7 +89,7 @@ export function webgpuGemmOps(gpu: WebGPUContext): GemmOps {
   return {
     matmul: (a, b, s) => {
       const out = gpu.allocate([...s.batchShape, s.m, s.n], 'f32', 'matmul');
-      encodeMatmul(gpu, s, s.variant ?? defaultGemmVariant(gpu), a.storage<GpuStorage>('matmul'), b.storage<GpuStorage>('matmul'), out);
+      encodeMatmul(gpu, s, s.variant ?? defaultGemmVariant(gpu, s), a.storage<GpuStorage>('matmul'), b.storage<GpuStorage>('matmul'), out);
       return new Tensor(gpu, out, [...s.batchShape, s.m, s.n], 'f32');
     },
   };
@@ -61,7 +126,7 @@ function encodeMatmul(gpu: WebGPUContext, s: MatmulSpec, variant: GemmVariant, a
  */
 function splitKFor(gpu: WebGPUContext, shape: BlockShape, s: MatmulSpec): number {
   const workgroups = Math.ceil(s.m / (shape.tm * shape.wgY)) * Math.ceil(s.n / (shape.tn * shape.wgX)) * s.batches;
-  const wanted = gpu.report.isFallbackAdapter ? 8 : 256;
+  const wanted = gemmAdapterKind(gpu.report) === 'gpu' ? 256 : 8;
   if (workgroups >= wanted || s.k < 1024) return 1;
   return Math.min(Math.ceil(wanted / workgroups), Math.floor(s.k / 256));
 }
@@ -77,9 +142,21 @@ export interface GemmTuning {
   cached: boolean;
 }
 
-/** Candidates per adapter kind: register blocks for CPU-emulated adapters, the tiled kernel for GPUs. */
+/**
+ * Candidates per adapter kind: on SwiftShader the register blocks that run fastest on big
+ * products; on lavapipe and other software adapters the two blocks that compile in seconds
+ * rather than tens of seconds; the tiled kernel on GPUs.
+ */
 export function gemmCandidates(gpu: WebGPUContext): GemmVariant[] {
-  return gpu.report.isFallbackAdapter ? ['blocked-16x16', 'blocked-16x32', 'blocked-32x32'] : ['tiled-64x64', 'blocked-8x8'];
+  switch (gemmAdapterKind(gpu.report)) {
+    case 'swiftshader':
+      return ['blocked-16x16', 'blocked-16x32', 'blocked-32x32'];
+    case 'lavapipe':
+    case 'software':
+      return ['blocked-8x8', 'blocked-16x16'];
+    case 'gpu':
+      return ['tiled-64x64', 'blocked-8x8'];
+  }
 }
 
 const STORAGE_KEY = 'shaderformer.gemm-tuning.v1';
@@ -92,7 +169,7 @@ const STORAGE_KEY = 'shaderformer.gemm-tuning.v1';
  */
 export async function tuneGemm(gpu: WebGPUContext, options: { candidates?: GemmVariant[]; force?: boolean } = {}): Promise<GemmTuning> {
   const candidates = options.candidates ?? gemmCandidates(gpu);
-  const shape: [number, number, number] = gpu.report.isFallbackAdapter ? [512, 512, 512] : [1024, 1024, 1024];
+  const shape: [number, number, number] = gemmAdapterKind(gpu.report) === 'gpu' ? [1024, 1024, 1024] : [512, 512, 512];
   const adapterKey = [gpu.report.vendor, gpu.report.architecture, gpu.report.device, gpu.report.description].join('|');
   const storage = (globalThis as { localStorage?: Storage }).localStorage;
   if (!options.force && storage) {
