@@ -1,7 +1,25 @@
+// The GEMM family: C = op(A)·op(B) (+ bias, activation), batched, f32. Every variant is checked
+// against src/reference/gemm.ts (test/kernels/gemm.cases.ts) before it is timed, and the default
+// per adapter and product size is `chooseGemmVariant` in src/backend/webgpu/ops/gemm.ts.
+//
+// | variant            | file                  | for                                        | where it wins |
+// | naive              | gemm-naive.ts         | the baseline; tiny products                | below ~40³ (2^17 flops): no compile to speak of (0.02–0.2 s) |
+// | blocked-8x8 … 32x32 | gemm-blocked.ts (here) | CPU-emulated adapters: each invocation keeps a TM×TN block in registers, no workgroup memory | SwiftShader and lavapipe, where every load is a gather |
+// | tiled-64x64        | gemm-tiled.ts         | real GPUs: 64×64 tiles staged in workgroup memory, 4×4 per invocation | GPUs |
+// | split-K reduce     | gemm-blocked.ts       | long K with few output blocks (the weight gradient Xᵀ·dY of a small layer) | adds the partials in a fixed order |
+//
+// Measured (GFLOP/s; bench/results/gemm.json, SwiftShader, 1024³): naive 0.42, blocked-8x8 4.5,
+// 16x16 6.5, 16x32 7.5, 32x32 8.6, tiled 1.9 (@jax-js/jax 3.1). On an H100 (gemm-node-h100.json,
+// 1024³): naive 480, blocked-8x8 10,300, blocked-16x16 3,730, tiled-64x64 10,600. Big blocks
+// compile slowly on software adapters (SwiftShader 32x32 2–3 s a pipeline; lavapipe 16x32 17–29 s
+// and 32x32 46–94 s), which is why the default block grows with the product only as far as it
+// pays (the table and its numbers are in src/backend/webgpu/ops/gemm.ts). The block's
+// straight-line code is generated in gemm-codegen.ts.
 import blockedSource from '../../shaders/gemm/blocked.wgsl';
 import reduceSource from '../../shaders/gemm/split-k-reduce.wgsl';
 import { matmulReference } from '../reference/gemm.js';
 import { type EpilogueActivation, activationFunctions } from './activation-fn.js';
+import { blockCode } from './gemm-codegen.js';
 import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
 
 /** One batched GEMM: C[b] = op(A[b]) · op(B[b]) (+ bias, activation) for b < batches. */
@@ -48,91 +66,6 @@ export const GEMM_BINDINGS: Kernel<never>['bindings'] = [
   { name: 'c', kind: 'storage' },
   { name: 'params', kind: 'uniform' },
 ];
-
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
-
-/**
- * The straight-line body of a tm × tn block: accumulators acc{r}_{j} (C[row0 + r, col0 + 4j ..]),
- * per k-step a{r} = A[row0 + r, k .. k+3] and b{kk}_{j} = B[k + kk, col0 + 4j ..], loaded along
- * each layout's contiguous dimension (the load helpers are in blocked.wgsl).
- */
-function blockCode(v: BlockedVariant): { DECLARE: string; STEP: string; STORE: string } {
-  const rows = range(v.tm);
-  const cols4 = range(v.tn / 4);
-  const ks = range(4);
-  const lane = 'xyzw';
-  const declare: string[] = rows.flatMap((r) => cols4.map((j) => `var acc${r}_${j} = vec4<f32>();`));
-  const step: string[] = [];
-  // VEC4: the clamped row/column part of every load index is fixed per invocation, so it is
-  // computed once here and each k-step adds only k (in vec4 units): fewer instructions per load.
-  if (v.vec4) step.push('let kq = k / 4u;');
-  if (v.transA) {
-    // A stored [K, M]: vec4 down 4 rows for each k, then transposed.
-    if (v.vec4) {
-      declare.push(...range(v.tm / 4).map((i) => `let ca${i} = base_a / 4u + min(row0 + ${4 * i}u, m - 4u) / 4u;`));
-      step.push('let ra = k * m4;');
-      for (const kk of ks) for (const i of range(v.tm / 4)) step.push(`let ta${kk}_${i} = a[ca${i} + ra + ${kk}u * m4];`);
-    } else {
-      for (const kk of ks) for (const i of range(v.tm / 4)) step.push(`let ta${kk}_${i} = a_col4(base_a, k + ${kk}u, row0 + ${4 * i}u);`);
-    }
-    for (const r of rows) step.push(`let a${r} = vec4(${ks.map((kk) => `ta${kk}_${r >> 2}.${lane[r & 3]}`).join(', ')});`);
-  } else if (v.vec4) {
-    declare.push(...rows.map((r) => `let pa${r} = (base_a + min(row0 + ${r}u, m - 1u) * kdim) / 4u;`));
-    for (const r of rows) step.push(`let a${r} = a[pa${r} + kq];`);
-  } else {
-    for (const r of rows) step.push(`let a${r} = a_row4(base_a, row0 + ${r}u, k);`);
-  }
-  if (v.transB) {
-    // B stored [N, K]: vec4 along k for each column, then transposed.
-    if (v.vec4) {
-      declare.push(...range(v.tn).map((c) => `let pb${c} = (base_b + min(col0 + ${c}u, n - 1u) * kdim) / 4u;`));
-      for (const c of range(v.tn)) step.push(`let tb${c} = b[pb${c} + kq];`);
-    } else {
-      for (const c of range(v.tn)) step.push(`let tb${c} = b_row4(base_b, col0 + ${c}u, k);`);
-    }
-    for (const kk of ks)
-      for (const j of cols4)
-        step.push(
-          `let b${kk}_${j} = vec4(${range(4)
-            .map((q) => `tb${4 * j + q}.${lane[kk]}`)
-            .join(', ')});`,
-        );
-  } else if (v.vec4) {
-    declare.push(...cols4.map((j) => `let cb${j} = base_b / 4u + min(col0 + ${4 * j}u, n - 4u) / 4u;`));
-    step.push('let rb = k * n4;');
-    for (const kk of ks) for (const j of cols4) step.push(`let b${kk}_${j} = b[cb${j} + rb + ${kk}u * n4];`);
-  } else {
-    for (const kk of ks) for (const j of cols4) step.push(`let b${kk}_${j} = b_col4(base_b, k + ${kk}u, col0 + ${4 * j}u);`);
-  }
-  for (const r of rows) {
-    // fma: SwiftShader emits fused multiply-adds for it (measured 15-20% faster than a * b + c).
-    for (const j of cols4)
-      step.push(`acc${r}_${j} = ${ks.reduceRight((inner, kk) => `fma(a${r}.${lane[kk]!.repeat(4)}, b${kk}_${j}, ${inner})`, `acc${r}_${j}`)};`);
-  }
-  const indent = (lines: string[], depth: number) => lines.map((l) => `${'  '.repeat(depth)}${l}`).join('\n');
-  // The epilogue loops over the block's rows with a count known only at run time (rows past M
-  // are skipped) and loads the bias once per column, before the loop. With one loop over all
-  // tm·tn/4 pieces, a constant count and the bias loaded per piece, lavapipe compiled the 8×8
-  // block 3× slower with a bias or bias + GELU than without (8.5 s against 2.6 s now, at load
-  // average 5). The accumulators go through an array for the loop to index.
-  const biasLines = v.bias && !v.split ? cols4.map((j) => `let bc${j} = bias4(col0 + ${4 * j}u);`) : [];
-  const plus = (j: number) => (biasLines.length > 0 ? ` + bc${j}` : '');
-  return {
-    DECLARE: indent(declare, 1),
-    STEP: indent(step, 2),
-    STORE: indent(
-      [
-        `var block: array<vec4<f32>, ${(v.tm * v.tn) / 4}>;`,
-        ...rows.flatMap((r) => cols4.map((j) => `block[${r * cols4.length + j}] = acc${r}_${j};`)),
-        ...biasLines,
-        `for (var r = 0u; r < min(${v.tm}u, m - row0); r++) {`,
-        ...cols4.map((j) => `  store4(base_c, row0 + r, col0 + ${4 * j}u, block[r * ${cols4.length}u + ${j}u]${plus(j)});`),
-        '}',
-      ],
-      1,
-    ),
-  };
-}
 
 /** Register-blocked GEMM for CPU-emulated adapters (see shaders/gemm/blocked.wgsl). */
 export const gemmBlockedKernel: Kernel<BlockedVariant> = {

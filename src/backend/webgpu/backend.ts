@@ -80,7 +80,7 @@ export class WebGPUBackend implements Backend {
   #pass: GPUComputePassEncoder | undefined;
   #recorded = 0;
   #sink: CaptureSink | undefined;
-  /** The GEMM variant `tuneGemm()` chose for this adapter (undefined: chosen by adapter kind). */
+  /** The GEMM variant `tuneGemm()` (or you) chose for every product (undefined: chosen by adapter and product size, `chooseGemmVariant`). */
   gemmVariant: GemmVariant | undefined;
   /** The fused attention kernels' layout (undefined: chosen by adapter kind). */
   attentionTiling: AttentionTiling | undefined;
@@ -331,7 +331,7 @@ export class WebGPUBackend implements Backend {
   /**
    * Times the GEMM kernel variants suited to this adapter and makes the fastest the default for
    * later matmuls (remembered per adapter in localStorage where available). Call once after
-   * creating the backend; until then the choice goes by adapter kind.
+   * creating the backend; until then the choice goes by adapter and product size.
    */
   tuneGemm(options?: { candidates?: GemmVariant[]; force?: boolean }): Promise<GemmTuning> {
     return tuneGemm(this, options);
