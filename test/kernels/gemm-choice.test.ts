@@ -79,10 +79,12 @@ describe('default GEMM variant', () => {
     for (const p of products) expect(chooseGemmVariant(gpu, p)).toBe('tiled-64x64');
   });
 
-  test('a variant set by tuneGemm() or the user overrides the table, even for tiny products', () => {
+  test('a variant set by tuneGemm() or the user overrides the table, except for tiny products (no big compile for them)', () => {
     const context = { report: lavapipe, gemmVariant: 'blocked-32x32' } as unknown as WebGPUContext;
-    expect(defaultGemmVariant(context, readmeProduct)).toBe('blocked-32x32');
+    expect(defaultGemmVariant(context, readmeProduct)).toBe('naive');
+    expect(defaultGemmVariant(context, product(1024, 128, 128))).toBe('blocked-32x32');
     context.gemmVariant = undefined;
     expect(defaultGemmVariant(context, readmeProduct)).toBe('naive');
+    expect(defaultGemmVariant(context, product(1024, 128, 128))).toBe('blocked-16x16');
   });
 });

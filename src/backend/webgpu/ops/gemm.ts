@@ -79,9 +79,14 @@ export function chooseGemmVariant(
   return (rows.find(([below]) => flops < below) ?? rows[rows.length - 1]!)[1];
 }
 
-/** The variant used when none is forced: the one `tuneGemm()` (or the user) set, else by adapter and product size. */
+/**
+ * The variant used when a matmul forces none: by adapter and product size, except that a variant
+ * `tuneGemm()` (or the user) set on the backend replaces the table's choice for every product the
+ * table does not give `naive`: a tiny product never pays a big register block's compile.
+ */
 export function defaultGemmVariant(gpu: WebGPUContext, product: { m: number; n: number; k: number; batches: number }): GemmVariant {
-  return gpu.gemmVariant ?? chooseGemmVariant(gpu.report, product);
+  const chosen = chooseGemmVariant(gpu.report, product);
+  return chosen === 'naive' ? chosen : (gpu.gemmVariant ?? chosen);
 }
 
 /** The matrix products on WebGPU. */
