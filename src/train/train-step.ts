@@ -2,7 +2,7 @@
 // update, built once from a model's loss. On a backend with recorded programs (WebGPU) it is
 // compiled: every op runs once while the backend records, and each later step only writes the
 // batch and the step values (learning rate, update index, dropout offset) and replays.
-import type { OpBackend, KernelTime, RecordedProgram } from '../backend/contract.js';
+import type { KernelTime, OpBackend, ProgramRunner, RecordedProgram } from '../backend/contract.js';
 import { type StepValues, packStepValues } from '../backend/step-values.js';
 import { ShapeError, ShaderformerError, formatShape } from '../errors.js';
 import { gradients } from '../graph/autograd.js';
@@ -124,7 +124,13 @@ export class TrainStep {
     );
     this.#states = this.#params.map((p) => Array.from({ length: optimizer.stateCount }, () => this.#backend.zeros(parameters.tensor(p).shape)));
     this.#accumulators = accumulationSteps > 1 ? this.#params.map((p) => this.#backend.zeros(p.shape)) : undefined;
-    this.#compiled = this.mode === 'compiled' ? this.#compile() : undefined;
+    try {
+      this.#compiled = this.mode === 'compiled' ? this.#compile() : undefined;
+    } catch (error) {
+      // Nothing the step made may outlive a failed build (the device lost while recording, say).
+      this.dispose();
+      throw error;
+    }
   }
 
   /** Optimizer updates done so far. */
@@ -311,22 +317,36 @@ export class TrainStep {
     for (const [name, v] of this.graph.inputs) inputs[name] = backend.zeros(v.shape, v.dtype);
     const stepValues = backend.stepValuesTensor();
     const context: RunContext = { seed: [this.#options.seed, 0], step: stepValues };
-    const main = runner.record(() => {
+    const programs: RecordedProgram[] = [];
+    try {
+      programs.push(this.#record(runner, inputs, stepValues, context));
+      if (this.#accumulators) programs.push(this.#recordUpdate(runner, this.#accumulators, stepValues));
+    } catch (error) {
+      for (const p of programs) p.dispose();
+      for (const t of [...Object.values(inputs), stepValues]) t.dispose();
+      throw error;
+    }
+    return { main: programs[0]!, update: programs[1], inputs, stepValues };
+  }
+
+  /** Records forward, backward, and the update or the accumulation; output 0 is the loss. */
+  #record(runner: ProgramRunner, inputs: Readonly<Record<string, Tensor>>, stepValues: Tensor, context: RunContext): RecordedProgram {
+    return runner.record(() => {
       const [loss, ...grads] = this.#run(inputs, context);
       if (this.#accumulators) this.#accumulate(grads);
       else this.#update(grads, stepValues);
       for (const t of grads) if (this.#ownsOutput(t)) t.dispose();
       return [loss!];
     });
-    const accumulators = this.#accumulators;
-    const update = accumulators
-      ? runner.record(() => {
-          this.#update(accumulators, stepValues);
-          for (const t of accumulators) zeroInPlace(t);
-          return [];
-        })
-      : undefined;
-    return { main, update, inputs, stepValues };
+  }
+
+  /** With accumulation: records clipping, the optimizer update from the accumulators, and their clearing. */
+  #recordUpdate(runner: ProgramRunner, accumulators: readonly Tensor[], stepValues: Tensor): RecordedProgram {
+    return runner.record(() => {
+      this.#update(accumulators, stepValues);
+      for (const t of accumulators) zeroInPlace(t);
+      return [];
+    });
   }
 
   /** Writes the batch and this micro-step's step values into the tensors the programs read. */
