@@ -19,7 +19,8 @@ const B = 2;
 const T = 8;
 const VOCAB = 30;
 
-function build(lr = 1e-2, optimizer: 'adamw' | 'sgd' = 'adamw'): { step: TrainStep; parameters: ParameterStore } {
+/** A tiny BERT on the CPU and its training step: AdamW at `lr` (a number or a schedule), or SGD. */
+function build(lr: number | ((update: number) => number) = 1e-2, optimizer: 'adamw' | 'sgd' = 'adamw'): { step: TrainStep; parameters: ParameterStore } {
   const model = new BertForMaskedLM({
     vocab_size: VOCAB,
     hidden_size: 16,
@@ -36,7 +37,7 @@ function build(lr = 1e-2, optimizer: 'adamw' | 'sgd' = 'adamw'): { step: TrainSt
     parameters,
     inputs: { input_ids: spec, labels: spec },
     loss: (x) => model.loss(x),
-    optimizer: optimizer === 'adamw' ? new AdamW({ lr }) : new SGD({ lr }),
+    optimizer: optimizer === 'adamw' ? new AdamW({ lr }) : new SGD({ lr: lr as number }),
     seed: 7,
   });
   return { step, parameters };
@@ -78,19 +79,8 @@ describe('train', () => {
   });
 
   test('each step reports the learning rate of its own update, also with the next step queued', async () => {
-    const model = new BertForMaskedLM({
-      vocab_size: VOCAB,
-      hidden_size: 16,
-      num_hidden_layers: 1,
-      num_attention_heads: 2,
-      intermediate_size: 32,
-      max_position_embeddings: T,
-      type_vocab_size: 0,
-    });
-    const parameters = ParameterStore.create(createCpuBackend(), model.parameters(), { seed: 3 });
-    const spec = { shape: [B, T], dtype: 'i32' } as const;
     const schedule = linearWarmupDecay({ peakLr: 1e-2, warmupSteps: 2, totalSteps: 6 });
-    const step = createTrainStep({ parameters, inputs: { input_ids: spec, labels: spec }, loss: (x) => model.loss(x), optimizer: new AdamW({ lr: schedule }) });
+    const { step, parameters } = build(schedule);
     const lrs: number[] = [];
     await train({ step, batches: batches(6), steps: 5, overlap: true, onStep: (p) => void lrs.push(p.lr) });
     expect(lrs).toEqual([1, 2, 3, 4, 5].map((t) => schedule(t)));
