@@ -2,6 +2,7 @@ import { type DropoutOptions, Tensor, dropout, dropoutBackward } from '../../src
 import { encodePhilox } from '../../src/kernels/philox.js';
 import { dropoutBackwardReference, dropoutMaskReference, dropoutReference, philoxReference } from '../../src/reference/dropout.js';
 import { type CaseContext, type GpuCase, type Tolerance, defineSuite } from '../harness/cases.js';
+import { PHILOX_KNOWN_ANSWERS } from '../harness/philox-known-answers.js';
 
 // The mask must match the reference bit for bit (both compare the same Philox words with the same
 // integer threshold), so it is checked exactly: y[i] ≠ 0 ⇔ kept, as inputs are never 0.
@@ -113,23 +114,7 @@ const differentMasksCase: GpuCase = {
 const philoxCase: GpuCase = {
   name: 'philox4x32-10 known answers and random blocks',
   async run(ctx) {
-    const known = [
-      [
-        [0, 0, 0, 0],
-        [0, 0],
-        [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8],
-      ],
-      [
-        [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff],
-        [0xffffffff, 0xffffffff],
-        [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd],
-      ],
-      [
-        [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344],
-        [0xa4093822, 0x299f31d0],
-        [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1],
-      ],
-    ];
+    const known = PHILOX_KNOWN_ANSWERS;
     const n = known.length + 1000;
     const word = () => Math.floor(ctx.rng.next() * 2 ** 32);
     const counters = Uint32Array.from({ length: 4 * n }, word);

@@ -4,6 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { ShapeError, createCpuBackend, dropout, dropoutBackward } from '../../src/index.js';
 import { philox4x32_10 } from '../../src/random/philox.js';
 import { dropoutBackwardReference, dropoutMaskReference, dropoutReference } from '../../src/reference/dropout.js';
+import { PHILOX_KNOWN_ANSWERS } from '../harness/philox-known-answers.js';
 import { Rng } from '../harness/cases.js';
 import { randomFloat64, vjpError } from '../harness/finite-diff.js';
 
@@ -14,24 +15,7 @@ const mask = (n: number, p: number, key: readonly [number, number], offset: numb
 };
 
 describe('philox4x32_10', () => {
-  // Random123's tests/kat_vectors for philox4x32 with 10 rounds: counter words, key words, output.
-  test.each([
-    [
-      [0, 0, 0, 0],
-      [0, 0],
-      [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8],
-    ],
-    [
-      [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff],
-      [0xffffffff, 0xffffffff],
-      [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd],
-    ],
-    [
-      [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344],
-      [0xa4093822, 0x299f31d0],
-      [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1],
-    ],
-  ])('known answer %#', (counter, key, want) => {
+  test.each(PHILOX_KNOWN_ANSWERS.map((v) => [...v]))('known answer %#', (counter, key, want) => {
     expect(philox4x32_10(counter, key)).toEqual(want);
   });
 });
