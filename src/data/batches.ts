@@ -17,6 +17,29 @@ export interface MlmBatchesOptions extends Omit<MaskTokensOptions, 'rng'> {
   clsId?: number;
   /** When given, each row ends with this id (BERT's `[SEP]`, RoBERTa's `</s>`); never masked. */
   sepId?: number;
+  /** Continue from a state `getState()` returned (a checkpoint's), instead of from the seed's start. */
+  state?: MlmBatchesState;
+}
+
+/** Where an `mlmBatches` stream is: enough to draw the same batches after a restart (plain JSON). */
+export interface MlmBatchesState {
+  readonly kind: 'mlmBatches';
+  /** The generator's four u32 state words. */
+  readonly rng: readonly number[];
+  /** Batches drawn so far. */
+  readonly batches: number;
+  /** The stream's shape, checked on restore: a state from another configuration is refused. */
+  readonly batchSize: number;
+  readonly seqLength: number;
+  readonly tokens: number;
+}
+
+/** An endless generator of MLM batches whose position can be saved and restored (for checkpoints). */
+export interface MlmBatchStream extends Generator<MlmBatch, never, undefined> {
+  /** The position after the last batch drawn (JSON-able); `setState` of it draws the same next batch. */
+  getState(): MlmBatchesState;
+  /** Moves the stream to `state` (checked against this stream's batch size, length and token count). */
+  setState(state: MlmBatchesState): void;
 }
 
 /** One MLM batch; every array is [B, T] row-major. */
@@ -36,13 +59,14 @@ export interface MlmBatch {
 /**
  * An endless stream of MLM batches: each row is a window of T tokens (T − 2 with `clsId` and `sepId`)
  * starting at a uniform offset in `tokens`, wrapped in the optional `clsId`/`sepId`, then masked by
- * `maskTokens`. Deterministic given the seed; to resume, skip as many batches as were used.
+ * `maskTokens`. Deterministic given the seed; `getState()`/`setState()` (or the `state` option) save and
+ * restore its position, so a resumed run draws the same batches.
  */
-export function mlmBatches(tokens: Int32Array, options: MlmBatchesOptions): Generator<MlmBatch, never, undefined> {
+export function mlmBatches(tokens: Int32Array, options: MlmBatchesOptions): MlmBatchStream {
   const op = 'mlmBatches';
   checkTokenIds(op, 'tokens', tokens);
   if (options === null || typeof options !== 'object') throw new ShapeError(`${op}: options must be an object, got ${describe(options)}`);
-  const { batchSize, seqLength, seed, clsId, sepId, ...maskOptions } = options;
+  const { batchSize, seqLength, seed, clsId, sepId, state, ...maskOptions } = options;
   checkInteger(op, 'batchSize', batchSize, 1, 2 ** 31 - 1);
   checkInteger(op, 'seqLength', seqLength, 1, 2 ** 31 - 1);
   checkInteger(op, 'seed', seed, 0, 2 ** 32 - 1);
@@ -52,7 +76,14 @@ export function mlmBatches(tokens: Int32Array, options: MlmBatchesOptions): Gene
   if (windowLength < 1) throw new ShapeError(`${op}: seqLength ${seqLength} leaves no room for tokens beside clsId and sepId`);
   if (tokens.length < windowLength) throw new ShapeError(`${op}: tokens has ${tokens.length} ids, fewer than one window of ${windowLength}`);
   if (batchSize * seqLength > 2 ** 31 - 1) throw new ShapeError(`${op}: batchSize × seqLength = ${batchSize * seqLength} is too large`);
-  const rng = new Xoshiro128(seed);
+  let rng = new Xoshiro128(seed);
+  let drawn = 0;
+  const setState = (value: MlmBatchesState, name = 'setState'): void => {
+    const restored = checkState(`${op}: ${name}`, value, { batchSize, seqLength, tokens: tokens.length });
+    rng = restored.rng;
+    drawn = restored.batches;
+  };
+  if (state !== undefined) setState(state, 'options.state');
   // Check the masking options now rather than at the first next(); no ids, so no draws.
   maskTokens(new Int32Array(0), { ...maskOptions, rng });
   const specialIds = new Set(maskOptions.specialIds ?? []);
@@ -72,10 +103,30 @@ export function mlmBatches(tokens: Int32Array, options: MlmBatchesOptions): Gene
         if (sepId !== undefined) ids[at + windowLength] = sepId;
       }
       const { inputIds, labels } = maskTokens(ids, { ...maskOptions, specialIds, rng });
+      drawn++;
       yield { inputIds, labels, attentionMask: new Int32Array(ids.length).fill(1), starts, batchSize, seqLength };
     }
   }
-  return stream();
+  const getState = (): MlmBatchesState => ({ kind: 'mlmBatches', rng: rng.getState(), batches: drawn, batchSize, seqLength, tokens: tokens.length });
+  // The generator reads `rng` afresh for every batch, so replacing it moves the stream.
+  return Object.assign(stream(), { getState, setState: (value: MlmBatchesState) => setState(value) });
+}
+
+/** Checks a saved stream state (untrusted JSON) against the stream's shape; the generator it holds. */
+function checkState(where: string, state: unknown, shape: { batchSize: number; seqLength: number; tokens: number }): { rng: Xoshiro128; batches: number } {
+  if (state === null || typeof state !== 'object' || Array.isArray(state))
+    throw new ShapeError(`${where} must be an mlmBatches state object, got ${describe(state)}`);
+  const s = state as Record<string, unknown>;
+  if (s.kind !== 'mlmBatches') throw new ShapeError(`${where}.kind must be "mlmBatches", got ${JSON.stringify(s.kind) ?? 'nothing'}`);
+  for (const key of ['batchSize', 'seqLength', 'tokens'] as const) {
+    if (s[key] !== shape[key]) throw new ShapeError(`${where}.${key} is ${JSON.stringify(s[key]) ?? 'missing'}, but this stream has ${key} ${shape[key]}`);
+  }
+  checkInteger(where, 'batches', s.batches, 0, Number.MAX_SAFE_INTEGER);
+  try {
+    return { rng: Xoshiro128.fromState(s.rng as number[]), batches: s.batches as number };
+  } catch (error) {
+    throw new ShapeError(`${where}.rng: ${(error as Error).message}`);
+  }
 }
 
 /** Options of `padBatch`. */
