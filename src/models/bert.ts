@@ -43,6 +43,45 @@ export interface BertInputs {
   token_type_ids?: Var<'i32', 2>;
 }
 
+/** What a forward returns besides its main output (Hugging Face's `output_hidden_states`, `output_attentions`). */
+export interface BertForwardOptions {
+  /** Also return the hidden states: the embeddings' output, then each layer's (num_hidden_layers + 1 entries). */
+  outputHiddenStates?: boolean;
+  /** Also return each layer's attention probabilities [B, H, T, T] (after masking and softmax; padded keys 0). */
+  outputAttentions?: boolean;
+}
+
+/** What `BertModel.forwardWithOutputs` returns, as graph vars. */
+export interface BertModelOutput {
+  /** [B, T, hidden]: the last layer's output (what `forward` returns). */
+  lastHiddenState: Var<'f32', 3>;
+  /** With `outputHiddenStates`: [B, T, hidden] each, the embeddings' output then every layer's. */
+  hiddenStates?: Var<'f32', 3>[];
+  /** With `outputAttentions`: [B, H, T, T] per layer. */
+  attentions?: Var<'f32', 4>[];
+}
+
+/** What `BertForMaskedLM.forward` returns, as graph vars. */
+export interface MaskedLMOutput {
+  /** [B, T, V] vocabulary logits of every position. */
+  logits: Var<'f32', 3>;
+  /** With labels: the mean cross-entropy over the positions whose label is not -100 (as `loss()`). */
+  loss?: Var<'f32', 0>;
+  /** With `outputHiddenStates`: the embeddings' output then every layer's, [B, T, hidden] each. */
+  hiddenStates?: Var<'f32', 3>[];
+  /** With `outputAttentions`: [B, H, T, T] per layer. */
+  attentions?: Var<'f32', 4>[];
+}
+
+/** Throws unless `options` is an object whose output flags, when set, are booleans. */
+function checkForwardOptions(op: string, options: BertForwardOptions): void {
+  if (typeof options !== 'object' || options === null) throw new ArgumentError(`${op}: options must be an object, got ${describeValue(options)}`);
+  for (const key of ['outputHiddenStates', 'outputAttentions'] as const) {
+    const value = options[key];
+    if (value !== undefined && typeof value !== 'boolean') throw new ArgumentError(`${op}: options.${key} must be a boolean, got ${describeValue(value)}`);
+  }
+}
+
 /** A config with every default filled in, every field checked; errors name `op` and the field (`BertForMaskedLM: hidden_size must be …`). */
 export function resolveBertConfig(config: BertConfig, op = 'BertConfig'): Required<BertConfig> {
   if (typeof config !== 'object' || config === null) {
@@ -182,6 +221,31 @@ export class BertModel extends Module {
     for (const layer of this.layers) x = layer.forward(x, inputs.attention_mask);
     return x;
   }
+
+  /** The last hidden states and, on request, every layer's hidden states and attention probabilities. */
+  forwardWithOutputs(inputs: BertInputs, options: BertForwardOptions = {}): BertModelOutput {
+    const op = 'BertModel.forwardWithOutputs';
+    checkInputs(op, inputs);
+    checkForwardOptions(op, options);
+    let x = this.embeddings.forward(inputs);
+    const hiddenStates = [x];
+    const attentions: Var<'f32', 4>[] = [];
+    for (const layer of this.layers) {
+      if (options.outputAttentions) {
+        const result = layer.forwardWithAttentions(x, inputs.attention_mask);
+        x = result.output;
+        attentions.push(result.attentions);
+      } else {
+        x = layer.forward(x, inputs.attention_mask);
+      }
+      hiddenStates.push(x);
+    }
+    return {
+      lastHiddenState: x,
+      ...(options.outputHiddenStates ? { hiddenStates } : {}),
+      ...(options.outputAttentions ? { attentions } : {}),
+    };
+  }
 }
 
 /** The masked-LM head, `cls.predictions.*`: dense + activation + LayerNorm, then the decoder tied to the word embeddings, plus its own bias. */
@@ -225,6 +289,22 @@ export class BertForMaskedLM extends Module {
     super('');
     this.bert = this.child(new BertModel(resolveBertConfig(config, 'BertForMaskedLM')));
     this.head = this.child(new BertLMPredictionHead('cls.predictions', this.bert.config));
+  }
+
+  /**
+   * One forward: logits [B, T, V]; with `labels` [B, T] i32 the loss as `loss()` computes it; on
+   * request the hidden states and attention probabilities (see `BertForwardOptions`).
+   */
+  forward(inputs: BertInputs & { labels?: Var<'i32', 2> }, options: BertForwardOptions = {}): MaskedLMOutput {
+    const op = 'BertForMaskedLM.forward';
+    checkInputs(op, inputs, inputs?.labels === undefined ? [] : ['labels']);
+    checkForwardOptions(op, options);
+    const { lastHiddenState, ...extra } = this.bert.forwardWithOutputs(inputs, options);
+    const rows = this.head.forward(lastHiddenState, lastHiddenState.graph.param(this.bert.embeddings.words.weight) as Var<'f32', 2>); // [B·T, V]
+    const [batch, length] = inputs.input_ids.shape as [number, number];
+    const logits = F.reshape(rows, [batch, length, this.bert.config.vocab_size]) as Var<'f32', 3>;
+    const loss = inputs.labels === undefined ? {} : { loss: F.crossEntropy(rows, F.reshape(inputs.labels, [-1]) as Var<'i32', 1>) };
+    return { logits, ...loss, ...extra };
   }
 
   /** Vocabulary logits [B·T, V] of every position. */

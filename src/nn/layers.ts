@@ -155,7 +155,19 @@ export class MultiHeadAttention extends Module {
 
   /** x [B, Tq, hidden] → [B, Tq, hidden]. */
   forward(x: Var<'f32', 3>, inputs: AttentionInputs = {}): Var<'f32', 3> {
-    const op = 'MultiHeadAttention.forward';
+    return this.#attend('MultiHeadAttention.forward', x, inputs, false).output;
+  }
+
+  /**
+   * `forward`, plus the attention probabilities [B, H, Tq, Tk] (after masking and softmax, before
+   * dropout; masked keys exactly 0), computed by extra graph ops beside the fused kernel.
+   */
+  forwardWithProbabilities(x: Var<'f32', 3>, inputs: AttentionInputs = {}): { output: Var<'f32', 3>; probabilities: Var<'f32', 4> } {
+    const { output, probabilities } = this.#attend('MultiHeadAttention.forwardWithProbabilities', x, inputs, true);
+    return { output, probabilities: probabilities! };
+  }
+
+  #attend(op: string, x: Var<'f32', 3>, inputs: AttentionInputs, withProbabilities: boolean): { output: Var<'f32', 3>; probabilities?: Var<'f32', 4> } {
     checkVar(op, 'x', x);
     checkOptions(op, '', inputs, [], false, 'inputs');
     if (inputs.context !== undefined) checkVar(op, 'context', inputs.context);
@@ -172,7 +184,8 @@ export class MultiHeadAttention extends Module {
       }); // [B, H, Tq, Dh]
       const [batch, , tq] = attended.shape as [number, number, number, number];
       const merged = F.reshape(F.transpose(attended, [0, 2, 1, 3]), [batch, tq, this.options.hiddenSize]); // [B, Tq, hidden]
-      return this.output.forward(merged);
+      const output = this.output.forward(merged);
+      return withProbabilities ? { output, probabilities: attentionProbabilities(q, k, inputs) } : { output };
     });
   }
 
@@ -182,6 +195,28 @@ export class MultiHeadAttention extends Module {
     const split = F.reshape(x, [batch, length, this.options.numHeads, this.headDim]); // [B, T, H, Dh]
     return F.transpose(split, [0, 2, 1, 3]); // [B, H, T, Dh]
   }
+}
+
+/**
+ * softmax(Q·Kᵀ/√Dh + masks) [B, H, Tq, Tk] from graph ops, for inspection: the fused kernel never
+ * stores the probabilities. The padding mask becomes an additive −∞ [B, Tk] by an embedding lookup
+ * into [−∞, 0] (mask 0 → −∞; any other value is out of the table's range, a zero row: attended, as
+ * the kernel treats nonzero), and the scores are laid out [H, Tq, B, Tk] so that mask is their suffix.
+ */
+function attentionProbabilities(q: Var<'f32', 4>, k: Var<'f32', 4>, inputs: AttentionInputs): Var<'f32', 4> {
+  const g = q.graph;
+  const [, , tq, dh] = q.shape as [number, number, number, number];
+  const tk = k.shape[2]!;
+  let scores = F.scale(F.matmul(q, k, { transposeB: true }), 1 / Math.sqrt(dh)); // [B, H, Tq, Tk]
+  if (inputs.causal) {
+    const causal = Float32Array.from({ length: tq * tk }, (_, n) => (n % tk > Math.floor(n / tk) ? Number.NEGATIVE_INFINITY : 0));
+    scores = F.add(scores, g.constant(causal, [tq, tk]) as Var<'f32', 2>);
+  }
+  if (!inputs.keyMask) return F.softmax(scores);
+  const table = g.constant(Float32Array.of(Number.NEGATIVE_INFINITY, 0), [2, 1]) as Var<'f32', 2>;
+  const additive = F.reshape(F.embedding(table, inputs.keyMask), [-1, tk]) as Var<'f32', 2>; // [B, Tk]
+  const probabilities = F.softmax(F.transpose(scores, [1, 2, 0, 3]), additive); // [H, Tq, B, Tk]
+  return F.transpose(probabilities, [2, 0, 1, 3]);
 }
 
 /** Options of `FeedForward`. */
@@ -264,16 +299,33 @@ export class EncoderLayer extends Module {
 
   /** x [B, T, hidden] → [B, T, hidden]; keyMask [B, T] marks real tokens. */
   forward(x: Var<'f32', 3>, keyMask?: Var<'i32', 2>): Var<'f32', 3> {
-    checkVar('EncoderLayer.forward', 'x', x);
-    if (keyMask !== undefined) checkVar('EncoderLayer.forward', 'keyMask', keyMask);
-    const attend = (h: Var<'f32', 3>) => this.#dropout.forward(this.attention.forward(h, keyMask ? { keyMask } : {}));
+    return this.#forward('EncoderLayer.forward', x, keyMask, false).output;
+  }
+
+  /** `forward`, plus its attention probabilities [B, H, T, T] (see `MultiHeadAttention.forwardWithProbabilities`). */
+  forwardWithAttentions(x: Var<'f32', 3>, keyMask?: Var<'i32', 2>): { output: Var<'f32', 3>; attentions: Var<'f32', 4> } {
+    const { output, attentions } = this.#forward('EncoderLayer.forwardWithAttentions', x, keyMask, true);
+    return { output, attentions: attentions! };
+  }
+
+  #forward(op: string, x: Var<'f32', 3>, keyMask: Var<'i32', 2> | undefined, withAttentions: boolean): { output: Var<'f32', 3>; attentions?: Var<'f32', 4> } {
+    checkVar(op, 'x', x);
+    if (keyMask !== undefined) checkVar(op, 'keyMask', keyMask);
+    let attentions: Var<'f32', 4> | undefined;
+    const attend = (h: Var<'f32', 3>) => {
+      const masks = keyMask ? { keyMask } : {};
+      if (!withAttentions) return this.#dropout.forward(this.attention.forward(h, masks));
+      const result = this.attention.forwardWithProbabilities(h, masks);
+      attentions = result.probabilities;
+      return this.#dropout.forward(result.output);
+    };
     const feed = (h: Var<'f32', 3>) => this.#dropout.forward(this.feedForward.forward(h));
     if (this.options.preLayerNorm) {
       const h = F.add(x, attend(this.attentionNorm.forward(x)));
-      return F.add(h, feed(this.outputNorm.forward(h)));
+      return { output: F.add(h, feed(this.outputNorm.forward(h))), attentions };
     }
     const h = this.attentionNorm.forward(F.add(x, attend(x)));
-    return this.outputNorm.forward(F.add(h, feed(h)));
+    return { output: this.outputNorm.forward(F.add(h, feed(h))), attentions };
   }
 }
 
