@@ -69,7 +69,8 @@ def byte_level():
     tok = ByteLevelBPETokenizer(add_prefix_space=True, trim_offsets=True)
     tok.train_from_iterator(SENTENCES, vocab_size=300, min_frequency=1, special_tokens=SPECIALS)
     tok.add_special_tokens(["<sep>"])
-    tok.add_tokens(["world"])  # already in the vocabulary as a merge result: keeps its id
+    # "cat" is in the vocabulary (a merge's result) and keeps its id; "world" is not (only "Ġworld" is).
+    tok.add_tokens(["cat", "world"])
     folder = os.path.join(OUT, "byte-level")
     os.makedirs(folder, exist_ok=True)
     tok.save(os.path.join(folder, "tokenizer.json"))

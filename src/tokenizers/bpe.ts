@@ -30,6 +30,9 @@ export class BpeModel {
 
   /** Builds the model; every merge's parts and result must be in the vocabulary. */
   constructor(vocab: Vocab, merges: readonly [string, string][], options: BpeModelOptions = {}, where = 'BpeModel') {
+    // With no tokens every character is unknown, so every text would encode to nothing (Hugging Face's
+    // Rust library loads such a file and returns no ids); refuse it instead.
+    if (vocab.size === 0) throw new TokenizerError(`${where}: the vocabulary is empty; a BPE model needs at least its alphabet`);
     this.vocab = vocab;
     this.merges = merges;
     this.unkToken = options.unkToken ?? null;

@@ -8,7 +8,7 @@ import { TokenizerError, describeValue } from './errors.js';
 import { BertNormalizer } from './normalizers.js';
 import type { PreTokenizerSpec } from './pre-tokenizers.js';
 import { type PostProcessor, type TemplatePiece, bertTemplate, robertaTemplate } from './templates.js';
-import { type AddedToken, type DecoderSpec, type PaddingOptions, Tokenizer, type TruncationOptions } from './tokenizer.js';
+import { type AddedToken, type DecoderSpec, type PaddingOptions, Tokenizer, type TruncationOptions, checkAddedTokens } from './tokenizer.js';
 import { MAX_TOKEN_ID, Vocab } from './vocab.js';
 import { WordPieceModel } from './wordpiece.js';
 
@@ -338,16 +338,24 @@ export function readTokenizerJson(input: FileInput | object): Tokenizer {
   }
   const json = object(root, 'the top level');
   const preTokenizer = readPreTokenizer(json.pre_tokenizer);
+  const model = readModel(required(json, 'model', 'the top level'), preTokenizer?.type === 'ByteLevel');
+  const padding = readPadding(json.padding);
   const tokenizer = new Tokenizer({
-    model: readModel(required(json, 'model', 'the top level'), preTokenizer?.type === 'ByteLevel'),
+    model,
     normalizer: readNormalizer(json.normalizer),
     preTokenizer,
     postProcessor: readPostProcessor(json.post_processor),
     decoder: readDecoder(json.decoder),
-    addedTokens: readAddedTokens(json.added_tokens),
+    addedTokens: checkAddedTokens(readAddedTokens(json.added_tokens), model.vocab, READ, 'added_tokens'),
     truncation: readTruncation(json.truncation),
-    padding: readPadding(json.padding),
+    padding,
   });
+  // Padding would otherwise fill batches with an id no token (and no embedding row) has.
+  if (padding !== null && tokenizer.idToTokenString(padding.padId!) === undefined) {
+    throw new TokenizerError(
+      `${READ}: padding.pad_id ${padding.padId} is not the id of any token (the vocabulary, added tokens included, has ids below ${tokenizer.vocabSize})`,
+    );
+  }
   // Template tokens must be real tokens with the ids the template says.
   const processor = tokenizer.postProcessor;
   for (const piece of processor ? [...processor.single, ...processor.pair] : []) {
@@ -498,6 +506,7 @@ export function readVocabTxt(input: FileInput, options: VocabTxtOptions = {}): T
   const where = 'readVocabTxt';
   const lines = text(input, where).split('\n');
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  if (lines.length === 0) throw new TokenizerError(`${where}: vocab.txt is empty; it must list the vocabulary, one token a line`);
   const vocab = new Vocab();
   lines.forEach((line, i) => {
     const token = line.replace(/\s+$/u, '');
@@ -553,6 +562,7 @@ export function readVocabAndMerges(vocabJson: FileInput, mergesTxt: FileInput, o
   }
   if (!isObject(parsed)) throw new TokenizerError(`${where}: vocab.json must be an object mapping tokens to ids, got ${describeValue(parsed)}`);
   const vocab = Vocab.fromEntries(Object.entries(parsed), `${where}: vocab.json`);
+  if (vocab.size === 0) throw new TokenizerError(`${where}: vocab.json is empty ({}); a BPE vocabulary needs at least its alphabet`);
   const merges: [string, string][] = [];
   text(mergesTxt, `${where}: merges.txt`)
     .split('\n')

@@ -6,6 +6,7 @@ import { TokenizerError, describeValue } from './errors.js';
 import { type BertNormalizer, type Normalized, originalSpan } from './normalizers.js';
 import { type PreTokenizerSpec, preTokenize } from './pre-tokenizers.js';
 import { type PostProcessor, type TemplatePiece, addedCount } from './templates.js';
+import { MAX_TOKEN_ID, type Vocab } from './vocab.js';
 import { WordPieceModel } from './wordpiece.js';
 
 /** A token outside the model's merges or pieces, matched in the text before anything else (special tokens). */
@@ -147,21 +148,13 @@ export class Tokenizer {
     }
     this.postProcessor = parts.postProcessor ?? null;
     this.decoder = parts.decoder ?? null;
-    this.addedTokens = parts.addedTokens ?? [];
+    this.addedTokens = checkAddedTokens(parts.addedTokens ?? [], this.model.vocab, 'Tokenizer', 'addedTokens');
     this.truncation = parts.truncation ?? null;
     this.padding = parts.padding ?? null;
     if (this.model instanceof BpeModel && this.preTokenizer?.type === 'ByteLevel') this.model.useByteAlphabet(BYTE_TO_CHAR);
     this.trimOffsets = this.postProcessor?.trimOffsets === true && this.preTokenizer?.type === 'ByteLevel';
     this.idToToken = [...this.model.vocab.idToToken];
     for (const token of this.addedTokens) {
-      const inVocab = this.model.vocab.idToToken[token.id];
-      if (inVocab !== undefined && inVocab !== token.content) {
-        throw new TokenizerError(
-          `Tokenizer: added token ${describeValue(token.content)} has id ${token.id}, which the vocabulary gives to ${describeValue(inVocab)}`,
-        );
-      }
-      if (this.addedByContent.has(token.content)) throw new TokenizerError(`Tokenizer: added token ${describeValue(token.content)} appears twice`);
-      if (token.content.length === 0) throw new TokenizerError(`Tokenizer: added token ${token.id} is empty`);
       this.idToToken[token.id] = token.content;
       this.addedById.set(token.id, token);
       this.addedByContent.set(token.content, token);
@@ -556,6 +549,8 @@ export class Tokenizer {
     const padId = options.padId ?? this.tokenToId(padToken);
     if (padId === undefined)
       throw new TokenizerError(`Tokenizer.encodeBatch: the pad token ${describeValue(padToken)} is not in the vocabulary; set padding.padId`);
+    if (!Number.isInteger(padId) || this.idToToken[padId] === undefined)
+      throw new TokenizerError(`Tokenizer.encodeBatch: padding.padId ${describeValue(padId)} is not the id of any token (ids are below ${this.vocabSize})`);
     const padTypeId = options.padTypeId ?? 0;
     const left = options.direction === 'left';
     for (const enc of encodings) {
@@ -580,6 +575,58 @@ export class Tokenizer {
     for (const candidate of ['[PAD]', '<pad>']) if (this.tokenToId(candidate) !== undefined) return candidate;
     return '[PAD]';
   }
+}
+
+/**
+ * Checks added tokens against the model's vocabulary and returns them; `where` and `field` name the
+ * caller and the list in errors ("Tokenizer", "addedTokens"; "readTokenizerJson", "added_tokens").
+ *
+ * Which ids an added token may have: one whose text is already in the vocabulary (BERT's [MASK],
+ * RoBERTa's <mask>, a word added that the vocabulary holds) must have the vocabulary's id, or the
+ * same text would encode to one id and decode from another. The others are new rows of every
+ * embedding built from `vocabSize`: Hugging Face gives them the next free ids, in order, from the
+ * vocabulary's size on, so N of them end below V + N, V being one past the vocabulary's largest
+ * id; every file its libraries write has that layout. Any order and holes within [0, V + N) are
+ * accepted (a hand-edited file), nothing past it: an id of 2,000,000 would make a table, and an
+ * embedding, of 2,000,001 rows that no token owns (8 GB in f32 at width 1,024). Hugging Face's Rust
+ * reader does not refuse such an id either, but ignores it: it warns and renumbers the token to V,
+ * silently changing the id a model was trained with.
+ */
+export function checkAddedTokens(tokens: unknown, vocab: Vocab, where: string, field: string): AddedToken[] {
+  if (!Array.isArray(tokens)) throw new TokenizerError(`${where}: ${field} must be an array of added tokens, got ${describeValue(tokens)}`);
+  const fresh = tokens.filter((t) => !vocab.tokenToId.has(t?.content)).length;
+  const bound = vocab.idLimit + fresh;
+  const byId = new Map<number, string>();
+  const seen = new Set<string>();
+  tokens.forEach((token: AddedToken, i) => {
+    const path = `${where}: ${field}[${i}]`;
+    if (token === null || typeof token !== 'object') throw new TokenizerError(`${path} must be an added token object, got ${describeValue(token)}`);
+    const { id, content } = token;
+    if (typeof content !== 'string' || content.length === 0)
+      throw new TokenizerError(`${path}.content must be a non-empty string, got ${describeValue(content)}`);
+    const name = `added token ${describeValue(content)}`;
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > MAX_TOKEN_ID)
+      throw new TokenizerError(`${path}: the id of ${name} must be an integer in [0, ${MAX_TOKEN_ID}], got ${describeValue(id)}`);
+    for (const flag of ['special', 'singleWord', 'lstrip', 'rstrip', 'normalized'] as const) {
+      if (typeof token[flag] !== 'boolean') throw new TokenizerError(`${path}.${flag} must be true or false, got ${describeValue(token[flag])}`);
+    }
+    if (seen.has(content)) throw new TokenizerError(`${path}: ${name} appears twice`);
+    seen.add(content);
+    const vocabId = vocab.tokenToId.get(content);
+    if (vocabId !== undefined && vocabId !== id) throw new TokenizerError(`${path}: ${name} has id ${id}, but the vocabulary gives it id ${vocabId}`);
+    const inVocab = vocab.idToToken[id];
+    if (inVocab !== undefined && inVocab !== content)
+      throw new TokenizerError(`${path}: ${name} has id ${id}, which the vocabulary gives to ${describeValue(inVocab)}`);
+    if (id >= bound) {
+      throw new TokenizerError(
+        `${path}: ${name} has id ${id}, past the ids added tokens may take: the ${fresh} added token(s) not in the vocabulary take ids from ${vocab.idLimit} (one past its largest id) on, so every id must be below ${bound}`,
+      );
+    }
+    const holder = byId.get(id);
+    if (holder !== undefined) throw new TokenizerError(`${path}: ${name} has id ${id}, which added token ${describeValue(holder)} has too`);
+    byId.set(id, content);
+  });
+  return tokens;
 }
 
 // A byte-level word is all ASCII exactly when its UTF-8 length equals its UTF-16 length.

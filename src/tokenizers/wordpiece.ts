@@ -35,6 +35,7 @@ export class WordPieceModel {
     if (!Number.isInteger(this.maxInputCharsPerWord) || this.maxInputCharsPerWord < 0) {
       throw new TokenizerError(`${where}: max_input_chars_per_word must be an integer ≥ 0, got ${describeValue(this.maxInputCharsPerWord)}`);
     }
+    if (vocab.size === 0) throw new TokenizerError(`${where}: the vocabulary is empty; a WordPiece model needs at least its unk_token`);
     const unk = vocab.tokenToId.get(this.unkToken);
     if (unk === undefined) throw new TokenizerError(`${where}: unk_token ${describeValue(this.unkToken)} is not in the vocabulary`);
     this.unkId = unk;

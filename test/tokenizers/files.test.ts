@@ -112,7 +112,7 @@ describe('malformed files are clear errors', () => {
     ['dropout', broken(goodBpe, (j) => (j.model.dropout = 0.1)), /model\.dropout = 0\.1 is not supported/],
     ['added not array', broken(good, (j) => (j.added_tokens = {})), /added_tokens must be an array, got a object/],
     ['added id type', broken(good, (j) => (j.added_tokens[0].id = null)), /added_tokens\[0\]\.id must be an integer in \[0, 2097151\], got null/],
-    ['added id clash', broken(good, (j) => (j.added_tokens[0].id = 7)), /added token "\[PAD\]" has id 7, which the vocabulary gives to/],
+    ['added id clash', broken(good, (j) => (j.added_tokens[0].id = 7)), /added token "\[PAD\]" has id 7, but the vocabulary gives it id 0/],
     ['added content', broken(good, (j) => delete j.added_tokens[1].content), /added_tokens\[1\] is missing the field "content"/],
     ['added flag', broken(good, (j) => (j.added_tokens[1].special = 'yes')), /added_tokens\[1\]\.special must be true or false, got "yes"/],
     ['normalizer', broken(good, (j) => (j.normalizer = { type: 'NFKC' })), /normalizer\.type "NFKC" is not supported/],
