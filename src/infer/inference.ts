@@ -3,7 +3,7 @@
 // typed arrays and frees everything it made, so repeated runs hold no memory between calls.
 import { ArgumentError, ShaderformerError, ShapeError, describeValue, formatShape } from '../errors.js';
 import { type ConstantCache, execute, materializeConstants, neededNodes } from '../graph/execute.js';
-import { Graph, type InputSpec, Var } from '../graph/graph.js';
+import { Graph, type InputSpec, type Node, Var } from '../graph/graph.js';
 import type { ParameterStore } from '../graph/parameters.js';
 import type { Module } from '../nn/module.js';
 import { type Backend, type Tensor, shapeSize } from '../tensor/tensor.js';
@@ -95,8 +95,16 @@ export class Inference<O extends InferenceOutputVars = InferenceOutputVars> {
     // Dropout would make inference random; eval mode turns it off, so one left means a model was not passed.
     const random = needed.find((n) => n.op === 'dropout' || (n.op === 'attention' && (n.attrs as { dropout: number }).dropout > 0));
     if (random) throw new ArgumentError(`${op}: the outputs use dropout (${random.label}); pass the model as options.model, or call model.eval() first`);
-    const missing = needed.find((n) => n.op === 'param' && !parameters.names().includes((n.attrs as { parameter: { name: string } }).parameter.name));
-    if (missing) throw new ArgumentError(`${op}: the outputs read a parameter the store does not hold (${missing.label})`);
+    for (const node of needed) {
+      if (node.op !== 'param') continue;
+      const { parameter } = (node as Node<'param'>).attrs;
+      try {
+        parameters.tensor(parameter);
+      } catch {
+        // The store maps Parameter objects: a store made from another instance of the model has the names but not these.
+        throw new ArgumentError(`${op}: the outputs read parameter ${parameter.name}, which options.parameters does not hold (made from another model?)`);
+      }
+    }
     // Constants are uploaded now, once, so every run starts and ends with the same memory.
     materializeConstants(needed, parameters.backend, this.#constants);
   }

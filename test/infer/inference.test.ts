@@ -85,6 +85,10 @@ describe('createInference', () => {
       'createInference: model[1] must be a Module, got number 5',
     );
     expect(() => createInference(undefined as never)).toThrow(ArgumentError);
+    const other = new BertForMaskedLM(CONFIG).eval();
+    expect(() => createInference({ parameters, inputs: { input_ids: spec }, outputs: (x) => ({ logits: other.forward(x).logits }) })).toThrow(
+      'createInference: the outputs read parameter bert.embeddings.word_embeddings.weight, which options.parameters does not hold (made from another model?)',
+    );
     parameters.dispose();
   });
 
