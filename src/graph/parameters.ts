@@ -6,6 +6,28 @@ import { Parameter } from './parameter.js';
 export interface ParameterStoreOptions {
   /** Seed of the initialisers; each parameter draws from a stream derived from it and its name (default 0). */
   seed?: number;
+  /**
+   * Values to start from instead of the initialiser (e.g. loaded weights): a Float32Array of the
+   * parameter's size, or undefined to run its initialiser. A parameter given values is never drawn.
+   */
+  values?: (parameter: Parameter) => Float32Array | undefined;
+}
+
+/** One parameter's loaded values, as `ParameterStore.load` takes them. */
+export interface ParameterValues {
+  /** The parameter's name. */
+  readonly name: string;
+  /** Its values (row-major, the parameter's size). */
+  readonly data: Float32Array;
+}
+
+/** What `ParameterStore.load` did: which parameters came from the values and which from their initialisers. */
+export interface ParameterLoadResult {
+  readonly store: ParameterStore;
+  /** Names given values (in creation order). */
+  readonly loaded: string[];
+  /** Names no value came for, whose initialisers ran (in creation order). */
+  readonly initialized: string[];
 }
 
 /**
@@ -19,33 +41,71 @@ export class ParameterStore {
 
   private constructor(readonly backend: Backend) {}
 
-  /** Initialises every parameter on `backend` (names must be unique). */
+  /** Initialises every parameter on `backend` (names must be unique); `options.values` gives some or all of them their values instead. */
   static create(backend: Backend, parameters: Iterable<Parameter>, options: ParameterStoreOptions = {}): ParameterStore {
     const op = 'ParameterStore.create';
-    if (typeof (backend as Partial<Backend> | null)?.tensor !== 'function')
-      throw new ArgumentError(`${op}: backend must be a Backend, got ${describeValue(backend)}`);
-    if (typeof (parameters as Partial<Iterable<Parameter>> | null)?.[Symbol.iterator] !== 'function' || typeof parameters === 'string') {
-      throw new ArgumentError(`${op}: parameters must be an iterable of Parameters (e.g. model.parameters()), got ${describeValue(parameters)}`);
-    }
-    const list = [...parameters];
-    list.forEach((p, i) => {
-      if (!(p instanceof Parameter)) throw new ArgumentError(`${op}: parameters[${i}] must be a Parameter, got ${describeValue(p)}`);
-    });
-    if (typeof options !== 'object' || options === null) throw new ArgumentError(`${op}: options must be an object, got ${describeValue(options)}`);
-    const seed = options.seed ?? 0;
-    if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) throw new ShapeError(`ParameterStore.create: seed must be a u32, got ${String(seed)}`);
+    const { list, seed } = checkArguments(op, backend, parameters, options);
     const store = new ParameterStore(backend);
-    for (const p of list) {
-      if (store.#byName.has(p.name)) throw new ShapeError(`ParameterStore.create: two parameters are named ${JSON.stringify(p.name)}`);
-      const values = p.init(p.shape, parameterSeed(seed, p.name));
-      if (!(values instanceof Float32Array) || values.length !== p.size) {
-        throw new ShapeError(`ParameterStore.create: the initialiser of ${p.name} returned ${values?.length} values for shape ${formatShape(p.shape)}`);
+    try {
+      for (const p of list) {
+        const given = options.values?.(p);
+        if (given !== undefined) checkValues(op, p, given, 'options.values');
+        store.#add(p, backend.tensor(given ?? initialValues(op, p, seed), p.shape, 'f32'));
       }
-      const tensor = backend.tensor(values, p.shape, 'f32');
-      store.#byName.set(p.name, { parameter: p, tensor });
-      store.#byParameter.set(p, tensor);
+    } catch (error) {
+      store.dispose();
+      throw error;
     }
     return store;
+  }
+
+  /**
+   * A store whose parameters take their values from `values`, in any order (e.g. a safetensors
+   * file's): each array goes to the backend as it comes, so the JS heap holds about one at a time.
+   * Only the parameters no value came for run their initialisers; loaded ones are never drawn.
+   */
+  static async load(
+    backend: Backend,
+    parameters: Iterable<Parameter>,
+    values: AsyncIterable<ParameterValues> | Iterable<ParameterValues>,
+    options: ParameterStoreOptions = {},
+  ): Promise<ParameterLoadResult> {
+    const op = 'ParameterStore.load';
+    const { list, seed } = checkArguments(op, backend, parameters, options);
+    const iterable = values as Partial<AsyncIterable<unknown> & Iterable<unknown>> | null;
+    if (typeof iterable?.[Symbol.asyncIterator] !== 'function' && (typeof iterable?.[Symbol.iterator] !== 'function' || typeof values === 'string')) {
+      throw new ArgumentError(`${op}: values must be an iterable or async iterable of { name, data }, got ${describeValue(values)}`);
+    }
+    const byName = new Map(list.map((p) => [p.name, p]));
+    const tensors = new Map<string, Tensor>();
+    try {
+      for await (const item of values) {
+        const name = (item as Partial<ParameterValues> | null)?.name;
+        const p = typeof name === 'string' ? byName.get(name) : undefined;
+        if (!p) throw new ArgumentError(`${op}: values hold ${describeValue(name)}, which is not one of the parameters`);
+        if (tensors.has(p.name)) throw new ArgumentError(`${op}: values hold ${JSON.stringify(p.name)} twice`);
+        checkValues(op, p, item.data, `values ${JSON.stringify(p.name)}`);
+        tensors.set(p.name, backend.tensor(item.data, p.shape, 'f32'));
+      }
+      const initialized: string[] = [];
+      for (const p of list) {
+        if (tensors.has(p.name)) continue;
+        tensors.set(p.name, backend.tensor(initialValues(op, p, seed), p.shape, 'f32'));
+        initialized.push(p.name);
+      }
+      const store = new ParameterStore(backend);
+      for (const p of list) store.#add(p, tensors.get(p.name)!);
+      const drawn = new Set(initialized);
+      return { store, loaded: list.filter((p) => !drawn.has(p.name)).map((p) => p.name), initialized };
+    } catch (error) {
+      for (const t of tensors.values()) t.dispose();
+      throw error;
+    }
+  }
+
+  #add(parameter: Parameter, tensor: Tensor): void {
+    this.#byName.set(parameter.name, { parameter, tensor });
+    this.#byParameter.set(parameter, tensor);
   }
 
   /** The parameters, in creation order. */
@@ -106,6 +166,47 @@ export class ParameterStore {
   dispose(): void {
     for (const { tensor } of this.#byName.values()) tensor.dispose();
   }
+}
+
+/** Checks the arguments `create` and `load` share; returns the parameters as a list (unique names) and the seed. */
+function checkArguments(op: string, backend: Backend, parameters: Iterable<Parameter>, options: ParameterStoreOptions): { list: Parameter[]; seed: number } {
+  if (typeof (backend as Partial<Backend> | null)?.tensor !== 'function')
+    throw new ArgumentError(`${op}: backend must be a Backend, got ${describeValue(backend)}`);
+  if (typeof (parameters as Partial<Iterable<Parameter>> | null)?.[Symbol.iterator] !== 'function' || typeof parameters === 'string') {
+    throw new ArgumentError(`${op}: parameters must be an iterable of Parameters (e.g. model.parameters()), got ${describeValue(parameters)}`);
+  }
+  const list = [...parameters];
+  list.forEach((p, i) => {
+    if (!(p instanceof Parameter)) throw new ArgumentError(`${op}: parameters[${i}] must be a Parameter, got ${describeValue(p)}`);
+  });
+  if (typeof options !== 'object' || options === null) throw new ArgumentError(`${op}: options must be an object, got ${describeValue(options)}`);
+  const seed = options.seed ?? 0;
+  if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) throw new ShapeError(`${op}: seed must be a u32, got ${String(seed)}`);
+  if (options.values !== undefined && typeof options.values !== 'function') {
+    throw new ArgumentError(`${op}: options.values must be a function (parameter) => Float32Array | undefined, got ${describeValue(options.values)}`);
+  }
+  const seen = new Set<string>();
+  for (const p of list) {
+    if (seen.has(p.name)) throw new ShapeError(`${op}: two parameters are named ${JSON.stringify(p.name)}`);
+    seen.add(p.name);
+  }
+  return { list, seed };
+}
+
+/** The initialiser's values for `p`, checked. */
+function initialValues(op: string, p: Parameter, seed: number): Float32Array {
+  const values = p.init(p.shape, parameterSeed(seed, p.name));
+  if (!(values instanceof Float32Array) || values.length !== p.size) {
+    throw new ShapeError(`${op}: the initialiser of ${p.name} returned ${values?.length} values for shape ${formatShape(p.shape)}`);
+  }
+  return values;
+}
+
+/** Throws unless `values` is a Float32Array of `p`'s size. */
+function checkValues(op: string, p: Parameter, values: unknown, what: string): asserts values is Float32Array {
+  if (!(values instanceof Float32Array)) throw new ArgumentError(`${op}: ${what} for ${p.name} must be a Float32Array, got ${describeValue(values)}`);
+  if (values.length !== p.size)
+    throw new ShapeError(`${op}: ${what} for ${p.name} has ${values.length} values, the parameter ${formatShape(p.shape)} has ${p.size}`);
 }
 
 function checkName(op: string, name: unknown): void {
