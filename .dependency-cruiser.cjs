@@ -41,6 +41,13 @@ module.exports = {
       to: { path: layer('backend', 'kernels', 'ops', 'graph', 'nn', 'models', 'train', 'optim', 'tensor') },
     },
     {
+      name: 'io-needs-no-backend',
+      severity: 'error',
+      comment: 'Reading and writing weight files (src/io) runs in a page, a worker or Node with no backend, graph or model.',
+      from: { path: layer('io') },
+      to: { path: layer('backend', 'kernels', 'ops', 'graph', 'nn', 'models', 'train', 'optim', 'tokenizers', 'data') },
+    },
+    {
       name: 'graph-has-no-webgpu',
       severity: 'error',
       comment: 'The graph (ops, autograd, executor) runs on any backend through the backend contract.',

@@ -80,3 +80,34 @@ export function describeValue(value: unknown): string {
 export function describeNumber(value: unknown): string {
   return typeof value === 'number' ? String(value) : describeValue(value);
 }
+
+/** A byte source (file, Blob, URL, stream) could not be read: an HTTP error, a stream that ended early, a read past its end; names the source. */
+export class ByteSourceError extends ShaderformerError {
+  override name = 'ByteSourceError';
+}
+
+/** Where in a safetensors file (or its index) a problem is: the file, and the tensor and header field when known. */
+export interface SafetensorsErrorPlace {
+  readonly file: string;
+  readonly tensor?: string;
+  readonly field?: string;
+}
+
+/** A safetensors file or `model.safetensors.index.json` is malformed or does not hold what was asked; the message names the file, the tensor and the field. */
+export class SafetensorsError extends ShaderformerError {
+  override name = 'SafetensorsError';
+  readonly file: string;
+  readonly tensor?: string;
+  readonly field?: string;
+  constructor(place: SafetensorsErrorPlace, detail: string) {
+    const where = [
+      `safetensors ${place.file}`,
+      place.tensor !== undefined ? `tensor ${JSON.stringify(place.tensor.length > 100 ? `${place.tensor.slice(0, 100)}…` : place.tensor)}` : '',
+      place.field !== undefined ? `field ${place.field}` : '',
+    ].filter(Boolean);
+    super(`${where.join(', ')}: ${detail}`);
+    this.file = place.file;
+    if (place.tensor !== undefined) this.tensor = place.tensor;
+    if (place.field !== undefined) this.field = place.field;
+  }
+}

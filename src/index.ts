@@ -41,12 +41,39 @@ export * from './nn/init.js';
 export * from './tokenizers/index.js';
 export * from './data/index.js';
 export {
+  type ByteSource,
+  type ByteInput,
+  type OpenBytesOptions,
+  openBytes,
+  readAllBytes,
+  readText,
+  SafetensorsFile,
+  SAFETENSORS_DTYPE_BYTES,
+  type SafetensorsDType,
+  type SafetensorsEntry,
+  type SafetensorsTensor,
+  type ReadDType,
+  type ReadArray,
+  writeSafetensors,
+  safetensorsBlob,
+  nodeFileSink,
+  streamSink,
+  type TensorToWrite,
+  type ByteSink,
+  ShardedSafetensors,
+  SAFETENSORS_INDEX_FILE,
+  type ShardedEntry,
+  type OpenShard,
+} from './io/index.js';
+export {
   ShaderformerError,
   ArgumentError,
   ShapeError,
   DisposedTensorError,
   DeviceLostError,
   WebGPUUnavailableError,
+  ByteSourceError,
+  SafetensorsError,
 } from './errors.js';
 export { Graph, Var, Parameter, type Node, type InputSpec, type Initializer, type ParameterOptions } from './graph/graph.js';
 export * as F from './graph/ops.js';
