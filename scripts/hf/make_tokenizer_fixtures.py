@@ -76,14 +76,24 @@ def byte_level():
     tok.save(os.path.join(folder, "tokenizer.json"))
 
 
-def encodings(folder, texts):
-    """What the Rust library gives for `texts` with the folder's tokenizer.json: ids, tokens and offsets."""
-    rust = Tokenizer.from_file(os.path.join(OUT, folder, "tokenizer.json"))
+def encodings(folder, texts, untrimmed=False):
+    """What the Rust library gives for `texts` with the folder's tokenizer.json: ids, tokens and offsets.
+
+    `untrimmed`: the same file with trim_offsets false in its pre-tokenizer and post-processor
+    (the test makes the same edit), written to encodings-untrimmed.json.
+    """
+    with open(os.path.join(OUT, folder, "tokenizer.json")) as f:
+        spec = json.load(f)
+    if untrimmed:
+        spec["pre_tokenizer"]["trim_offsets"] = False
+        spec["post_processor"]["trim_offsets"] = False
+    rust = Tokenizer.from_str(json.dumps(spec))
     out = []
     for text in texts:
         e = rust.encode(text)
         out.append({"text": text, "ids": e.ids, "tokens": e.tokens, "offsets": [list(o) for o in e.offsets]})
-    with open(os.path.join(OUT, folder, "encodings.json"), "w") as f:
+    name = "encodings-untrimmed.json" if untrimmed else "encodings.json"
+    with open(os.path.join(OUT, folder, name), "w") as f:
         json.dump(out, f, ensure_ascii=False)
         f.write("\n")
     return out
@@ -98,3 +108,5 @@ if __name__ == "__main__":
     for folder in ["bert", "roberta", "byte-level"]:
         for e in encodings(folder, texts + ["the dog<sep>cat sat"]):
             print(folder, json.dumps(list(zip(e["tokens"], e["offsets"])), ensure_ascii=False))
+    for e in encodings("roberta", texts + ["the dog<sep>cat sat"], untrimmed=True):
+        print("roberta untrimmed", json.dumps(list(zip(e["tokens"], e["offsets"])), ensure_ascii=False))

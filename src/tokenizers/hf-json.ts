@@ -546,7 +546,7 @@ export function writeVocabTxt(tokenizer: Tokenizer): string {
 
 /** Options for a byte-level BPE tokenizer built from vocab.json + merges.txt. */
 export interface VocabMergesOptions {
-  /** Put a space in front of text that does not start with one (GPT-2 style); default false. */
+  /** Put a virtual space in front of text that does not start with one (GPT-2 style); default false. Offsets never cover it (unlike Rust's after an added token: docs/tokenizers.md). */
   addPrefixSpace?: boolean;
 }
 

@@ -6,7 +6,16 @@ import { PUNCTUATION, WHITESPACE, charClass, codePointAt } from './unicode.js';
 export type PreTokenizerSpec =
   | { type: 'BertPreTokenizer' }
   /** GPT-2's: the pattern split (when `useRegex`), then every byte as a character of the byte-level alphabet. */
-  | { type: 'ByteLevel'; addPrefixSpace: boolean; trimOffsets: boolean; useRegex: boolean };
+  | {
+      type: 'ByteLevel';
+      /**
+       * `add_prefix_space`: a virtual space before text that does not start with one. Offsets never cover it, so a token's span is its
+       * true text, also right after an added token, where Hugging Face's Rust library starts the span one character late (docs/tokenizers.md).
+       */
+      addPrefixSpace: boolean;
+      trimOffsets: boolean;
+      useRegex: boolean;
+    };
 
 // ASCII: 1 = whitespace, 2 = punctuation, 0 = part of a word.
 const ASCII_BERT: Uint8Array = (() => {

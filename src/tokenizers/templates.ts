@@ -13,7 +13,7 @@ export interface PostProcessor {
   pair: TemplatePiece[];
   /** Trim spaces off byte-level token offsets (RobertaProcessing and ByteLevel's `trim_offsets`). */
   trimOffsets: boolean;
-  /** RobertaProcessing/ByteLevel `add_prefix_space`, kept for writing the file back. */
+  /** RobertaProcessing/ByteLevel `add_prefix_space`, kept for writing the file back (the pre-tokenizer's adds the space; docs/tokenizers.md for offsets). */
   addPrefixSpace: boolean;
   /** TemplateProcessing's `special_tokens` section, kept for writing the file back. */
   specialTokens?: Record<string, { id: string; ids: number[]; tokens: string[] }>;

@@ -20,7 +20,7 @@ export interface ByteLevelBpeTrainOptions {
   minFrequency?: number;
   /** `special_tokens`, ids 0, 1, … (default RoBERTa's `<s> <pad> </s> <unk> <mask>`). */
   specialTokens?: readonly string[];
-  /** `add_prefix_space` (default false). */
+  /** `add_prefix_space` (default false): a virtual space before text without one; offsets never cover it (docs/tokenizers.md says where Rust's differ). */
   addPrefixSpace?: boolean;
   /** `max_token_length` (default none). */
   maxTokenLength?: number | null;

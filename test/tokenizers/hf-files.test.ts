@@ -119,6 +119,28 @@ describe("Hugging Face's own files", () => {
       'byte-level "<mask>hello world" Ġhello: ours [6, 11), Rust [7, 11)',
     ]);
   });
+  test('offsets without trimming (trim_offsets false): a lone prefix-space token is empty in ours, the next character in Rust', () => {
+    const spec = JSON.parse(fixture('roberta', 'tokenizer.json'));
+    spec.pre_tokenizer.trim_offsets = false;
+    spec.post_processor.trim_offsets = false;
+    const tokenizer = readTokenizerJson(spec);
+    const differences: string[] = [];
+    for (const rust of JSON.parse(fixture('roberta', 'encodings-untrimmed.json')) as RustEncoding[]) {
+      const ours = tokenizer.encode(rust.text);
+      expect(ours.ids, rust.text).toEqual(rust.ids);
+      ours.offsets.forEach(([start, end], i) => {
+        const [rustStart, rustEnd] = rust.offsets[i]!;
+        if (start !== rustStart || end !== rustEnd)
+          differences.push(`${JSON.stringify(rust.text)} ${rust.tokens[i]}: ours [${start}, ${end}), Rust [${rustStart}, ${rustEnd})`);
+      });
+    }
+    expect(differences).toEqual([
+      '"hello world" Ġ: ours [0, 0), Rust [0, 1)',
+      '"<mask>hello world" Ġ: ours [6, 6), Rust [6, 7)',
+      '"hello <mask> world" Ġ: ours [0, 0), Rust [0, 1)',
+      '"newword, hello<new>" Ġ: ours [7, 7), Rust [7, 8)',
+    ]);
+  });
 });
 
 /** Expects `run` to throw a TokenizerError whose message matches `message`. */
