@@ -1,12 +1,14 @@
 // safetensors in Node on real files, real Blobs and a real HTTP server: every dtype's conversion
 // from hand-worked bytes, a test vector built byte by byte from the format's specification, writer
 // round trips, sharded folders, and the malformed files an untrusted source can send.
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   ArgumentError,
@@ -565,4 +567,48 @@ describe('safetensors: malformed files (untrusted input)', () => {
     const source = await openBytes(new Uint8Array(4));
     await expect(source.read(2, 4)).rejects.toThrow(/passes the end/);
   });
+});
+
+describe('safetensors and Python (safetensors 0.8 / torch 2.13)', () => {
+  const fixtures = fileURLToPath(new URL('../fixtures/safetensors/', import.meta.url));
+  const decode = (v: number | string) => ({ inf: Infinity, '-inf': -Infinity, nan: Number.NaN, '-0': -0 })[v as string] ?? (v as number);
+
+  test('a file written by safetensors.torch.save_file (every dtype; scripts/hf/safetensors-fixture.py) reads as torch reads it', async () => {
+    const expected = JSON.parse(readFileSync(join(fixtures, 'python-all-dtypes.expected.json'), 'utf8')) as Record<
+      string,
+      { dtype: string; shape: number[]; values: (number | string)[] }
+    >;
+    const file = await SafetensorsFile.open(join(fixtures, 'python-all-dtypes.safetensors'));
+    const { __metadata__: metadata, versions: _, ...tensors } = expected;
+    expect(file.metadata).toEqual(metadata);
+    expect([...file.entries.keys()].sort()).toEqual(Object.keys(tensors).sort());
+    expect(new Set([...file.entries.values()].map((e) => e.dtype))).toEqual(new Set(['F64', 'F32', 'F16', 'BF16', 'I64', 'I32', 'I16', 'I8', 'U8', 'BOOL']));
+    for (const [name, want] of Object.entries(tensors)) {
+      expect(file.entries.get(name)!.shape, name).toEqual(want.shape);
+      // f32 reads: torch's value rounded to float32 (F64 and I64 lose what float32 cannot hold), bit for bit.
+      const got = [...(await file.read(name))];
+      expect(got, name).toEqual(want.values.map((v) => Math.fround(decode(v))));
+      if (/^(i|u|bool)/.test(want.dtype) && name !== 'i64') expect([...(await file.read(name, 'i32'))], name).toEqual(want.values.map(decode));
+    }
+    await expect(file.read('i64', 'i32')).rejects.toThrow(/tensor "i64": element 1 is 1099511627776, outside the i32 range/);
+    await file.close();
+  });
+
+  // Needs a Python with torch and safetensors: SHADERFORMER_PYTHON=/path/to/python (CI has none).
+  const python = process.env.SHADERFORMER_PYTHON;
+  test.skipIf(!python)(
+    'safetensors.torch.load_file loads what our writer wrote (F32 bit for bit, F16 as torch rounds) — needs SHADERFORMER_PYTHON',
+    async () => {
+      const tensors = [...randomTensors(5, 'F32'), ...randomTensors(6, 'F16').map((t) => ({ ...t, name: `half.${t.name}` }))];
+      const metadata = { format: 'pt', written_by: 'shaderformer' };
+      const path = join(dir, 'for-python.safetensors');
+      await writeSafetensors(await nodeFileSink(path), tensors, metadata);
+      const source = Object.fromEntries(tensors.map((t) => [t.name, { dtype: t.dtype, shape: t.shape, values: [...t.data] }]));
+      writeFileSync(join(dir, 'for-python.json'), JSON.stringify({ __metadata__: metadata, ...source }));
+      const script = fileURLToPath(new URL('../../scripts/hf/safetensors-fixture.py', import.meta.url));
+      const out = execFileSync(python!, [script, 'check', path, join(dir, 'for-python.json')], { encoding: 'utf8' });
+      expect(out).toContain(`checked ${tensors.length} tensors`);
+      expect(out).toContain(': ok');
+    },
+  );
 });
