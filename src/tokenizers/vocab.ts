@@ -41,6 +41,8 @@ export class Vocab {
   /** Appends `token` with the next free id (the length of the id table) and returns that id. */
   push(token: string): number {
     const id = this.idToToken.length;
+    // Trainers grow the vocabulary with push; past MAX_TOKEN_ID their pair keys (a·2^21 + b) would collide.
+    if (id > MAX_TOKEN_ID) throw new TokenizerError(`Vocab.push: the vocabulary is full (ids stop at ${MAX_TOKEN_ID}); cannot add ${describeValue(token)}`);
     this.tokenToId.set(token, id);
     this.idToToken[id] = token;
     return id;

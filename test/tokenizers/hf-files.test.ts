@@ -11,6 +11,7 @@ import { describe, expect, test } from 'vitest';
 import {
   type AddedToken,
   BpeModel,
+  MAX_TOKEN_ID,
   Tokenizer,
   TokenizerError,
   Vocab,
@@ -250,6 +251,15 @@ describe('degenerate vocabularies are refused', () => {
     ],
     ['empty vocab.json', () => readVocabAndMerges('{}', '#version: 0.2\n'), /^readVocabAndMerges: vocab\.json is empty \(\{\}\)/],
     ['empty BPE vocab (API)', () => new BpeModel(new Vocab(), []), /^BpeModel: the vocabulary is empty/],
+    [
+      'a vocabulary grown past MAX_TOKEN_ID',
+      () => {
+        const vocab = new Vocab();
+        vocab.add('last', MAX_TOKEN_ID, 'test');
+        return vocab.push('one-more');
+      },
+      /^Vocab\.push: the vocabulary is full \(ids stop at 2097151\); cannot add "one-more"$/,
+    ],
     [
       'empty WordPiece vocab (tokenizer.json)',
       () => readTokenizerJson(broken(bertJson, (j) => (j.model.vocab = {}))),
