@@ -36,6 +36,35 @@ export class WebGPUUnavailableError extends ShaderformerError {
   override name = 'WebGPUUnavailableError';
 }
 
+/** What a `NonFiniteError` found not finite: the loss, or the global gradient norm. */
+export type NonFiniteQuantity = 'loss' | 'gradient norm';
+
+/**
+ * A training step's loss or global gradient norm was NaN or ±∞: its optimizer update was skipped,
+ * so the parameters and the optimizer state are exactly as before it (`onNonFinite: 'throw'`).
+ */
+export class NonFiniteError extends ShaderformerError {
+  override name = 'NonFiniteError';
+  constructor(
+    /** Which value was not finite (the loss is checked first). */
+    readonly quantity: NonFiniteQuantity,
+    /** The optimizer update that was skipped, from 1 (the step's `updates` count). */
+    readonly update: number,
+    /** The loss the update would have used (with accumulation: the cycle's mean loss). */
+    readonly loss: number,
+    /** The global L2 norm of the gradients the update would have applied. */
+    readonly gradNorm: number,
+    /** The function that found it, e.g. `TrainStep.step`. */
+    op = 'TrainStep.step',
+  ) {
+    const value = quantity === 'loss' ? loss : gradNorm;
+    super(
+      `${op}: the ${quantity} was ${value} at update ${update} (loss ${loss}, gradient norm ${gradNorm}); ` +
+        'the update was skipped: parameters and optimizer state are unchanged',
+    );
+  }
+}
+
 /** Formats a shape for error messages: `[2, 3]`. */
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;

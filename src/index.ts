@@ -72,6 +72,8 @@ export {
   DisposedTensorError,
   DeviceLostError,
   WebGPUUnavailableError,
+  NonFiniteError,
+  type NonFiniteQuantity,
   ByteSourceError,
   SafetensorsError,
 } from './errors.js';
@@ -87,6 +89,8 @@ export {
   createTrainStep,
   type TrainStepOptions,
   type WarmUpOptions,
+  type StepReport,
+  type StepCallOptions,
   type Batch,
   type KernelTime,
   type RecordedProgram,

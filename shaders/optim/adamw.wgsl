@@ -8,6 +8,8 @@
 // 1 − β1, 1 − β2, bc1 and bc2 arrive precomputed in double precision: in f32, 1 − 0.999 alone
 // would be off by 1.3e-5 relative. 1 − lr·λ is formed here: lr·λ is tiny, so its f32 rounding
 // moves the factor by far less than one f32 ulp of 1.
+// The guarded variant (a training step's update) reads the guard [loss, gradient norm] and leaves
+// param, m and v untouched unless both are finite, so a diverged step writes no NaN anywhere.
 
 struct Params {
   n: u32,
@@ -27,6 +29,11 @@ ${STEP}
 @group(0) @binding(3) var<storage, read_write> v: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
 @group(0) @binding(5) var<uniform> step: Step;
+#if ${GUARDED}
+@group(0) @binding(6) var<storage, read> guard: array<f32>;
+
+${GUARD}
+#endif
 
 @compute @workgroup_size(${WORKGROUP_X})
 fn main(
@@ -38,6 +45,11 @@ fn main(
   if (i >= params.n) {
     return;
   }
+#if ${GUARDED}
+  if (!update_allowed()) {
+    return;
+  }
+#endif
   let g = grad[i];
   let m_new = params.beta1 * m[i] + params.one_minus_beta1 * g;
   let v_new = params.beta2 * v[i] + params.one_minus_beta2 * (g * g);

@@ -5,6 +5,8 @@
 //   p ← p − lr·d
 // With μ = 0 the buffer is not touched (params.momentum_on = 0): plain SGD. lr and the update t
 // come from the step uniform (shaders/common/step.wgsl), rewritten once per training step.
+// The guarded variant (a training step's update) reads the guard [loss, gradient norm] and leaves
+// param and buf untouched unless both are finite.
 
 struct Params {
   n: u32,
@@ -22,6 +24,11 @@ ${STEP}
 @group(0) @binding(2) var<storage, read_write> buf: array<f32>;
 @group(0) @binding(3) var<uniform> params: Params;
 @group(0) @binding(4) var<uniform> step: Step;
+#if ${GUARDED}
+@group(0) @binding(5) var<storage, read> guard: array<f32>;
+
+${GUARD}
+#endif
 
 @compute @workgroup_size(${WORKGROUP_X})
 fn main(
@@ -33,6 +40,11 @@ fn main(
   if (i >= params.n) {
     return;
   }
+#if ${GUARDED}
+  if (!update_allowed()) {
+    return;
+  }
+#endif
   let p = param[i];
   let g = grad[i] + params.weight_decay * p;
   var d = g;

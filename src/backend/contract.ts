@@ -195,6 +195,8 @@ export interface AdamWSpec {
   weightDecay: number;
   /** Where the kernel reads lr, t and the bias corrections. */
   step: StepSource;
+  /** A training step's guard [loss, gradient norm] (from `updateGuard`): unless both are finite, nothing is written. */
+  guard: Tensor | null;
 }
 
 /** One SGD step's hyper-parameters, every one resolved; the learning rate and t come from `step`. */
@@ -205,6 +207,8 @@ export interface SgdSpec {
   nesterov: boolean;
   /** Where the kernel reads lr and t (t = 1 starts the momentum buffer). */
   step: StepSource;
+  /** A training step's guard [loss, gradient norm] (from `updateGuard`): unless both are finite, nothing is written. */
+  guard: Tensor | null;
 }
 
 /** Optimizer updates, in place. */
@@ -215,6 +219,8 @@ export interface OptimOps {
   sgdUpdate(param: Tensor, grad: Tensor, buf: Tensor, spec: SgdSpec): void;
   /** x ← x · min(1, maxNorm / (norm + 1e-6)) in place, `norm` a one-element tensor from `globalNorm`. */
   clipByNorm(x: Tensor, norm: Tensor, maxNorm: number): void;
+  /** The guard of an update, f32 [2] = [loss, norm], from two one-element f32 tensors. */
+  updateGuard(loss: Tensor, norm: Tensor): Tensor;
 }
 
 // ---- dropout
@@ -353,6 +359,13 @@ export interface CompileProgress {
   kernel: string;
 }
 
+/** What a run reads back: the first `words` f32 of output `output` of `programs[program]` (at most 4 words in all). */
+export interface ProgramRead {
+  readonly program: number;
+  readonly output: number;
+  readonly words: number;
+}
+
 /** Records and replays programs (the WebGPU backend has this; the CPU always runs op by op). */
 export interface ProgramRunner {
   /**
@@ -365,10 +378,10 @@ export interface ProgramRunner {
   compile(programs: readonly RecordedProgram[], onProgress?: (progress: CompileProgress) => void): Promise<void>;
   /**
    * Submits the programs in order in one command buffer (compiling first if needed) and resolves
-   * to output `output` of `programs[0]` read as one f32. The work is queued before the promise
-   * returns once the pipelines are compiled.
+   * to the values `reads` name, as f32, one after the other, through one small readback. The work
+   * is queued before the promise returns once the pipelines are compiled.
    */
-  run(programs: readonly RecordedProgram[], output: number): Promise<number>;
+  run(programs: readonly RecordedProgram[], reads: readonly ProgramRead[]): Promise<Float32Array>;
   /** As `run`, with a timestamp pair around every dispatch; the GPU time per kernel name, largest first. */
   profile(programs: readonly RecordedProgram[]): Promise<KernelTime[]>;
 }

@@ -43,6 +43,7 @@ class MetaBackend implements OpBackend {
     adamwUpdate: () => {},
     sgdUpdate: () => {},
     clipByNorm: () => {},
+    updateGuard: () => this.make([2]),
     dropout: (x) => this.like(x),
     dropoutBackward: (dy) => this.like(dy),
     attention: (q, _k, _v, spec) => ({ out: this.like(q), lse: this.make([spec.batch, spec.heads, spec.tq]) }),

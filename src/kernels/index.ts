@@ -8,7 +8,7 @@ import type { Kernel } from './kernel.js';
 import { transposeKernel } from './layout.js';
 import { countLabelsKernel, crossEntropyBackwardKernel, crossEntropyForwardKernel, crossEntropyMeanKernel } from './cross-entropy.js';
 import { embeddingGatherKernel, embeddingScatterAddKernel } from './embedding.js';
-import { adamwKernel, clipKernel, sgdKernel } from './optim.js';
+import { adamwGuardedKernel, adamwKernel, clipKernel, guardKernel, sgdGuardedKernel, sgdKernel } from './optim.js';
 import { dropoutKernel } from './dropout.js';
 import { philoxKernel } from './philox.js';
 import { layerNormBackwardKernel, layerNormKernel, layerNormParamGradsKernel } from './layernorm.js';
@@ -35,8 +35,11 @@ export const allKernels: readonly Kernel<never>[] = [
   softmaxKernel,
   softmaxBackwardKernel,
   adamwKernel,
+  adamwGuardedKernel,
   clipKernel,
   sgdKernel,
+  sgdGuardedKernel,
+  guardKernel,
   dropoutKernel,
   philoxKernel,
   crossEntropyForwardKernel,

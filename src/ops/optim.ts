@@ -1,4 +1,4 @@
-import { ArgumentError, ShapeError, describeValue } from '../errors.js';
+import { ArgumentError, ShapeError, describeValue, formatShape } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkDType, checkRequired, checkSameBackend, checkShapeEquals, checkTensor } from './shared.js';
 import { globalNorm } from './reduce.js';
@@ -48,8 +48,19 @@ export function adamStepValues(update: number, lr: number, beta1: number, beta2:
   return { randomOffset: 0, update, lr, biasCorrection1: 1 - beta1 ** update, biasCorrection2: 1 - beta2 ** update };
 }
 
-/** @internal An AdamW step that reads lr and t from `step` (a training step's step-values tensor, or numbers). */
-export function adamwUpdateInStep(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, hyper: AdamHyperParameters, step: StepSource): void {
+/**
+ * @internal An AdamW step that reads lr and t from `step` (a training step's step-values tensor, or
+ * numbers); with a `guard` (from `updateGuard`), it writes nothing unless the guard is finite.
+ */
+export function adamwUpdateInStep(
+  param: Tensor,
+  grad: Tensor,
+  m: Tensor,
+  v: Tensor,
+  hyper: AdamHyperParameters,
+  step: StepSource,
+  guard: Tensor | null = null,
+): void {
   const op = 'adamwUpdate';
   checkSameBackend(op, { param, grad, m, v });
   const named: [string, Tensor][] = [
@@ -73,7 +84,7 @@ export function adamwUpdateInStep(param: Tensor, grad: Tensor, m: Tensor, v: Ten
   checkRange(op, 'beta2', beta2, 0, 1, true);
   checkRange(op, 'eps', eps, 0, Infinity, false);
   checkRange(op, 'weightDecay', weightDecay, 0, Infinity, false);
-  opsOf(param).adamwUpdate(param, grad, m, v, { beta1, beta2, eps, weightDecay, step: checkStepSource(op, param, step) });
+  opsOf(param).adamwUpdate(param, grad, m, v, { beta1, beta2, eps, weightDecay, step: checkStepSource(op, param, step), guard: checkGuard(op, param, guard) });
 }
 
 /** Hyper-parameters of one SGD step, with torch.optim.SGD's defaults. */
@@ -115,8 +126,11 @@ export interface SgdHyperParameters {
   nesterov: boolean;
 }
 
-/** @internal An SGD step that reads lr and t from `step` (a training step's step-values tensor, or numbers). */
-export function sgdUpdateInStep(param: Tensor, grad: Tensor, buf: Tensor, hyper: SgdHyperParameters, step: StepSource): void {
+/**
+ * @internal An SGD step that reads lr and t from `step` (a training step's step-values tensor, or
+ * numbers); with a `guard` (from `updateGuard`), it writes nothing unless the guard is finite.
+ */
+export function sgdUpdateInStep(param: Tensor, grad: Tensor, buf: Tensor, hyper: SgdHyperParameters, step: StepSource, guard: Tensor | null = null): void {
   const op = 'sgdUpdate';
   checkSameBackend(op, { param, grad, buf });
   const named: [string, Tensor][] = [
@@ -135,7 +149,14 @@ export function sgdUpdateInStep(param: Tensor, grad: Tensor, buf: Tensor, hyper:
   checkRange(op, 'weightDecay', weightDecay, 0, Infinity, false);
   if (nesterov && (momentum === 0 || dampening !== 0))
     throw new ShapeError(`${op}: nesterov needs momentum > 0 and dampening 0, got momentum ${momentum}, dampening ${dampening}`);
-  opsOf(param).sgdUpdate(param, grad, buf, { momentum, dampening, weightDecay, nesterov, step: checkStepSource(op, param, step) });
+  opsOf(param).sgdUpdate(param, grad, buf, {
+    momentum,
+    dampening,
+    weightDecay,
+    nesterov,
+    step: checkStepSource(op, param, step),
+    guard: checkGuard(op, param, guard),
+  });
 }
 
 function checkUpdateIndex(op: string, step: unknown): void {
@@ -149,6 +170,36 @@ function checkStepSource(op: string, param: Tensor, step: StepSource): StepSourc
   checkDType(op, 'step values', step, ['u32']);
   checkShapeEquals(op, 'step values', step, [STEP_VALUES_WORDS]);
   return step;
+}
+
+/** A guard must be null or the backend's f32 [2] [loss, gradient norm] from `updateGuard`. */
+function checkGuard(op: string, param: Tensor, guard: Tensor | null): Tensor | null {
+  if (guard === null) return null;
+  checkTensor(op, 'guard', guard);
+  checkSameBackend(op, { param, guard });
+  checkDType(op, 'guard', guard, ['f32']);
+  checkShapeEquals(op, 'guard', guard, [2]);
+  return guard;
+}
+
+/**
+ * @internal The guard of a training step's update: f32 [2] = [loss, gradient norm], from two
+ * one-element f32 tensors (the loss and `globalNorm`'s result). The guarded optimizer updates read it
+ * on the device and write nothing unless both are finite; the step reads it back to report them.
+ */
+export function updateGuard(loss: Tensor, gradNorm: Tensor): Tensor {
+  const op = 'updateGuard';
+  checkTensor(op, 'loss', loss);
+  checkTensor(op, 'gradNorm', gradNorm);
+  checkSameBackend(op, { loss, gradNorm });
+  for (const [name, t] of [
+    ['loss', loss],
+    ['gradNorm', gradNorm],
+  ] as const) {
+    checkDType(op, name, t, ['f32']);
+    if (t.size !== 1) throw new ShapeError(`${op}: ${name} must have one element, got shape ${formatShape(t.shape)}`);
+  }
+  return opsOf(loss).updateGuard(loss, gradNorm);
 }
 
 /**

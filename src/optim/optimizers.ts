@@ -15,6 +15,11 @@ export interface UpdateInfo {
    * so a recorded update replays with the new values).
    */
   readonly step: StepSource;
+  /**
+   * A training step's guard [loss, gradient norm] (f32 [2]): when set, the update writes neither the
+   * parameter nor its state unless both are finite (read on the device, nothing is read back).
+   */
+  readonly guard?: Tensor | null;
 }
 
 /**
@@ -89,7 +94,7 @@ export class AdamW implements Optimizer {
     const [m, v] = state;
     const { decay, step } = info;
     const [beta1, beta2] = this.betas;
-    adamwUpdateInStep(param, grad, m!, v!, { beta1, beta2, eps: this.eps, weightDecay: decay ? this.weightDecay : 0 }, step);
+    adamwUpdateInStep(param, grad, m!, v!, { beta1, beta2, eps: this.eps, weightDecay: decay ? this.weightDecay : 0 }, step, info.guard ?? null);
   }
 }
 
@@ -107,7 +112,7 @@ export class Adam extends AdamW {
     const { decay, step } = info;
     const [beta1, beta2] = this.betas;
     const coupled = decay && this.weightDecay > 0 ? addScaled(grad, param, this.weightDecay) : grad;
-    adamwUpdateInStep(param, coupled, m!, v!, { beta1, beta2, eps: this.eps, weightDecay: 0 }, step);
+    adamwUpdateInStep(param, coupled, m!, v!, { beta1, beta2, eps: this.eps, weightDecay: 0 }, step, info.guard ?? null);
     if (coupled !== grad) coupled.dispose();
   }
 }
@@ -164,7 +169,7 @@ export class SGD implements Optimizer {
     const [buf] = state;
     const { decay, step } = info;
     const { momentum = 0, dampening = 0, weightDecay = 0, nesterov = false } = this.#options;
-    sgdUpdateInStep(param, grad, buf!, { momentum, dampening, weightDecay: decay ? weightDecay : 0, nesterov }, step);
+    sgdUpdateInStep(param, grad, buf!, { momentum, dampening, weightDecay: decay ? weightDecay : 0, nesterov }, step, info.guard ?? null);
   }
 }
 

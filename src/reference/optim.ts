@@ -13,7 +13,8 @@ export interface AdamWReferenceOptions {
 }
 
 /**
- * One AdamW step, in place on `param`, `m` and `v` (torch.optim.AdamW, decoupled weight decay):
+ * One AdamW step, in place on `param`, `m` and `v` (torch.optim.AdamW, decoupled weight decay);
+ * with a `guard` ([loss, gradient norm]) that is not finite, nothing is touched:
  *   θ ← θ − lr·λ·θ
  *   m ← β1·m + (1 − β1)·g          v ← β2·v + (1 − β2)·g²
  *   m̂ = m / (1 − β1^t)             v̂ = v / (1 − β2^t)
@@ -25,7 +26,9 @@ export function adamwReference(
   m: FloatArray,
   v: FloatArray,
   { lr, beta1, beta2, eps, weightDecay, step }: AdamWReferenceOptions,
+  guard?: ArrayLike<number>,
 ): void {
+  if (guard && !guardAllowsUpdate(guard)) return;
   for (let i = 0; i < param.length; i++) {
     const g = grad[i]!;
     let theta = param[i]!;
@@ -36,6 +39,20 @@ export function adamwReference(
     const vHat = v[i]! / (1 - beta2 ** step);
     param[i] = theta - (lr * mHat) / (Math.sqrt(vHat) + eps);
   }
+}
+
+/**
+ * The guard of a training step's update: [loss, gradient norm]. The update may run only when both
+ * are finite; otherwise parameters and optimizer state stay exactly as they were.
+ */
+export function guardAllowsUpdate(guard: ArrayLike<number>): boolean {
+  return Number.isFinite(guard[0]) && Number.isFinite(guard[1]);
+}
+
+/** The guard of an update from its loss and gradient norm (each one value): [loss, norm]. */
+export function updateGuardReference(loss: ArrayLike<number>, norm: ArrayLike<number>, out: FloatArray): void {
+  out[0] = loss[0]!;
+  out[1] = norm[0]!;
 }
 
 /**
@@ -64,14 +81,17 @@ export interface SgdReferenceOptions {
 
 /**
  * One SGD step in place (torch.optim.SGD): g ← g + λ·θ; b ← g on step 1, else μ·b + (1 − τ)·g;
- * d ← g + μ·b (Nesterov) or b; θ ← θ − lr·d. With μ = 0, d = g and `buf` is not touched.
+ * d ← g + μ·b (Nesterov) or b; θ ← θ − lr·d. With μ = 0, d = g and `buf` is not touched. With a
+ * `guard` ([loss, gradient norm]) that is not finite, neither `param` nor `buf` is touched.
  */
 export function sgdReference(
   param: FloatArray,
   grad: ArrayLike<number>,
   buf: FloatArray,
   { lr, momentum, dampening, weightDecay, nesterov, step }: SgdReferenceOptions,
+  guard?: ArrayLike<number>,
 ): void {
+  if (guard && !guardAllowsUpdate(guard)) return;
   for (let i = 0; i < param.length; i++) {
     const g = grad[i]! + weightDecay * param[i]!;
     let d = g;

@@ -1,7 +1,7 @@
 // The one training loop: batches in, a step per batch, progress out. Demos, tests, benchmarks and
 // recipes all train through it, so what they measure is what users run.
 import { ArgumentError } from '../errors.js';
-import type { Batch, TrainStep } from './train-step.js';
+import type { Batch, StepReport, TrainStep } from './train-step.js';
 
 /** What the loop reports after every step. */
 export interface StepProgress {
@@ -13,6 +13,10 @@ export interface StepProgress {
   loss: number;
   /** The learning rate of the latest optimizer update as of this step (0 before the first update). */
   lr: number;
+  /** The global gradient norm (before clipping) of the update this step ended with; undefined for a micro-step without one. */
+  gradNorm: number | undefined;
+  /** Whether this step's update was skipped because its loss or gradient norm was not finite (parameters unchanged). */
+  skipped: boolean;
   /** Milliseconds from the previous step's loss to this one's (from the loop's start for the first step, compile included). */
   stepMs: number;
   /** Milliseconds the CPU spent in `step()` before the GPU work was queued (JavaScript overhead per step). */
@@ -34,7 +38,7 @@ export interface TrainResult {
   losses: number[];
   /** Steps run. */
   steps: number;
-  /** `'done'` after `steps` steps; `'aborted'` by the signal; `'batches-ended'`; `'non-finite-loss'` (NaN or ±∞: training diverged). */
+  /** `'done'` after `steps` steps; `'aborted'` by the signal; `'batches-ended'`; `'non-finite-loss'` (a NaN or ±∞ loss or gradient norm, with `stopOnNonFinite`). */
   stopped: StopReason;
   /** Milliseconds the loop took, compilation included. */
   elapsedMs: number;
@@ -72,7 +76,12 @@ export interface TrainOptions {
    * call). False runs one step at a time: each `stepMs` is then one whole step, as benchmarks want.
    */
   overlap?: boolean;
-  /** Stop when a loss is NaN or infinite (default true): the parameters are no longer usable. */
+  /**
+   * Stop (`stopped: 'non-finite-loss'`) after a step whose loss or gradient norm is NaN or ±∞. Default:
+   * true for a step built with `onNonFinite: 'throw'` (the default), false for `'skip'`. The step has
+   * skipped that update, so the parameters are still the last finite ones either way; the loop never
+   * rejects with the step's `NonFiniteError`: it reports the step (`skipped: true`) and stops or goes on.
+   */
   stopOnNonFinite?: boolean;
 }
 
@@ -99,7 +108,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (!(tokensPerBatch > 0)) throw new ArgumentError(`${op}: tokensPerBatch must be > 0, got ${String(tokensPerBatch)}`);
   // On the CPU a step computes inside step(): overlapping gains nothing and only blurs the timings.
   const overlap = options.overlap ?? step.backend.name !== 'cpu';
-  const stopOnNonFinite = options.stopOnNonFinite ?? true;
+  const stopOnNonFinite = options.stopOnNonFinite ?? step.onNonFinite !== 'skip';
 
   const started = performance.now();
   await step.warmUp(onCompile ? { onProgress: onCompile } : {});
@@ -111,7 +120,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let lastDone = started;
   let secondDone = 0;
   // Up to two steps in flight: the one being read back and (with overlap) the next one queued behind it.
-  const inFlight: { loss: Promise<number>; queueMs: number; lr: number }[] = [];
+  const inFlight: { report: Promise<StepReport>; queueMs: number; lr: number }[] = [];
   let queued = 0;
   let batchesEnded = false;
 
@@ -123,10 +132,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       return;
     }
     const before = performance.now();
-    const loss = step.step(next.value);
+    // Read with 'skip': the loop decides itself whether a non-finite step stops it (stopOnNonFinite).
+    const report = step.stepWithReport(next.value, { onNonFinite: 'skip' });
     const queueMs = performance.now() - before;
     // The rate of the latest update as of this step (read now: a step queued later moves it on).
-    inFlight.push({ loss, queueMs, lr: step.updates > 0 ? step.optimizer.learningRate(step.updates) : 0 });
+    inFlight.push({ report, queueMs, lr: step.updates > 0 ? step.optimizer.learningRate(step.updates) : 0 });
     queued++;
   };
 
@@ -134,8 +144,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     await queueNext();
     while (inFlight.length > 0) {
       if (overlap) await queueNext();
-      const { loss: pending, queueMs, lr } = inFlight.shift()!;
-      const loss = await pending;
+      const { report: pending, queueMs, lr } = inFlight.shift()!;
+      const { loss, gradNorm, skipped } = await pending;
       const now = performance.now();
       losses.push(loss);
       const done = losses.length;
@@ -146,6 +156,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         steps,
         loss,
         lr,
+        gradNorm,
+        skipped,
         stepMs: now - lastDone,
         queueMs,
         tokensPerSecond: msPerStep > 0 ? (tokensPerBatch * 1000) / msPerStep : 0,
@@ -154,7 +166,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       };
       lastDone = now;
       await onStep?.(progress);
-      if (stopOnNonFinite && !Number.isFinite(loss)) {
+      if (stopOnNonFinite && (skipped || !Number.isFinite(loss))) {
         stopped = 'non-finite-loss';
         break;
       }
@@ -171,7 +183,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
   } finally {
     // A step queued behind one that failed or diverged: let it settle, so nothing runs after we return.
-    await Promise.allSettled(inFlight.map((f) => f.loss));
+    await Promise.allSettled(inFlight.map((f) => f.report));
   }
   return { losses, steps: losses.length, stopped, elapsedMs: performance.now() - started, compileMs, evaluations };
 }

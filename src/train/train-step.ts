@@ -2,17 +2,19 @@
 // update, built once from a model's loss. On a backend with recorded programs (WebGPU) it is
 // compiled: every op runs once while the backend records, and each later step only writes the
 // batch and the step values (learning rate, update index, dropout offset) and replays.
-import type { KernelTime, OpBackend, ProgramRunner, RecordedProgram } from '../backend/contract.js';
+import type { KernelTime, OpBackend, ProgramRead, ProgramRunner, RecordedProgram } from '../backend/contract.js';
 import { type StepValues, packStepValues } from '../backend/step-values.js';
-import { ShapeError, ShaderformerError, formatShape } from '../errors.js';
+import { NonFiniteError, ShapeError, ShaderformerError, formatShape } from '../errors.js';
 import { gradients } from '../graph/autograd.js';
 import { type ConstantCache, execute, materializeConstants, neededNodes } from '../graph/execute.js';
 import { Graph, type InputSpec, type Var, checkScalarLoss } from '../graph/graph.js';
+import { checkBatchRanges } from '../graph/input-ranges.js';
 import type { RunContext } from '../graph/op-table.js';
 import type { Parameter } from '../graph/parameter.js';
 import type { ParameterStore } from '../graph/parameters.js';
 import { accumulate, zeroInPlace } from '../ops/elementwise.js';
-import { clipByGlobalNorm } from '../ops/optim.js';
+import { clipByGlobalNorm, updateGuard } from '../ops/optim.js';
+import { globalNorm } from '../ops/reduce.js';
 import type { Optimizer } from '../optim/optimizers.js';
 import { type Backend, type Tensor, shapeSize } from '../tensor/tensor.js';
 
@@ -42,6 +44,32 @@ export interface TrainStepOptions<I extends Readonly<Record<string, InputSpec>> 
   seed?: number;
   /** `compiled` (WebGPU only, the default there): a recorded program replayed each step; `eager`: op by op (the default on the CPU). */
   mode?: 'compiled' | 'eager';
+  /**
+   * What a non-finite loss or global gradient norm (NaN, ±∞) does (default `'throw'`). Either way the
+   * update is skipped on the device: no parameter or optimizer state changes, so no weight receives a
+   * NaN. `'throw'`: the step's promise rejects with a `NonFiniteError`; `'skip'`: it resolves as usual.
+   * Both count it in `skippedUpdates`. A skipped update still advances the update index and the
+   * learning-rate schedule (the next update is numbered as if it had run, as Adam's bias corrections
+   * are), and with accumulation the accumulated gradients are cleared. With accumulation the loss
+   * checked is the cycle's mean, so a non-finite micro-batch anywhere in the cycle skips its update.
+   */
+  onNonFinite?: 'throw' | 'skip';
+}
+
+/** What `TrainStep.stepWithReport` resolves to. */
+export interface StepReport {
+  /** The batch's loss. */
+  loss: number;
+  /** The global L2 norm of the gradients (before clipping) of the update this micro-step ended with; undefined without an update. */
+  gradNorm: number | undefined;
+  /** Whether the update this micro-step ended with was skipped (a non-finite loss or gradient norm). */
+  skipped: boolean;
+}
+
+/** Options of `TrainStep.stepWithReport`. */
+export interface StepCallOptions {
+  /** Overrides the step's `onNonFinite` for this call (the training loop reads every step's report with `'skip'`). */
+  onNonFinite?: 'throw' | 'skip';
 }
 
 /** Options of `TrainStep.warmUp`. */
@@ -52,9 +80,9 @@ export interface WarmUpOptions {
 
 /** The recorded programs of a compiled step and the tensors they read. */
 interface Compiled {
-  /** Forward, backward, and (without accumulation) the update; its output 0 is the loss. */
+  /** Forward, backward, and (without accumulation) the update; its output 0 is the guard [loss, gradient norm], or the loss with accumulation. */
   readonly main: RecordedProgram;
-  /** With accumulation: clip, optimizer, clear the accumulators (run on the micro-step that ends a cycle). */
+  /** With accumulation: clip, optimizer, clear the accumulators (run on the micro-step that ends a cycle); output 0 is the guard. */
   readonly update: RecordedProgram | undefined;
   /** The batch inputs the programs read, rewritten every step. */
   readonly inputs: Readonly<Record<string, Tensor>>;
@@ -66,14 +94,18 @@ interface Compiled {
  * A training step built once from a model: forward, loss, backward (autograd), gradient clipping,
  * accumulation and the optimizer update. On WebGPU it is compiled: buffers planned by liveness and
  * every dispatch recorded once, parameters and optimizer state resident; `step` writes the batch
- * and the step values, replays, and reads back only the loss. After the first step it allocates
- * nothing and calls no op.
+ * and the step values, replays, and reads back only the loss and the gradient norm. After the first
+ * step it allocates nothing and calls no op. The batch's ids and labels are checked against the
+ * ranges the graph's embeddings and losses allow before anything runs, and an update whose loss or
+ * gradient norm is not finite is skipped on the device (see `onNonFinite`).
  */
 export class TrainStep {
   /** The forward and backward graph. */
   readonly graph: Graph;
   readonly mode: 'compiled' | 'eager';
   readonly #options: Required<Omit<TrainStepOptions, 'maxGradNorm' | 'mode'>> & { maxGradNorm: number | undefined };
+  /** With accumulation: the cycle's mean loss so far (f32 []), which the update's guard checks. */
+  readonly #lossSum: Tensor | undefined;
   readonly #backend: OpBackend;
   readonly #loss: Var;
   readonly #params: Parameter[];
@@ -84,6 +116,8 @@ export class TrainStep {
   readonly #compiled: Compiled | undefined;
   #microSteps = 0;
   #updates = 0;
+  #skipped = 0;
+  #lastGradNorm: number | undefined;
   #disposed = false;
 
   constructor(options: TrainStepOptions) {
@@ -109,7 +143,10 @@ export class TrainStep {
       throw new ShapeError(`${op}: mode must be 'compiled' or 'eager', got ${JSON.stringify(options.mode)}`);
     if (this.mode === 'compiled' && !runner)
       throw new ShapeError(`${op}: mode 'compiled' needs the webgpu backend; the ${this.#backend.name} backend runs eager`);
-    this.#options = { parameters, inputs, loss, optimizer, accumulationSteps, seed, maxGradNorm: options.maxGradNorm };
+    const onNonFinite = options.onNonFinite ?? 'throw';
+    if (onNonFinite !== 'throw' && onNonFinite !== 'skip')
+      throw new ShapeError(`${op}: onNonFinite must be 'throw' or 'skip', got ${JSON.stringify(options.onNonFinite)}`);
+    this.#options = { parameters, inputs, loss, optimizer, accumulationSteps, seed, maxGradNorm: options.maxGradNorm, onNonFinite };
 
     this.graph = new Graph();
     const inputVars: Record<string, Var> = {};
@@ -124,6 +161,7 @@ export class TrainStep {
     );
     this.#states = this.#params.map((p) => Array.from({ length: optimizer.stateCount }, () => this.#backend.zeros(parameters.tensor(p).shape)));
     this.#accumulators = accumulationSteps > 1 ? this.#params.map((p) => this.#backend.zeros(p.shape)) : undefined;
+    this.#lossSum = accumulationSteps > 1 ? this.#backend.zeros([]) : undefined;
     try {
       this.#compiled = this.mode === 'compiled' ? this.#compile() : undefined;
     } catch (error) {
@@ -136,6 +174,21 @@ export class TrainStep {
   /** Optimizer updates done so far. */
   get updates(): number {
     return this.#updates;
+  }
+
+  /** Optimizer updates skipped so far because their loss or gradient norm was not finite (see `onNonFinite`). */
+  get skippedUpdates(): number {
+    return this.#skipped;
+  }
+
+  /** The global gradient norm (before clipping) of the latest update read back, skipped or not; undefined before the first. */
+  get lastGradNorm(): number | undefined {
+    return this.#lastGradNorm;
+  }
+
+  /** What a non-finite loss or gradient norm does: `'throw'` or `'skip'` (the update is skipped either way). */
+  get onNonFinite(): 'throw' | 'skip' {
+    return this.#options.onNonFinite;
   }
 
   /** `step` calls so far (micro-batches). */
@@ -156,6 +209,11 @@ export class TrainStep {
   /** The parameters the loss depends on (the ones trained), in graph order. */
   get trainedParameters(): readonly Parameter[] {
     return this.#params;
+  }
+
+  /** @internal The optimizer's state tensors (Adam: [m, v]) of each trained parameter, in `trainedParameters` order. */
+  get optimizerState(): readonly (readonly Tensor[])[] {
+    return this.#states;
   }
 
   /** The recorded programs of a compiled step (dispatch counts, kernels, planned bytes); empty in eager mode. */
@@ -182,11 +240,46 @@ export class TrainStep {
    * is queued before the promise is returned, so the next step can be started without waiting.
    */
   step(batch: Batch): Promise<number> {
-    const { isUpdate, values } = this.#begin('step', batch);
+    return this.#step('step', batch, this.#options.onNonFinite).then((report) => report.loss);
+  }
+
+  /**
+   * As `step`, resolving to the loss together with the update's gradient norm and whether it was
+   * skipped; the step's `onNonFinite` can be overridden for the call.
+   */
+  stepWithReport(batch: Batch, options: StepCallOptions = {}): Promise<StepReport> {
+    const onNonFinite = options.onNonFinite ?? this.#options.onNonFinite;
+    if (onNonFinite !== 'throw' && onNonFinite !== 'skip')
+      throw new ShapeError(`TrainStep.stepWithReport: onNonFinite must be 'throw' or 'skip', got ${JSON.stringify(options.onNonFinite)}`);
+    return this.#step('stepWithReport', batch, onNonFinite);
+  }
+
+  #step(op: string, batch: Batch, onNonFinite: 'throw' | 'skip'): Promise<StepReport> {
+    const { isUpdate, values } = this.#begin(op, batch);
+    const update = this.#updates;
+    const finish = (loss: number, guard: ArrayLike<number> | undefined) => this.#report(`TrainStep.${op}`, update, loss, guard, onNonFinite);
     const compiled = this.#compiled;
-    if (!compiled) return this.#stepEager(batch, isUpdate, values);
+    if (!compiled) return this.#stepEager(batch, isUpdate, values).then(({ loss, guard }) => finish(loss, guard));
     this.#write(compiled, batch, values);
-    return this.#backend.programs!.run(isUpdate && compiled.update ? [compiled.main, compiled.update] : [compiled.main], 0);
+    // One readback: the guard [loss, gradient norm]; with accumulation the batch's loss, then the guard when the cycle ends.
+    const reads: ProgramRead[] = compiled.update ? [{ program: 0, output: 0, words: 1 }] : [{ program: 0, output: 0, words: 2 }];
+    if (isUpdate && compiled.update) reads.push({ program: 1, output: 0, words: 2 });
+    const programs = isUpdate && compiled.update ? [compiled.main, compiled.update] : [compiled.main];
+    return this.#backend.programs!.run(programs, reads).then((r) => finish(r[0]!, isUpdate ? r.subarray(r.length - 2) : undefined));
+  }
+
+  /** Records what an update's guard [loss, gradient norm] says; throws `NonFiniteError` for a skipped update under `'throw'`. */
+  #report(op: string, update: number, loss: number, guard: ArrayLike<number> | undefined, onNonFinite: 'throw' | 'skip'): StepReport {
+    if (!guard) return { loss, gradNorm: undefined, skipped: false };
+    const [guardLoss, gradNorm] = [guard[0]!, guard[1]!];
+    this.#lastGradNorm = gradNorm;
+    // The same test the kernels make on the device: both finite, or nothing was written.
+    const skipped = !(Number.isFinite(guardLoss) && Number.isFinite(gradNorm));
+    if (skipped) {
+      this.#skipped++;
+      if (onNonFinite === 'throw') throw new NonFiniteError(Number.isFinite(guardLoss) ? 'gradient norm' : 'loss', update, guardLoss, gradNorm, op);
+    }
+    return { loss, gradNorm, skipped };
   }
 
   /**
@@ -213,6 +306,7 @@ export class TrainStep {
       for (const t of Object.values(compiled.inputs)) t.dispose();
       compiled.stepValues.dispose();
     }
+    this.#lossSum?.dispose();
     for (const list of this.#states) for (const t of list) t.dispose();
     for (const t of this.#accumulators ?? []) t.dispose();
     for (const t of this.#constants.values()) t.dispose();
@@ -246,6 +340,8 @@ export class TrainStep {
         );
       }
     }
+    // Ids and labels out of range would gather zero rows or make the loss NaN: caught here, before anything runs.
+    checkBatchRanges(`TrainStep.${op}`, this.graph, batch);
   }
 
   /** Runs forward and backward; returns [loss, ...grads] (the caller owns them). */
@@ -260,44 +356,62 @@ export class TrainStep {
     });
   }
 
-  /** Clips (optionally) and applies the optimizer to `grads`, which read lr and t from `step`. */
-  #update(grads: readonly Tensor[], step: StepValues | Tensor): void {
+  /**
+   * Clips (optionally) and applies the optimizer to `grads`, which read lr and t from `step`, guarded:
+   * the updates write nothing unless `loss` and the gradients' global norm are finite. Returns the
+   * guard [loss, gradient norm] (the caller owns it).
+   */
+  #update(grads: readonly Tensor[], step: StepValues | Tensor, loss: Tensor): Tensor {
     const { maxGradNorm, optimizer, parameters } = this.#options;
-    if (maxGradNorm !== undefined) clipByGlobalNorm(grads, maxGradNorm).dispose();
+    // The clip path's norm when clipping; computed anyway without, for the guard.
+    const norm = maxGradNorm !== undefined ? clipByGlobalNorm(grads, maxGradNorm) : globalNorm(grads);
+    const guard = updateGuard(loss, norm);
+    norm.dispose();
     this.#params.forEach((p, i) => {
-      optimizer.update(parameters.tensor(p), grads[i]!, this.#states[i]!, { decay: p.decay, step });
+      optimizer.update(parameters.tensor(p), grads[i]!, this.#states[i]!, { decay: p.decay, step, guard });
     });
+    return guard;
   }
 
-  /** Adds the micro-batch's gradients into the accumulators, scaled by 1/n. */
-  #accumulate(grads: readonly Tensor[]): void {
+  /** Adds the micro-batch's gradients and loss into the accumulators, scaled by 1/n. */
+  #accumulate(grads: readonly Tensor[], loss: Tensor): void {
     const accumulators = this.#accumulators!;
-    grads.forEach((g, i) => accumulate(accumulators[i]!, g, 1 / this.#options.accumulationSteps));
+    const scale = 1 / this.#options.accumulationSteps;
+    grads.forEach((g, i) => accumulate(accumulators[i]!, g, scale));
+    accumulate(this.#lossSum!, loss, scale);
   }
 
-  async #stepEager(batch: Batch, isUpdate: boolean, values: StepValues): Promise<number> {
+  /** The update at the end of an accumulation cycle, from the accumulators; clears them and the loss sum. Returns the guard. */
+  #updateFromAccumulators(step: StepValues | Tensor): Tensor {
+    const accumulators = this.#accumulators!;
+    const guard = this.#update(accumulators, step, this.#lossSum!);
+    for (const t of accumulators) zeroInPlace(t);
+    zeroInPlace(this.#lossSum!);
+    return guard;
+  }
+
+  /** One eager micro-step: resolves to the batch's loss and, when it ended with an update, that update's guard [loss, gradient norm]. */
+  async #stepEager(batch: Batch, isUpdate: boolean, values: StepValues): Promise<{ loss: number; guard: Float32Array | Float64Array | undefined }> {
     const backend = this.#backend;
     const inputs: Record<string, Tensor> = {};
     for (const [name, v] of this.graph.inputs) inputs[name] = backend.tensor(batch[name]!, v.shape, v.dtype);
     let outputs: Tensor[] = [];
+    let guard: Tensor | undefined;
     try {
       outputs = this.#run(inputs, { seed: [this.#options.seed, 0], step: values });
-      const grads = outputs.slice(1);
-      const accumulators = this.#accumulators;
-      if (accumulators) {
-        this.#accumulate(grads);
-        if (isUpdate) {
-          this.#update(accumulators, values);
-          for (const t of accumulators) zeroInPlace(t);
-        }
+      const [loss, ...grads] = outputs;
+      if (this.#accumulators) {
+        this.#accumulate(grads, loss!);
+        if (isUpdate) guard = this.#updateFromAccumulators(values);
       } else if (isUpdate) {
-        this.#update(grads, values);
+        guard = this.#update(grads, values, loss!);
       }
       for (const t of grads) if (this.#ownsOutput(t)) t.dispose();
-      const loss = await outputs[0]!.data();
-      return loss[0]!;
+      const [lossValue, guardValues] = await Promise.all([loss!.data(), guard?.data()]);
+      return { loss: lossValue[0]!, guard: guardValues as Float32Array | Float64Array | undefined };
     } finally {
       if (outputs[0]) outputs[0].dispose();
+      guard?.dispose();
       for (const t of Object.values(inputs)) t.dispose();
     }
   }
@@ -320,7 +434,7 @@ export class TrainStep {
     const programs: RecordedProgram[] = [];
     try {
       programs.push(this.#record(runner, inputs, stepValues, context));
-      if (this.#accumulators) programs.push(this.#recordUpdate(runner, this.#accumulators, stepValues));
+      if (this.#accumulators) programs.push(this.#recordUpdate(runner, stepValues));
     } catch (error) {
       for (const p of programs) p.dispose();
       for (const t of [...Object.values(inputs), stepValues]) t.dispose();
@@ -329,24 +443,24 @@ export class TrainStep {
     return { main: programs[0]!, update: programs[1], inputs, stepValues };
   }
 
-  /** Records forward, backward, and the update or the accumulation; output 0 is the loss. */
+  /** Records forward, backward, and the update or the accumulation; output 0 is the guard [loss, gradient norm], or the loss with accumulation. */
   #record(runner: ProgramRunner, inputs: Readonly<Record<string, Tensor>>, stepValues: Tensor, context: RunContext): RecordedProgram {
     return runner.record(() => {
       const [loss, ...grads] = this.#run(inputs, context);
-      if (this.#accumulators) this.#accumulate(grads);
-      else this.#update(grads, stepValues);
+      let output = loss!;
+      if (this.#accumulators) this.#accumulate(grads, loss!);
+      else {
+        output = this.#update(grads, stepValues, loss!);
+        loss!.dispose();
+      }
       for (const t of grads) if (this.#ownsOutput(t)) t.dispose();
-      return [loss!];
+      return [output];
     });
   }
 
-  /** With accumulation: records clipping, the optimizer update from the accumulators, and their clearing. */
-  #recordUpdate(runner: ProgramRunner, accumulators: readonly Tensor[], stepValues: Tensor): RecordedProgram {
-    return runner.record(() => {
-      this.#update(accumulators, stepValues);
-      for (const t of accumulators) zeroInPlace(t);
-      return [];
-    });
+  /** With accumulation: records clipping, the guarded optimizer update from the accumulators, and their clearing; output 0 is the guard. */
+  #recordUpdate(runner: ProgramRunner, stepValues: Tensor): RecordedProgram {
+    return runner.record(() => [this.#updateFromAccumulators(stepValues)]);
   }
 
   /** Writes the batch and this micro-step's step values into the tensors the programs read. */

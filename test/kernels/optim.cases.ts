@@ -1,4 +1,5 @@
-import { type AdamWOptions, type SgdOptions, adamwUpdate, clipByGlobalNorm, sgdUpdate } from '../../src/index.js';
+import { type AdamWOptions, type SgdOptions, type Tensor, adamwUpdate, clipByGlobalNorm, globalNorm, sgdUpdate } from '../../src/index.js';
+import { adamStepValues, adamwUpdateInStep, sgdUpdateInStep, updateGuard } from '../../src/ops/optim.js';
 import { adamwReference, clipByGlobalNormReference, sgdReference } from '../../src/reference/optim.js';
 import { type GpuCase, type Tolerance, defineSuite } from '../harness/cases.js';
 
@@ -139,7 +140,85 @@ function sgdCase(shape: number[], options: Omit<SgdOptions, 'step'>, steps = 4):
   };
 }
 
+/** The bits of a float array, so NaN and −0 compare exactly. */
+function bitsEqual(a: Float32Array, b: Float32Array): boolean {
+  const [x, y] = [new Uint32Array(a.buffer, a.byteOffset, a.length), new Uint32Array(b.buffer, b.byteOffset, b.length)];
+  return x.length === y.length && x.every((w, i) => w === y[i]);
+}
+
+// Guards [loss, gradient norm] the guarded kernels must refuse: NaN, ±∞ in either word (the bits of
+// a quiet NaN, a negative NaN and both infinities: the kernel tests the exponent, not x != x).
+const REFUSED: [string, Float32Array][] = [
+  ['loss NaN', Float32Array.from([Number.NaN, 1.5])],
+  ['loss −∞', Float32Array.from([Number.NEGATIVE_INFINITY, 1.5])],
+  ['norm +∞', Float32Array.from([0.25, Number.POSITIVE_INFINITY])],
+  ['norm −NaN', new Float32Array(new Uint32Array([0x3f800000, 0xffc00001]).buffer)],
+];
+
+/**
+ * The guarded AdamW and SGD kernels: with a finite guard (from `updateGuard` on the device) the
+ * result is bit for bit the unguarded kernel's; with a refused one param and state are bit for bit
+ * what they were.
+ */
+function guardedCase(optimizer: 'adamw' | 'sgd', shape: number[]): GpuCase {
+  return {
+    name: `${optimizer} guarded [${shape.join(', ')}]: finite guard = unguarded, non-finite guard writes nothing`,
+    async run(ctx) {
+      const n = shape.reduce((x, y) => x * y, 1);
+      const start = [ctx.rng.nonZeroFloats(n), ctx.rng.nonZeroFloats(n).map((x) => 0.1 * x), ctx.rng.nonZeroFloats(n).map((x) => x * x)];
+      const g = ctx.rng.nonZeroFloats(n);
+      const values = adamStepValues(3, 0.01, 0.9, 0.999);
+      /** One update from the start values with `guard` (null: the unguarded kernel); the resulting param and state. */
+      const update = async (guard: Tensor | null): Promise<Float32Array[]> => {
+        const [param, m, v] = start.map((x) => ctx.gpu.tensor(x, shape));
+        const grad = ctx.gpu.tensor(g, shape);
+        if (optimizer === 'adamw') adamwUpdateInStep(param!, grad, m!, v!, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1 }, values, guard);
+        else sgdUpdateInStep(param!, grad, m!, { momentum: 0.9, dampening: 0, weightDecay: 0.01, nesterov: true }, values, guard);
+        const out = (await Promise.all([param!, m!, v!].map((t) => t.data()))) as Float32Array[];
+        [param!, m!, v!, grad].forEach((t) => t.dispose());
+        return optimizer === 'adamw' ? out : out.slice(0, 2);
+      };
+      const unguarded = await update(null);
+      ctx.expectTrue('the unguarded update moves param', !bitsEqual(unguarded[0]!, start[0]!), 'param unchanged');
+      // A finite guard made on the device from a loss and a real global norm.
+      const loss = ctx.gpu.tensor([2.5], []);
+      const gradients = ctx.gpu.tensor(g, shape);
+      const norm = globalNorm([gradients]);
+      const finite = updateGuard(loss, norm);
+      const guardValues = (await finite.data()) as Float32Array;
+      ctx.expectTrue('updateGuard packs [loss, norm]', guardValues[0] === 2.5 && guardValues[1] === (await norm.data())[0], `got [${guardValues.join(', ')}]`);
+      const allowed = await update(finite);
+      allowed.forEach((x, i) => ctx.expectTrue(`finite guard: tensor ${i} = unguarded, bit for bit`, bitsEqual(x, unguarded[i]!), 'differs'));
+      [loss, gradients, norm, finite].forEach((t) => t.dispose());
+      for (const [label, words] of REFUSED) {
+        const guard = ctx.gpu.tensor(words, [2]);
+        const refused = await update(guard);
+        guard.dispose();
+        refused.forEach((x, i) => ctx.expectTrue(`${label}: tensor ${i} untouched, bit for bit`, bitsEqual(x, start[i]!), 'changed'));
+      }
+    },
+  };
+}
+
+/** updateGuard passes a non-finite loss or norm through unchanged (the words the step reads back). */
+const guardPassesNonFinite: GpuCase = {
+  name: 'updateGuard keeps NaN and ∞ as they are',
+  async run(ctx) {
+    const loss = ctx.gpu.tensor([Number.NaN], []);
+    const grads = ctx.gpu.tensor([1, Number.POSITIVE_INFINITY, 2], [3]);
+    const norm = globalNorm([grads]);
+    const guard = updateGuard(loss, norm);
+    const [l, g] = (await guard.data()) as Float32Array;
+    ctx.expectTrue('[NaN, ∞]', Number.isNaN(l) && g === Number.POSITIVE_INFINITY, `got [${l}, ${g}]`);
+    [loss, grads, norm, guard].forEach((t) => t.dispose());
+  },
+};
+
 export default defineSuite('optim', [
+  guardedCase('adamw', [7]),
+  guardedCase('adamw', [129, 65]),
+  guardedCase('sgd', [257]),
+  guardPassesNonFinite,
   sgdCase([7], { lr: 0.1 }),
   sgdCase([33, 5], { lr: 0.05, momentum: 0.9, weightDecay: 0.01 }),
   sgdCase([257], { lr: 0.05, momentum: 0.9, nesterov: true }),

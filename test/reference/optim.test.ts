@@ -1,7 +1,8 @@
 // The AdamW reference against hand-worked steps and a closed form, and the checked op's errors.
 import { describe, expect, test } from 'vitest';
 import { ShapeError, adamwUpdate, clipByGlobalNorm, createCpuBackend, sgdUpdate } from '../../src/index.js';
-import { type AdamWReferenceOptions, adamwReference } from '../../src/reference/optim.js';
+import { type AdamWReferenceOptions, adamwReference, guardAllowsUpdate, sgdReference, updateGuardReference } from '../../src/reference/optim.js';
+import { adamwUpdateInStep, adamStepValues, sgdUpdateInStep, updateGuard } from '../../src/ops/optim.js';
 
 const defaults = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
@@ -145,5 +146,98 @@ describe('sgdUpdate', () => {
     expect(() => sgdUpdate(p, g, b, { lr: 0.1, momentum: 1, step: 1 })).toThrow(/^sgdUpdate: momentum must be in \[0, 1\), got 1$/);
     expect(() => sgdUpdate(p, g, cpu.tensor([1], [1]), { lr: 0.1, step: 1 })).toThrow(/^sgdUpdate: buf must have shape \[2\], got \[1\]$/);
     expect(() => sgdUpdate(p, g, b, { lr: 0.1, step: 0 })).toThrow(ShapeError);
+  });
+});
+
+// The guard of a training step's update, [loss, gradient norm]: the update runs only when both are
+// finite, and otherwise leaves every array bit for bit as it was.
+describe('guarded updates', () => {
+  const NOT_FINITE = [
+    [Number.NaN, 1],
+    [1, Number.POSITIVE_INFINITY],
+    [Number.NEGATIVE_INFINITY, 2],
+    [3, Number.NaN],
+  ];
+  const start = () => ({ param: Float64Array.from([0.7, -1.3, 2.1]), m: Float64Array.from([0.01, -0.02, 0.03]), v: Float64Array.from([1e-4, 2e-4, 3e-4]) });
+  const grad = [0.5, -0.25, 0.125];
+  const options = { ...defaults, lr: 0.1, weightDecay: 0.1, step: 3 };
+
+  test('guardAllowsUpdate: both finite, or no update; updateGuardReference packs [loss, norm]', () => {
+    expect(guardAllowsUpdate([2.5, 0.1])).toBe(true);
+    expect(guardAllowsUpdate([-1e38, 3e38])).toBe(true);
+    for (const g of NOT_FINITE) expect(guardAllowsUpdate(g)).toBe(false);
+    const out = new Float64Array(2);
+    updateGuardReference([1.5], [Number.POSITIVE_INFINITY], out);
+    expect(Array.from(out)).toEqual([1.5, Number.POSITIVE_INFINITY]);
+  });
+
+  test('AdamW: a finite guard gives the unguarded update; a non-finite one touches nothing', () => {
+    const want = start();
+    adamwReference(want.param, grad, want.m, want.v, options);
+    const got = start();
+    adamwReference(got.param, grad, got.m, got.v, options, [2.3, 0.6]);
+    expect(got).toEqual(want);
+    for (const guard of NOT_FINITE) {
+      const before = start();
+      const after = start();
+      adamwReference(after.param, grad, after.m, after.v, options, guard);
+      expect(after).toEqual(before);
+    }
+  });
+
+  test('SGD with momentum: the same', () => {
+    const sgd = { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 0.01, nesterov: true, step: 2 };
+    const want = start();
+    sgdReference(want.param, grad, want.m, sgd);
+    const got = start();
+    sgdReference(got.param, grad, got.m, sgd, [0.1, 7]);
+    expect(got).toEqual(want);
+    for (const guard of NOT_FINITE) {
+      const after = start();
+      sgdReference(after.param, grad, after.m, sgd, guard);
+      expect(after).toEqual(start());
+    }
+  });
+
+  test('on the cpu backend: updateGuard from a loss and a norm; guarded AdamW and SGD write nothing when it is not finite', async () => {
+    const cpu = createCpuBackend();
+    const hyper = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 };
+    for (const [loss, norm, allowed] of [
+      [0.5, 2, true],
+      [Number.NaN, 2, false],
+      [0.5, Number.POSITIVE_INFINITY, false],
+    ] as const) {
+      const guard = updateGuard(cpu.tensor([loss], []), cpu.tensor([norm], []));
+      expect(guard.shape).toEqual([2]);
+      expect(Array.from(await guard.data())).toEqual([loss, norm]);
+      const [p, g, m, v, b] = [
+        [0.7, -1.3],
+        [0.5, -0.25],
+        [0.01, 0.02],
+        [1e-4, 2e-4],
+        [0.3, 0.4],
+      ].map((x) => cpu.tensor(x, [2]));
+      const before = await Promise.all([p, m, v, b].map((t) => t!.data()));
+      adamwUpdateInStep(p!, g!, m!, v!, hyper, adamStepValues(2, 0.1, 0.9, 0.999), guard);
+      sgdUpdateInStep(p!, g!, b!, { momentum: 0.9, dampening: 0, weightDecay: 0, nesterov: false }, adamStepValues(2, 0.1, 0, 0), guard);
+      const after = await Promise.all([p, m, v, b].map((t) => t!.data()));
+      after.forEach((a, i) =>
+        expect(
+          a.some((x, e) => x !== before[i]![e]),
+          `tensor ${i}`,
+        ).toBe(allowed),
+      );
+    }
+  });
+
+  test('guards are checked', () => {
+    const cpu = createCpuBackend();
+    const [p, g, m, v] = [0, 1, 2, 3].map(() => cpu.zeros([2]));
+    const hyper = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
+    const values = adamStepValues(1, 0.1, 0.9, 0.999);
+    expect(() => adamwUpdateInStep(p!, g!, m!, v!, hyper, values, cpu.zeros([3]))).toThrow(/^adamwUpdate: guard must have shape \[2\], got \[3\]$/);
+    expect(() => adamwUpdateInStep(p!, g!, m!, v!, hyper, values, cpu.zeros([2], 'i32'))).toThrow(/^adamwUpdate: guard must be f32/);
+    expect(() => updateGuard(cpu.zeros([2]), cpu.zeros([]))).toThrow(/^updateGuard: loss must have one element, got shape \[2\]$/);
+    expect(() => updateGuard(cpu.zeros([]), 3 as never)).toThrow(/^updateGuard: gradNorm must be a Tensor/);
   });
 });

@@ -20,7 +20,11 @@ const T = 8;
 const VOCAB = 30;
 
 /** A tiny BERT on the CPU and its training step: AdamW at `lr` (a number or a schedule), or SGD. */
-function build(lr: number | ((update: number) => number) = 1e-2, optimizer: 'adamw' | 'sgd' = 'adamw'): { step: TrainStep; parameters: ParameterStore } {
+function build(
+  lr: number | ((update: number) => number) = 1e-2,
+  optimizer: 'adamw' | 'sgd' = 'adamw',
+  onNonFinite: 'throw' | 'skip' = 'throw',
+): { step: TrainStep; parameters: ParameterStore } {
   const model = new BertForMaskedLM({
     vocab_size: VOCAB,
     hidden_size: 16,
@@ -39,6 +43,7 @@ function build(lr: number | ((update: number) => number) = 1e-2, optimizer: 'ada
     loss: (x) => model.loss(x),
     optimizer: optimizer === 'adamw' ? new AdamW({ lr }) : new SGD({ lr: lr as number }),
     seed: 7,
+    onNonFinite,
   });
   return { step, parameters };
 }
@@ -71,6 +76,8 @@ describe('train', () => {
     expect(last.etaMs).toBe(0);
     expect(progress[1]!.etaMs).toBeGreaterThan(0);
     expect(last.elapsedMs).toBeGreaterThanOrEqual(progress[0]!.elapsedMs);
+    // Every step ends with an update here: each reports its gradient norm, none skipped.
+    expect(progress.every((p) => p.gradNorm! > 0 && Number.isFinite(p.gradNorm) && !p.skipped)).toBe(true);
     expect(a.step.updates).toBe(6);
     for (const run of [a, b]) {
       run.step.dispose();
@@ -129,13 +136,36 @@ describe('train', () => {
     }
   });
 
-  test('stops when the loss is no longer finite', async () => {
+  test('stops at the first non-finite loss or gradient norm (onNonFinite throw); that update was skipped, the weights stay finite', async () => {
     // SGD at lr 1e6 blows the weights up within a few steps.
     const { step, parameters } = build(1e6, 'sgd');
-    const result = await train({ step, batches: batches(5), steps: 40 });
+    const progress: StepProgress[] = [];
+    const result = await train({ step, batches: batches(5), steps: 40, onStep: (p) => void progress.push(p) });
     expect(result.stopped).toBe('non-finite-loss');
-    expect(Number.isFinite(result.losses.at(-1)!)).toBe(false);
+    const last = progress.at(-1)!;
+    expect(last.skipped).toBe(true);
+    expect(Number.isFinite(last.loss) && Number.isFinite(last.gradNorm)).toBe(false);
+    expect(progress.slice(0, -1).every((p) => !p.skipped)).toBe(true);
     expect(result.steps).toBeLessThan(40);
+    expect(step.skippedUpdates).toBeGreaterThanOrEqual(1);
+    const record = await parameters.toRecord();
+    expect(Object.values(record).every((v) => v.every(Number.isFinite))).toBe(true);
+    step.dispose();
+    parameters.dispose();
+  });
+
+  test('goes on past skipped updates with onNonFinite skip, reporting each; stopOnNonFinite overrides either way', async () => {
+    const { step, parameters } = build(1e6, 'sgd', 'skip');
+    const progress: StepProgress[] = [];
+    const result = await train({ step, batches: batches(5), steps: 12, onStep: (p) => void progress.push(p) });
+    expect(result.stopped).toBe('done');
+    const skipped = progress.filter((p) => p.skipped).length;
+    expect(skipped).toBeGreaterThan(0);
+    expect(step.skippedUpdates).toBe(skipped);
+    const record = await parameters.toRecord();
+    expect(Object.values(record).every((v) => v.every(Number.isFinite))).toBe(true);
+    const stopping = await train({ step, batches: batches(6), steps: 12, stopOnNonFinite: true });
+    expect(stopping.stopped).toBe('non-finite-loss');
     step.dispose();
     parameters.dispose();
   });

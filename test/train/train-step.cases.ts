@@ -3,6 +3,8 @@
 import {
   AdamW,
   Adam,
+  ArgumentError,
+  NonFiniteError,
   SGD,
   BertForMaskedLM,
   type Backend,
@@ -124,7 +126,159 @@ function agreementCase(name: string, steps: number, options: RunOptions): GpuCas
 
 const schedule = linearWarmupDecay({ peakLr: 3e-3, warmupSteps: 2, totalSteps: 10 });
 
+/** The three ways a step runs: CPU eager, WebGPU eager, WebGPU compiled. */
+function modes(ctx: CaseContext): { label: string; backend: Backend; mode?: 'eager' | 'compiled' }[] {
+  return [
+    { label: 'cpu eager', backend: ctx.cpu },
+    { label: 'webgpu eager', backend: ctx.gpu, mode: 'eager' },
+    { label: 'webgpu compiled', backend: ctx.gpu, mode: 'compiled' },
+  ];
+}
+
+/** What `fn` throws synchronously, or undefined. */
+function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+/** Every parameter and optimizer state of a step, as bits (so NaN and ∞ compare exactly). */
+async function snapshot(step: TrainStep, parameters: ParameterStore): Promise<Map<string, Uint32Array>> {
+  const out = new Map<string, Uint32Array>();
+  for (const [name, values] of Object.entries(await parameters.toRecord())) out.set(name, new Uint32Array(values.buffer));
+  const states = step.optimizerState;
+  for (const [i, p] of step.trainedParameters.entries()) {
+    for (const [k, t] of states[i]!.entries()) out.set(`${p.name} state ${k}`, new Uint32Array(((await t.data()) as Float32Array).slice().buffer));
+  }
+  return out;
+}
+
+/** Names of the entries whose bits differ between two snapshots. */
+function changed(a: Map<string, Uint32Array>, b: Map<string, Uint32Array>): string[] {
+  return [...a]
+    .filter(([name, x]) => {
+      const y = b.get(name)!;
+      return x.length !== y.length || x.some((w, i) => w !== y[i]);
+    })
+    .map(([name]) => name);
+}
+
+const rangeErrorsCase: GpuCase = {
+  name: 'a label = V or an id = vocab throws the named ArgumentError before anything runs (cpu, eager, compiled)',
+  async run(ctx) {
+    const [batch] = makeBatches(ctx.rng, 1);
+    for (const { label, backend, mode } of modes(ctx)) {
+      const { step, parameters } = buildStep(backend, { optimizer: new AdamW({ lr: 1e-3 }), ...(mode ? { mode } : {}) });
+      const before = await snapshot(step, parameters);
+      const badLabel = { ...batch!, labels: batch!.labels.slice() };
+      badLabel.labels[T + 5] = CONFIG.vocab_size;
+      const badId = { ...batch!, input_ids: batch!.input_ids.slice() };
+      badId.input_ids[2 * T] = CONFIG.vocab_size;
+      const cases: [string, unknown, RegExp][] = [
+        [
+          'label = V',
+          thrownBy(() => step.step(badLabel)),
+          /^TrainStep\.step: batch\.labels\[1, 5\] = 50 is outside \[0, 50\) ∪ \{-100\} \(the classes of crossEntropy in cls\.predictions[^)]*\)$/,
+        ],
+        [
+          'id = vocab',
+          thrownBy(() => step.step(badId)),
+          /^TrainStep\.step: batch\.input_ids\[2, 0\] = 50 is outside \[0, 50\) \(the rows of bert\.embeddings\.word_embeddings\.weight\)$/,
+        ],
+      ];
+      for (const [what, error, message] of cases) {
+        ctx.expectTrue(`${label}: ${what} is an ArgumentError`, error instanceof ArgumentError, String(error));
+        ctx.expectTrue(`${label}: ${what}: the message`, message.test(String((error as Error)?.message)), String((error as Error)?.message));
+      }
+      ctx.expectTrue(`${label}: nothing ran`, step.microSteps === 0 && step.updates === 0, `${step.microSteps} micro-steps`);
+      ctx.expectTrue(`${label}: nothing changed`, changed(before, await snapshot(step, parameters)).length === 0, 'changed');
+      // The step still works after refusing a batch.
+      ctx.expectTrue(`${label}: a valid batch trains`, Number.isFinite(await step.step(batch!)), 'non-finite loss');
+      step.dispose();
+      parameters.dispose();
+    }
+  },
+};
+
+/**
+ * A step made non-finite (an ∞ in the output bias: every logit row holds ∞, so the loss and the
+ * gradients are not finite) skips its update: every parameter and optimizer state is bit for bit as
+ * before. 'throw' rejects with NonFiniteError, 'skip' resolves; both count it; once the bias is
+ * finite again the next update trains normally.
+ */
+function nonFiniteCase(accumulationSteps: number): GpuCase {
+  return {
+    name: `a non-finite step skips its update, weights and state bit for bit unchanged (accumulation ${accumulationSteps}; cpu, eager, compiled; throw and skip)`,
+    async run(ctx) {
+      const batches = makeBatches(ctx.rng, 2);
+      const cycle = (step: TrainStep) => Promise.all(Array.from({ length: accumulationSteps }, (_, i) => step.step(batches[i % 2]!)));
+      for (const { label, backend, mode } of modes(ctx)) {
+        for (const onNonFinite of ['throw', 'skip'] as const) {
+          const what = `${label}, ${onNonFinite}`;
+          const { step, parameters } = buildStep(backend, {
+            optimizer: new AdamW({ lr: 1e-3 }),
+            maxGradNorm: 1,
+            accumulationSteps,
+            onNonFinite,
+            ...(mode ? { mode } : {}),
+          });
+          await cycle(step); // one finite update first: the optimizer state is not zero
+          ctx.expectTrue(`${what}: a finite update reports its gradient norm`, (step.lastGradNorm ?? 0) > 0, `lastGradNorm ${step.lastGradNorm}`);
+          const bias = await parameters.get('cls.predictions.bias');
+          const poisoned = bias.slice();
+          poisoned[3] = Number.POSITIVE_INFINITY;
+          parameters.set('cls.predictions.bias', poisoned);
+          const before = await snapshot(step, parameters);
+          const settled = await Promise.allSettled(Array.from({ length: accumulationSteps }, (_, i) => step.step(batches[i % 2]!)));
+          const last = settled.at(-1)!;
+          if (onNonFinite === 'throw') {
+            const error = last.status === 'rejected' ? last.reason : undefined;
+            ctx.expectTrue(`${what}: rejects with NonFiniteError`, error instanceof NonFiniteError, String(error ?? 'resolved'));
+            const message = String((error as Error | undefined)?.message);
+            ctx.expectTrue(
+              `${what}: the message names the loss, the update and the skip`,
+              /^TrainStep\.step: the loss was (NaN|Infinity) at update 2 .*the update was skipped/.test(message),
+              message,
+            );
+          } else {
+            ctx.expectTrue(`${what}: resolves`, last.status === 'fulfilled', String(last.status === 'rejected' ? last.reason : ''));
+          }
+          ctx.expectTrue(`${what}: counted`, step.skippedUpdates === 1 && step.updates === 2, `${step.skippedUpdates} skipped, ${step.updates} updates`);
+          const differing = changed(before, await snapshot(step, parameters));
+          ctx.expectTrue(
+            `${what}: parameters and optimizer state bit for bit unchanged`,
+            differing.length === 0,
+            `changed: ${differing.slice(0, 5).join(', ')}`,
+          );
+          // Finite again: the next update trains.
+          parameters.set('cls.predictions.bias', bias);
+          const restored = await snapshot(step, parameters);
+          const losses = await cycle(step);
+          const after = await snapshot(step, parameters);
+          ctx.expectTrue(`${what}: the next step is finite`, losses.every(Number.isFinite) && Number.isFinite(step.lastGradNorm!), `losses ${losses}`);
+          ctx.expectTrue(`${what}: and trains`, changed(restored, after).length > 50, `${changed(restored, after).length} tensors changed`);
+          const record = await parameters.toRecord();
+          ctx.expectTrue(
+            `${what}: every weight finite`,
+            Object.values(record).every((v) => v.every(Number.isFinite)),
+            'a non-finite weight',
+          );
+          ctx.expectTrue(`${what}: still one skip`, step.skippedUpdates === 1 && step.updates === 3, `${step.skippedUpdates} skipped`);
+          step.dispose();
+          parameters.dispose();
+        }
+      }
+    },
+  };
+}
+
 export default defineSuite('train-step', [
+  rangeErrorsCase,
+  nonFiniteCase(1),
+  nonFiniteCase(2),
   agreementCase('BERT MLM, AdamW with warm-up, clipping, dropout, padding: compiled = eager = cpu', 4, {
     optimizer: () => new AdamW({ lr: schedule, weightDecay: 0.01, eps: 1e-4 }),
     maxGradNorm: 1,

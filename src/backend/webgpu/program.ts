@@ -5,7 +5,7 @@
 // no argument check, no allocation. Values that change every step (learning rate, update index,
 // dropout stream offset) are not in the recording: the kernels read them from a step-values
 // uniform that the training step rewrites before each replay.
-import type { CompileProgress, KernelTime, ProgramRunner, RecordedProgram } from '../contract.js';
+import type { CompileProgress, KernelTime, ProgramRead, ProgramRunner, RecordedProgram } from '../contract.js';
 import type { GpuStorage, RenderedKernel } from '../../kernels/kernel.js';
 import type { DeviceLostError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -274,10 +274,10 @@ export class WebGPUPrograms implements ProgramRunner {
     for (const p of programs) asProgram(p).bindPipelines();
   }
 
-  run(programs: readonly RecordedProgram[], output: number): Promise<number> {
+  run(programs: readonly RecordedProgram[], reads: readonly ProgramRead[]): Promise<Float32Array> {
     const list = programs.map(asProgram);
-    if (!list.every((p) => p.ready)) return this.compile(list).then(() => this.#submit(list, output));
-    return this.#submit(list, output);
+    if (!list.every((p) => p.ready)) return this.compile(list).then(() => this.#submit(list, reads));
+    return this.#submit(list, reads);
   }
 
   async profile(programs: readonly RecordedProgram[]): Promise<KernelTime[]> {
@@ -318,23 +318,30 @@ export class WebGPUPrograms implements ProgramRunner {
     }
   }
 
-  /** Encodes the programs into one command buffer, copies output `output` of the first out, submits, reads it. */
-  async #submit(list: readonly Program[], output: number): Promise<number> {
+  /** Encodes the programs into one command buffer, copies the outputs `reads` names into one readback buffer, submits, reads it. */
+  async #submit(list: readonly Program[], reads: readonly ProgramRead[]): Promise<Float32Array> {
     const { device } = this.#gpu;
     this.#gpu.assertUsable('train step');
     if (list.some((p) => p.disposed)) throw new Error('run: a program was disposed');
+    const bytes = 4 * reads.reduce((total, r) => total + r.words, 0);
+    if (bytes === 0 || bytes > READBACK_BYTES) throw new RangeError(`run: reads ${bytes / 4} words; 1 to ${READBACK_BYTES / 4} can be read`);
     this.#gpu.flush(); // anything the backend recorded eagerly before must run first
     const encoder = device.createCommandEncoder({ label: 'program' });
     for (const p of list) p.encode(encoder);
-    // From the pool and back after the read: the next run reuses it, and nothing stays held between runs.
-    const readback = this.#gpu.pool.acquire(4, READBACK_USAGE, 'program readback');
-    encoder.copyBufferToBuffer(list[0]!.output(output).buffer, 0, readback, 0, 4);
+    // From the pool and back after the read: the next run reuses it, and nothing stays held between
+    // runs. Always one size, so runs that read fewer words reuse the same buffer.
+    const readback = this.#gpu.pool.acquire(READBACK_BYTES, READBACK_USAGE, 'program readback');
+    let offset = 0;
+    for (const { program, output, words } of reads) {
+      encoder.copyBufferToBuffer(list[program]!.output(output).buffer, 0, readback, offset, 4 * words);
+      offset += 4 * words;
+    }
     device.queue.submit([encoder.finish()]);
     try {
-      await readback.mapAsync(MapMode.READ, 0, 4);
-      const value = new Float32Array(readback.getMappedRange(0, 4).slice(0))[0]!;
+      await readback.mapAsync(MapMode.READ, 0, bytes);
+      const values = new Float32Array(readback.getMappedRange(0, bytes).slice(0));
       readback.unmap();
-      return value;
+      return values;
     } catch (error) {
       throw this.#gpu.lost ?? error;
     } finally {
@@ -342,6 +349,9 @@ export class WebGPUPrograms implements ProgramRunner {
     }
   }
 }
+
+/** The readback buffer of a run: room for the loss and a guard [loss, gradient norm], and one more word. */
+const READBACK_BYTES = 16;
 
 function asProgram(p: RecordedProgram): Program {
   if (!(p instanceof Program)) throw new Error('programs: not a program recorded on this backend');
