@@ -17,7 +17,9 @@ export interface UpdateInfo {
   readonly step: StepSource;
   /**
    * A training step's guard [loss, gradient norm] (f32 [2]): when set, the update writes neither the
-   * parameter nor its state unless both are finite (read on the device, nothing is read back).
+   * parameter nor its state unless both are finite (read on the device, nothing is read back). A
+   * custom optimizer must honour it (pass it to `adamwUpdate`-style guarded ops, or skip on its own),
+   * or a non-finite step's NaN reaches its weights.
    */
   readonly guard?: Tensor | null;
 }
