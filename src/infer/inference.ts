@@ -4,6 +4,7 @@
 import { ArgumentError, ShaderformerError, ShapeError, describeValue, formatShape } from '../errors.js';
 import { type ConstantCache, execute, materializeConstants, neededNodes } from '../graph/execute.js';
 import { Graph, type InputSpec, type Node, Var } from '../graph/graph.js';
+import { checkBatchRanges } from '../graph/input-ranges.js';
 import type { ParameterStore } from '../graph/parameters.js';
 import type { Module } from '../nn/module.js';
 import { type Backend, type Tensor, shapeSize } from '../tensor/tensor.js';
@@ -119,6 +120,7 @@ export class Inference<O extends InferenceOutputVars = InferenceOutputVars> {
     const op = 'Inference.run';
     if (this.#disposed) throw new ShaderformerError(`${op}: the inference was disposed`);
     this.#checkBatch(op, batch);
+    checkBatchRanges(op, this.graph, batch); // ids and labels out of range: a named error, not zero rows or NaN
     const backend = this.backend;
     const inputs: Record<string, Tensor> = {};
     const kept = new Set<Tensor>(this.#constants.values());

@@ -61,6 +61,10 @@ describe('createInference', () => {
       'Inference.run: batch.input_ids must be a Int32Array of 14 values (i32[2, 7]), got Int32Array(15)',
     );
     await expect(runner.run({})).rejects.toThrow(/batch\.input_ids .* got undefined/);
+    // Ids out of the embedding's range are named, not silently zero rows.
+    const outOfRange = good.slice();
+    outOfRange[T + 2] = CONFIG.vocab_size;
+    await expect(runner.run({ input_ids: outOfRange })).rejects.toThrow(/Inference\.run: batch\.input_ids\[1, 2\] = 50 is outside \[0, 50\)/);
     const { logits } = await runner.run({ input_ids: good });
     expect(logits.shape).toEqual([B, T, CONFIG.vocab_size]);
     runner.dispose();
