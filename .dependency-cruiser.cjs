@@ -24,7 +24,7 @@ module.exports = {
       severity: 'error',
       comment: 'A kernel knows its shader, its bindings and its CPU reference, never the graph, a layer or a model.',
       from: { path: layer('kernels') },
-      to: { path: layer('nn', 'models', 'graph', 'train', 'optim', 'ops', 'data', 'tokenizers', 'io', 'recipes') },
+      to: { path: layer('nn', 'models', 'graph', 'train', 'optim', 'ops', 'data', 'tokenizers', 'io', 'recipes', 'infer') },
     },
     {
       name: 'shaders-belong-to-kernels',
@@ -80,7 +80,14 @@ module.exports = {
       severity: 'error',
       comment: 'train → models → nn → graph → ops → backend: a lower layer never imports a higher one.',
       from: { path: layer('graph', 'ops', 'backend', 'tensor', 'optim') },
-      to: { path: layer('nn', 'models', 'train', 'recipes') },
+      to: { path: layer('nn', 'models', 'train', 'recipes', 'infer') },
+    },
+    {
+      name: 'models-run-no-pipeline',
+      severity: 'error',
+      comment: 'Inference (src/infer: the runner, fill-mask) sits on top like train: models and layers never import it.',
+      from: { path: layer('nn', 'models', 'train', 'tokenizers', 'data') },
+      to: { path: layer('infer') },
     },
   ],
   options: {
