@@ -72,6 +72,20 @@ export interface StepCallOptions {
   onNonFinite?: 'throw' | 'skip';
 }
 
+/** @internal What a checkpoint saves and checks (src/train/checkpoint.ts). */
+export interface CheckpointParts {
+  /** Every parameter's values. */
+  readonly parameters: ParameterStore;
+  /** The trained parameters, in graph order, and each one's optimizer state tensors. */
+  readonly trained: readonly Parameter[];
+  readonly states: readonly (readonly Tensor[])[];
+  /** The dropout key, and the stretch of its stream one micro-step reads. */
+  readonly seed: number;
+  readonly streamPerStep: number;
+  readonly accumulationSteps: number;
+  readonly skippedUpdates: number;
+}
+
 /** Options of `TrainStep.warmUp`. */
 export interface WarmUpOptions {
   /** Called as each pipeline is compiled: `done` of `total`, and the kernel's name. */
@@ -293,6 +307,40 @@ export class TrainStep {
     const { isUpdate, values } = this.#begin('profile', batch);
     this.#write(compiled, batch, values);
     return this.#backend.programs!.profile(isUpdate && compiled.update ? [compiled.main, compiled.update] : [compiled.main]);
+  }
+
+  /** @internal The state a checkpoint saves (src/train/checkpoint.ts): optimizer state tensors are read one at a time from here. */
+  checkpointParts(): CheckpointParts {
+    this.#assertAlive('checkpointParts');
+    const { parameters, seed, accumulationSteps } = this.#options;
+    return {
+      parameters,
+      trained: this.#params,
+      states: this.#states,
+      seed,
+      streamPerStep: this.graph.randomStreamSize,
+      accumulationSteps,
+      skippedUpdates: this.#skipped,
+    };
+  }
+
+  /**
+   * @internal Sets the counters of a loaded checkpoint (src/train/checkpoint.ts), so the schedule, Adam's
+   * bias corrections and the dropout stream (micro-step × stream per step) continue from there. Only
+   * between accumulation cycles: the accumulators are then zero.
+   */
+  restoreCounters(counters: { microSteps: number; updates: number; skippedUpdates: number }): void {
+    this.#assertAlive('restoreCounters');
+    const n = this.#options.accumulationSteps;
+    const { microSteps, updates, skippedUpdates } = counters;
+    if (this.#microSteps % n !== 0)
+      throw new ShaderformerError(`TrainStep.restoreCounters: the step is inside an accumulation cycle (micro-step ${this.#microSteps} of cycles of ${n})`);
+    if (microSteps !== updates * n || skippedUpdates > updates) {
+      throw new ShapeError(`TrainStep.restoreCounters: ${microSteps} micro-steps, ${updates} updates and ${skippedUpdates} skipped do not fit cycles of ${n}`);
+    }
+    this.#microSteps = microSteps;
+    this.#updates = updates;
+    this.#skipped = skippedUpdates;
   }
 
   /** Frees the programs, the optimizer state and the accumulators (not the parameters). */
