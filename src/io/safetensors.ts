@@ -96,8 +96,14 @@ export class SafetensorsFile {
     return this.#read(entry, (dtype ?? 'f32') as D);
   }
 
-  /** Every tensor (or those named), in file order, one at a time; works on forward-only streams too. */
-  async *tensors<D extends ReadDType = 'f32'>(options: { names?: Iterable<string>; dtype?: D } = {}): AsyncGenerator<SafetensorsTensor<D>> {
+  /**
+   * Every tensor (or those named), in file order, one at a time; works on forward-only streams too.
+   * `reuse: true` yields every tensor in one buffer (sized for the largest), or for aligned F32 data
+   * in memory a view of the source: valid only until the next iteration, and not to be changed. For
+   * a caller that copies each tensor at once (e.g. `backend.tensor(data, shape)`), it leaves no
+   * garbage tensor behind.
+   */
+  async *tensors<D extends ReadDType = 'f32'>(options: { names?: Iterable<string>; dtype?: D; reuse?: boolean } = {}): AsyncGenerator<SafetensorsTensor<D>> {
     let wanted: Set<string> | undefined;
     if (options.names !== undefined) {
       wanted = new Set(options.names);
@@ -105,10 +111,16 @@ export class SafetensorsFile {
         if (!this.entries.has(name)) throw new SafetensorsError({ file: this.name, tensor: name }, `no such tensor (the file has ${this.entries.size})`);
       }
     }
-    for (const entry of this.entries.values()) {
-      if (wanted && !wanted.has(entry.name)) continue;
-      yield { name: entry.name, entry, data: await this.#read(entry, (options.dtype ?? 'f32') as D) };
-    }
+    const dtype = (options.dtype ?? 'f32') as D;
+    const selected = [...this.entries.values()].filter((e) => !wanted || wanted.has(e.name));
+    // Made on first need: aligned F32 in memory is yielded as views and needs none.
+    let scratch: Float32Array | Int32Array | undefined;
+    const reused = () => {
+      const largest = Math.max(0, ...selected.map((e) => (e.end - e.begin) / SAFETENSORS_DTYPE_BYTES[e.dtype]));
+      scratch ??= dtype === 'i32' ? new Int32Array(largest) : new Float32Array(largest);
+      return scratch as ReadArray<D>;
+    };
+    for (const entry of selected) yield { name: entry.name, entry, data: await this.#read(entry, dtype, options.reuse ? reused : undefined) };
   }
 
   /** Releases the file handle or cancels the stream. */
@@ -116,7 +128,8 @@ export class SafetensorsFile {
     return this.#source.close();
   }
 
-  async #read<D extends ReadDType>(entry: SafetensorsEntry, dtype: D): Promise<ReadArray<D>> {
+  /** Reads and converts one tensor; with `scratch`, into its start (or, for aligned F32 in memory, as a view of the source). */
+  async #read<D extends ReadDType>(entry: SafetensorsEntry, dtype: D, scratch?: () => ReadArray<D>): Promise<ReadArray<D>> {
     if (dtype !== 'f32' && dtype !== 'i32') {
       throw new ArgumentError(`SafetensorsFile.read: dtype must be 'f32' or 'i32', got ${describeValue(dtype)}`);
     }
@@ -129,10 +142,26 @@ export class SafetensorsFile {
         'this source is a forward-only stream and the tensor was already passed: read tensors in file order (tensors())',
       );
     }
-    const bytes = await this.#source.read(this.dataStart + entry.begin, entry.end - entry.begin);
+    const offset = this.dataStart + entry.begin;
+    const length = entry.end - entry.begin;
+    const n = length / SAFETENSORS_DTYPE_BYTES[entry.dtype];
+    const plainF32 = entry.dtype === 'F32' && dtype === 'f32' && littleEndian;
     this.#position = Math.max(this.#position, entry.end);
+    if (scratch && plainF32 && this.#source.readInto) {
+      // Straight from the file into the reused buffer: no bytes allocated per tensor.
+      const out = scratch().subarray(0, n) as ReadArray<D>;
+      await this.#source.readInto(offset, new Uint8Array(out.buffer, out.byteOffset, length));
+      return out;
+    }
+    const bytes = await this.#source.read(offset, length);
+    if (scratch && plainF32 && this.#source.returnsViews && bytes.byteOffset % 4 === 0) {
+      return new Float32Array(bytes.buffer, bytes.byteOffset, n) as ReadArray<D>;
+    }
+    const out = scratch?.().subarray(0, n) as ReadArray<D> | undefined;
     const fresh = !this.#source.returnsViews;
-    return (dtype === 'i32' ? toInt32(bytes, entry, this.name) : toFloat32(bytes, entry.dtype, fresh)) as ReadArray<D>;
+    return (
+      dtype === 'i32' ? toInt32(bytes, entry, this.name, out as Int32Array | undefined) : toFloat32(bytes, entry.dtype, fresh, out as Float32Array | undefined)
+    ) as ReadArray<D>;
   }
 }
 
@@ -290,17 +319,17 @@ function halfValues(): Float32Array {
   return halfTable;
 }
 
-/** Converts a tensor's little-endian bytes to f32. `fresh`: the bytes are ours alone, so an aligned F32 tensor is used in place. */
-function toFloat32(bytes: Uint8Array, dtype: SafetensorsDType, fresh: boolean): Float32Array {
+/** Converts a tensor's little-endian bytes to f32 (into `into` when given). `fresh`: the bytes are ours alone, so an aligned F32 tensor is used in place. */
+function toFloat32(bytes: Uint8Array, dtype: SafetensorsDType, fresh: boolean, into?: Float32Array): Float32Array {
   const n = bytes.byteLength / SAFETENSORS_DTYPE_BYTES[dtype];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (dtype === 'F32' && littleEndian) {
-    if (fresh && bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, n);
-    const out = new Float32Array(n);
-    new Uint8Array(out.buffer).set(bytes);
+    if (!into && fresh && bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, n);
+    const out = into ?? new Float32Array(n);
+    new Uint8Array(out.buffer, out.byteOffset, bytes.byteLength).set(bytes);
     return out;
   }
-  const out = new Float32Array(n);
+  const out = into ?? new Float32Array(n);
   switch (dtype) {
     case 'F64':
       for (let i = 0; i < n; i++) out[i] = view.getFloat64(i * 8, true);
@@ -315,7 +344,7 @@ function toFloat32(bytes: Uint8Array, dtype: SafetensorsDType, fresh: boolean): 
     }
     case 'BF16': {
       // bfloat16 is the top half of a float32.
-      const bits = new Uint32Array(out.buffer);
+      const bits = new Uint32Array(out.buffer, out.byteOffset, n);
       for (let i = 0; i < n; i++) bits[i] = view.getUint16(i * 2, true) << 16;
       break;
     }
@@ -329,10 +358,10 @@ function toFloat32(bytes: Uint8Array, dtype: SafetensorsDType, fresh: boolean): 
 }
 
 /** Converts an integer or BOOL tensor's bytes to i32; an I64 value outside the i32 range is an error naming the tensor. */
-function toInt32(bytes: Uint8Array, entry: SafetensorsEntry, file: string): Int32Array {
+function toInt32(bytes: Uint8Array, entry: SafetensorsEntry, file: string, into?: Int32Array): Int32Array {
   const n = bytes.byteLength / SAFETENSORS_DTYPE_BYTES[entry.dtype];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Int32Array(n);
+  const out = into ?? new Int32Array(n);
   switch (entry.dtype) {
     case 'I64':
       for (let i = 0; i < n; i++) {

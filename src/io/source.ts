@@ -15,6 +15,8 @@ export interface ByteSource {
   readonly returnsViews?: boolean;
   /** Reads [offset, offset+length); rejects with a `ByteSourceError` past the end (or, on a stream, behind the current position). */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /** Where the source can: reads `target.byteLength` bytes at `offset` into `target` (no allocation). */
+  readInto?(offset: number, target: Uint8Array): Promise<void>;
   /** Releases a file handle or cancels a stream. */
   close(): Promise<void>;
 }
@@ -144,16 +146,25 @@ async function nodeFileSource(path: string | URL, name: string): Promise<ByteSou
     throw new ByteSourceError(`${name}: cannot open: ${(error as Error).message}`);
   }
   const { size } = await handle.stat();
-  const read = async (offset: number, length: number) => {
-    const bytes = new Uint8Array(length);
-    for (let done = 0; done < length; ) {
-      const { bytesRead } = await handle.read(bytes, done, length - done, offset + done);
+  const readInto = async (offset: number, bytes: Uint8Array) => {
+    checkRange(name, size, offset, bytes.byteLength);
+    for (let done = 0; done < bytes.byteLength; ) {
+      const { bytesRead } = await handle.read(bytes, done, bytes.byteLength - done, offset + done);
       if (bytesRead === 0) throw new ByteSourceError(`${name}: the file ended after ${offset + done} bytes (it was ${size}; changed while reading?)`);
       done += bytesRead;
     }
-    return bytes;
   };
-  return randomAccess(name, size, read, () => handle.close());
+  const source = randomAccess(
+    name,
+    size,
+    async (offset, length) => {
+      const bytes = new Uint8Array(length);
+      await readInto(offset, bytes);
+      return bytes;
+    },
+    () => handle.close(),
+  );
+  return { ...source, readInto };
 }
 
 /** Total size from `Content-Range: bytes a-b/total`, or undefined. */

@@ -229,6 +229,32 @@ describe('safetensors: writer round trips', () => {
     }
   });
 
+  test('tensors({ reuse: true }) gives the same values from a file, memory and a Blob, in one reused buffer (F32, F16, and the dtype table)', async () => {
+    const tensors = [...randomTensors(7, 'F32'), ...randomTensors(8, 'F16').map((t) => ({ ...t, name: `half.${t.name}` }))];
+    const path = join(dir, 'reuse.safetensors');
+    await writeSafetensors(await nodeFileSink(path), tensors);
+    const bytes = readFileSync(path);
+    for (const input of [path, new Uint8Array(bytes), new Blob([bytes])]) {
+      const file = await SafetensorsFile.open(input);
+      const plain = new Map<string, Float32Array>();
+      for await (const t of file.tensors()) plain.set(t.name, t.data);
+      const buffers = new Set<ArrayBufferLike>();
+      for await (const t of file.tensors({ reuse: true })) {
+        expect(t.data, t.name).toEqual(plain.get(t.name));
+        if (t.entry.dtype === 'F16' || typeof input === 'string') buffers.add(t.data.buffer);
+      }
+      expect(buffers.size).toBe(1);
+      await file.close();
+    }
+    const dtypes = await SafetensorsFile.open(join(dir, 'dtypes.safetensors'));
+    const names = ['i8', 'u8', 'bool', 'i16', 'i32'];
+    const want = await Promise.all(names.map((n) => dtypes.read(n, 'i32')));
+    const got: Int32Array[] = [];
+    for await (const t of dtypes.tensors({ names, dtype: 'i32', reuse: true })) got.push(t.data.slice());
+    expect(got).toEqual([want[4], want[3], want[0], want[1], want[2]]); // file order: i32, i16, i8, u8, bool
+    await dtypes.close();
+  });
+
   test('the writer refuses bad tensors before writing anything', async () => {
     const sink = { chunks: 0, write: async () => void sink.chunks++ };
     const good = { name: 'a', shape: [2], dtype: 'F32' as const, data: new Float32Array(2) };
