@@ -185,8 +185,8 @@ async function urlSource(url: string, options: OpenBytesOptions): Promise<ByteSo
   }
   if (response.status === 206) {
     const size = rangeTotal(response);
-    const probe = new Uint8Array(await response.arrayBuffer());
-    if (size === undefined || probe.byteLength > size || probe.byteLength > PROBE_BYTES) {
+    const probe = await readBody(response, PROBE_BYTES, name);
+    if (size === undefined || probe.byteLength > size) {
       throw new ByteSourceError(`${name}: the server answered a range request with a bad Content-Range (${response.headers.get('content-range')})`);
     }
     return rangedSource(url, name, size, probe, fetchFn);
@@ -236,10 +236,53 @@ function rangedSource(url: string, name: string, size: number, probe: Uint8Array
       await response.body?.cancel();
       throw new ByteSourceError(`${name}: a range request for bytes ${offset}-${offset + length - 1} got HTTP ${response.status}`);
     }
-    const bytes = new Uint8Array(await response.arrayBuffer());
+    const bytes = await readBody(response, length, name);
     if (bytes.byteLength !== length) throw new ByteSourceError(`${name}: a range request for ${length} bytes at ${offset} returned ${bytes.byteLength}`);
     return bytes;
   });
+}
+
+/**
+ * Memory that grows as bytes really arrive, up to `limit`: a server's declared sizes are untrusted,
+ * so nothing is allocated for bytes that have not come (at most twice what has).
+ */
+class Collector {
+  #bytes: Uint8Array;
+  length = 0;
+  constructor(readonly limit: number) {
+    this.#bytes = new Uint8Array(Math.min(limit, 1 << 16));
+  }
+  /** Appends `chunk`; false (nothing appended) if it would pass the limit. */
+  push(chunk: Uint8Array): boolean {
+    if (this.length + chunk.byteLength > this.limit) return false;
+    if (this.length + chunk.byteLength > this.#bytes.byteLength) {
+      const grown = new Uint8Array(Math.min(this.limit, Math.max(this.length + chunk.byteLength, 2 * this.#bytes.byteLength)));
+      grown.set(this.#bytes.subarray(0, this.length));
+      this.#bytes = grown;
+    }
+    this.#bytes.set(chunk, this.length);
+    this.length += chunk.byteLength;
+    return true;
+  }
+  /** The bytes so far (a view when the buffer is exactly full, else a copy of the used part). */
+  result(): Uint8Array {
+    return this.length === this.#bytes.byteLength ? this.#bytes : this.#bytes.slice(0, this.length);
+  }
+}
+
+/** A response body, refused (and cancelled) past `limit` bytes. */
+async function readBody(response: Response, limit: number, name: string): Promise<Uint8Array> {
+  const collector = new Collector(limit);
+  if (!response.body) return collector.result();
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return collector.result();
+    if (!collector.push(value)) {
+      await reader.cancel().catch(() => {});
+      throw new ByteSourceError(`${name}: the server sent more than the ${limit} bytes asked for`);
+    }
+  }
 }
 
 /** A forward-only stream of `size` bytes: reads must not go back; skipped bytes are read and dropped. */
@@ -288,17 +331,15 @@ function streamSource(body: ReadableStream<Uint8Array>, name: string, size: numb
         pending = pending.subarray(skip);
         position += skip;
       }
-      const out = new Uint8Array(length);
-      let done = 0;
-      while (done < length) {
+      const out = new Collector(length);
+      while (out.length < length) {
         if (!(await fill())) throw truncated(position);
-        const take = Math.min(length - done, pending.byteLength);
-        out.set(pending.subarray(0, take), done);
+        const take = Math.min(length - out.length, pending.byteLength);
+        out.push(pending.subarray(0, take));
         pending = pending.subarray(take);
         position += take;
-        done += take;
       }
-      return out;
+      return out.result();
     },
     close: async () => {
       if (!finished) await reader.cancel().catch(() => {});

@@ -378,6 +378,54 @@ describe('safetensors over HTTP (a real node:http server on 127.0.0.1)', () => {
   });
 });
 
+describe('safetensors from servers that lie about sizes (nothing allocated for bytes that never come)', () => {
+  // One 3.9 GB tensor declared; the server claims the whole file but sends the header and 1 MB.
+  const header = JSON.stringify({ huge: { dtype: 'F32', shape: [975_000_000], data_offsets: [0, 3_900_000_000] } });
+  const head = fileBytes(header);
+  const total = head.length + 3_900_000_000;
+  let server: Server;
+  let base = '';
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
+      if (req.url === '/stream') {
+        res.writeHead(200, { 'Content-Length': total });
+        res.write(head);
+        res.write(new Uint8Array(1 << 20), () => res.destroy());
+      } else if (req.url === '/ranged' && range) {
+        const start = Number(range[1]);
+        const end = Number(range[2]);
+        const body = start === 0 ? head : new Uint8Array(10);
+        res.writeHead(206, { 'Content-Range': `bytes ${start}-${end}/${total}`, 'Content-Length': body.length });
+        res.end(body);
+      } else if (req.url === '/generous' && range) {
+        // Asked for a range, sends 200 KB more than the probe.
+        res.writeHead(206, { 'Content-Range': `bytes 0-65535/${total}` });
+        res.end(new Uint8Array(65536 + 200_000));
+      } else res.writeHead(400).end();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => server.close());
+
+  test('a stream cut short of its Content-Length', async () => {
+    const file = await SafetensorsFile.open(`${base}/stream`);
+    expect(file.entries.get('huge')!.end).toBe(3_900_000_000);
+    const before = process.memoryUsage().arrayBuffers;
+    await expect(file.read('huge')).rejects.toThrow(ByteSourceError);
+    // Growth bounded by what arrived (1 MB, at most doubled), not the 3.9 GB declared.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 2 ** 20);
+  });
+
+  test('a ranged server whose ranges come back short, and one that sends more than asked', async () => {
+    const file = await SafetensorsFile.open(`${base}/ranged`);
+    await expect(file.read('huge')).rejects.toThrow(/a range request for 3900000000 bytes at \d+ returned 10/);
+    await expect(SafetensorsFile.open(`${base}/generous`)).rejects.toThrow(/the server sent more than the 65536 bytes asked for/);
+  });
+});
+
 describe('sharded checkpoints', () => {
   const rng = new Rng(4);
   const shard1 = [
