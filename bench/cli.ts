@@ -23,6 +23,7 @@ import { ourTrainStepImpls } from './train-step/ours.js';
 import { createTokenizerBenchmark } from './tokenizer/bench.js';
 import { createRowsBenchmark } from './rows/bench.js';
 import { runStartupBench } from './startup/bench.js';
+import { runIoBench } from './io/bench.js';
 import type { Benchmark, Row } from './lib/bench.js';
 import { type BenchmarkHost, exposeHost } from './lib/host.js';
 import { type Report, caseRatio, formatTable, metricLabel } from './lib/report.js';
@@ -32,10 +33,11 @@ const BENCHMARKS = ['gemm', 'attention', 'train-step', 'tokenizer', 'rows'];
 /** Benchmarks that need no GPU: they run in Node, whatever --node says, with neither Chromium nor Dawn. */
 const CPU_ONLY: Record<string, () => Benchmark> = { tokenizer: createTokenizerBenchmark };
 /** Benchmarks with a runner of their own (a fresh process per run), taking their own options: `npm run bench -- startup --help`. */
-const STANDALONE: Record<string, (argv: string[]) => Promise<void>> = { startup: runStartupBench };
+const STANDALONE: Record<string, (argv: string[]) => Promise<void>> = { startup: runStartupBench, io: runIoBench };
 
 const USAGE = `usage: npm run bench -- <${BENCHMARKS.join('|')}>… [options]
        npm run bench -- startup [--text FILE] [--runs N] [--case S] [--out FILE]   (cold starts; see bench/README.md)
+       npm run bench -- io [--size MB] [--case S] [--out FILE]   (safetensors load/save throughput and peak memory)
   --node           run our implementations in Node with Dawn (the webgpu package) instead of Chromium; no peers
   --case S         only cases whose name contains S (repeatable)
   --impl S         only implementations whose name contains S (repeatable)

@@ -1,21 +1,15 @@
-// `npm run bench -- startup [--text FILE] [--runs N] [--case S] [--out FILE]`: how long a user waits,
-// cold, for the README example's result and for the training example's first loss. Every run is a
-// fresh process with no shader cache: a newly launched Chromium with a fresh profile and its GPU
-// shader disk cache off (SwiftShader), or a new Node process with Mesa's shader cache off (lavapipe
-// through Dawn). The time runs from the example's start, backend opening included, to its result.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import puppeteer from 'puppeteer-core';
-import { type InlineConfig, build, preview, type PreviewServer } from 'vite';
+import type { PreviewServer } from 'vite';
 import type { AdapterReport } from '../../src/index.js';
 import { CHROMIUM_ARGS, findChromium } from '../../test/harness/chromium.js';
 import { describeAdapter } from '../../test/harness/report.js';
-import { wgslText } from '../../vite.config.js';
 import type { CaseInfo, Row } from '../lib/bench.js';
+import { buildNodeChild, runNodeChild, servePage } from '../lib/processes.js';
 import { STARTUP_EXAMPLES, type StartupExample, type StartupResult } from './cases.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -65,36 +59,6 @@ interface StartupReport {
 const round2 = (x: number) => Math.round(x * 100) / 100;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 
-/** Builds the startup page (the README examples and the library, compiled as an app would) and serves it. */
-async function servePage(outDir: string): Promise<{ url: string; server: PreviewServer }> {
-  const shared: InlineConfig = {
-    configFile: false,
-    root: join(root, 'bench/startup/page'),
-    logLevel: 'warn',
-    plugins: [wgslText()],
-    resolve: { alias: [{ find: /^shaderformer$/, replacement: join(root, 'src/index.ts') }] },
-  };
-  await build({ ...shared, build: { outDir, emptyOutDir: true, target: 'es2022' } });
-  const server = await preview({ ...shared, build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false } });
-  const address = server.httpServer.address();
-  if (!address || typeof address === 'string') throw new Error('startup page server has no port');
-  return { url: `http://127.0.0.1:${address.port}/`, server };
-}
-
-/** Bundles the Node child into one file, so a cold process loads one module and no TypeScript compiler runs in it. */
-async function buildNodeChild(outDir: string): Promise<string> {
-  await build({
-    configFile: false,
-    root,
-    logLevel: 'warn',
-    plugins: [wgslText()],
-    resolve: { alias: [{ find: /^shaderformer$/, replacement: join(root, 'src/index.ts') }] },
-    ssr: { noExternal: true },
-    build: { ssr: join(root, 'bench/startup/node-child.ts'), outDir, emptyOutDir: true, target: 'node20', rollupOptions: { output: { format: 'es' } } },
-  });
-  return join(outDir, 'node-child.js');
-}
-
 /** One cold start in a new headless Chromium: its own profile, no GPU shader disk cache. */
 async function chromiumRun(url: string, example: StartupExample, text: string, version: { value: string }): Promise<StartupResult & { launchMs: number }> {
   const launched = performance.now();
@@ -122,20 +86,11 @@ async function chromiumRun(url: string, example: StartupExample, text: string, v
 }
 
 /** One cold start in a new Node process on Dawn, Mesa's shader cache off. */
-function nodeRun(child: string, example: StartupExample, textFile: string | undefined): Promise<StartupResult & { launchMs: number }> {
+async function nodeRun(child: string, example: StartupExample, textFile: string | undefined): Promise<StartupResult & { launchMs: number }> {
   const launched = performance.now();
   const env = { ...process.env, MESA_SHADER_CACHE_DISABLE: 'true', XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
-  return new Promise((resolve, reject) => {
-    execFile('node', [child, example, ...(textFile ? [textFile] : [])], { cwd: root, env, maxBuffer: 64 * 2 ** 20 }, (error, stdout, stderr) => {
-      if (error) return reject(new Error(`${example} in Node failed: ${error.message}\n${stderr}`));
-      const line = stdout
-        .split('\n')
-        .reverse()
-        .find((l) => l.startsWith('{'));
-      if (!line) return reject(new Error(`${example} in Node printed no result:\n${stdout}\n${stderr}`));
-      resolve({ ...(JSON.parse(line) as StartupResult), launchMs: performance.now() - launched });
-    });
-  });
+  const result = await runNodeChild<StartupResult>(child, [example, ...(textFile ? [textFile] : [])], env, example);
+  return { ...result, launchMs: performance.now() - launched };
 }
 
 /** The printed table: median seconds, every run, the adapter, and the target when the issue sets one. */
@@ -191,9 +146,9 @@ export async function runStartupBench(argv: string[]): Promise<void> {
   const version = { value: '' };
   try {
     console.log('[startup] building the page and the Node bundle (untimed)…');
-    const served = await servePage(join(runDir, 'page'));
+    const served = await servePage('bench/startup/page', join(runDir, 'page'));
     server = served.server;
-    const child = await buildNodeChild(join(runDir, 'node'));
+    const child = await buildNodeChild('bench/startup/node-child.ts', join(runDir, 'node'));
     for (const c of cases) {
       if (c.example === 'readme-training-first-loss' && !text) {
         rows.push({ case: c.case, impl: 'shaderformer', metric: 'seconds', value: null, maxAbsErr: null, ok: false, error: 'no --text FILE given' });
