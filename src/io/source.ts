@@ -316,30 +316,40 @@ function streamSource(body: ReadableStream<Uint8Array>, name: string, size: numb
     return new ByteSourceError(`${name}: the stream ended after ${at} bytes; its Content-Length said ${size} (truncated?)`);
   }
 
+  // One read at a time: a second read waits for the first (they share the stream's position).
+  let last: Promise<unknown> = Promise.resolve();
+  const read = async (offset: number, length: number): Promise<Uint8Array> => {
+    checkRange(name, size, offset, length);
+    if (offset < position) {
+      throw new ByteSourceError(`${name}: a stream reads forward only: bytes at ${offset} were already passed (now at ${position})`);
+    }
+    while (position < offset) {
+      if (!(await fill())) throw truncated(position);
+      const skip = Math.min(offset - position, pending.byteLength);
+      pending = pending.subarray(skip);
+      position += skip;
+    }
+    const out = new Collector(length);
+    while (out.length < length) {
+      if (!(await fill())) throw truncated(position);
+      const take = Math.min(length - out.length, pending.byteLength);
+      out.push(pending.subarray(0, take));
+      pending = pending.subarray(take);
+      position += take;
+    }
+    return out.result();
+  };
   return {
     name,
     size,
     randomAccess: false,
-    read: async (offset, length) => {
-      checkRange(name, size, offset, length);
-      if (offset < position) {
-        throw new ByteSourceError(`${name}: a stream reads forward only: bytes at ${offset} were already passed (now at ${position})`);
-      }
-      while (position < offset) {
-        if (!(await fill())) throw truncated(position);
-        const skip = Math.min(offset - position, pending.byteLength);
-        pending = pending.subarray(skip);
-        position += skip;
-      }
-      const out = new Collector(length);
-      while (out.length < length) {
-        if (!(await fill())) throw truncated(position);
-        const take = Math.min(length - out.length, pending.byteLength);
-        out.push(pending.subarray(0, take));
-        pending = pending.subarray(take);
-        position += take;
-      }
-      return out.result();
+    read: (offset, length) => {
+      const next = last.then(
+        () => read(offset, length),
+        () => read(offset, length),
+      );
+      last = next.catch(() => {});
+      return next;
     },
     close: async () => {
       if (!finished) await reader.cancel().catch(() => {});

@@ -109,6 +109,15 @@ describe('safetensors: the specification by hand', () => {
     expect([...(await file.read('w'))]).toEqual([1, -2, 0.5, 3]);
   });
 
+  test('brackets, quotes and escapes inside names are text, not structure (no false depth or duplicate errors)', async () => {
+    const names = ['a[[[[{{{{', 'b\\"}}]]', 'ünï€😀', 'a[[[[{{{{ '];
+    const header: Record<string, unknown> = {};
+    names.forEach((name, i) => (header[name] = { dtype: 'U8', shape: [1], data_offsets: [i, i + 1] }));
+    const file = await SafetensorsFile.open(fileBytes(header, new Uint8Array([1, 2, 3, 4])));
+    expect([...file.entries.keys()]).toEqual(names);
+    expect([...(await file.read(names[2]!, 'i32'))]).toEqual([3]);
+  });
+
   test('every dtype converts: F64, F16 (subnormals, ±inf, NaN, −0), BF16, I64 (negatives, past 2^32), I32, I16, I8, U8, BOOL', async () => {
     const f64 = [1.5, -2.25, 1e300, 0.1];
     const f16Bits = [0x3c00, 0xc000, 0x0001, 0x03ff, 0x7bff, 0x7c00, 0xfc00, 0x7e00, 0x8000];
@@ -347,6 +356,12 @@ describe('safetensors over HTTP (a real node:http server on 127.0.0.1)', () => {
     expect(await again.read('small')).toEqual(tensors[2]!.data); // skipping forward is fine
     await expect(again.read('a')).rejects.toThrow(/forward-only stream.*already passed/);
     await again.close();
+    // Reads issued together, in file order, take their turns on the stream.
+    const together = await SafetensorsFile.open(http.url);
+    const [b, small] = await Promise.all([together.read('b'), together.read('small')]);
+    expect(b).toEqual(tensors[1]!.data);
+    expect(small).toEqual(tensors[2]!.data);
+    await together.close();
   });
 
   test('HTTP errors and truncated or sizeless responses are clear errors', async () => {
