@@ -140,3 +140,8 @@ export class SafetensorsError extends ShaderformerError {
     if (place.field !== undefined) this.field = place.field;
   }
 }
+
+/** A training checkpoint could not be saved or loaded: a missing or corrupt file, names or shapes that do not match the model or the optimizer, an unknown format; names the checkpoint, the file and the field. */
+export class CheckpointError extends ShaderformerError {
+  override name = 'CheckpointError';
+}

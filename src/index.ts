@@ -72,6 +72,7 @@ export {
   DisposedTensorError,
   DeviceLostError,
   WebGPUUnavailableError,
+  CheckpointError,
   NonFiniteError,
   type NonFiniteQuantity,
   ByteSourceError,
@@ -96,6 +97,28 @@ export {
   type RecordedProgram,
 } from './train/train-step.js';
 export { train, type TrainOptions, type TrainResult, type StepProgress, type StopReason } from './train/loop.js';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  type TrainerState,
+  type SaveCheckpointOptions,
+  type SavedCheckpoint,
+  type LoadCheckpointOptions,
+  MODEL_FILE,
+  OPTIMIZER_FILE,
+  TRAINER_STATE_FILE,
+  CHECKPOINT_FORMAT_VERSION,
+} from './train/checkpoint.js';
+export {
+  memoryCheckpointStore,
+  nodeCheckpointStore,
+  opfsCheckpointStore,
+  checkpointFolderName,
+  type CheckpointStore,
+  type CheckpointStoreOptions,
+  type CheckpointFileData,
+  type StoredCheckpoint,
+} from './train/checkpoint-store.js';
 export * from './optim/optimizers.js';
 export * from './nn/module.js';
 export * from './nn/layers.js';

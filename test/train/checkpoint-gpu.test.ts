@@ -1,0 +1,4 @@
+import { gpuSuite } from '../harness/gpu-suite.js';
+import suite from './checkpoint.cases.js';
+
+gpuSuite(suite);
