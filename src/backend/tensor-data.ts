@@ -5,7 +5,9 @@ import { Tensor, checkShape, shapeSize } from '../tensor/tensor.js';
 /**
  * Checks the arguments of `backend.tensor()` (or `write()`: `op` names the caller) and converts
  * `data` to the dtype's storage array; `floatStorage` 'f64' keeps f32-dtype values in a
- * Float64Array at full precision (the CPU backend's f64 mode).
+ * Float64Array at full precision (the CPU backend's f64 mode). `copy` false lets data that is already
+ * the storage array pass through uncopied: the WebGPU backend uploads it at once with
+ * `queue.writeBuffer` (which copies), so a second copy would only double the peak of a model load.
  */
 export function prepareTensorData(
   data: TensorData,
@@ -13,6 +15,7 @@ export function prepareTensorData(
   dtype: DType | undefined,
   floatStorage: 'f32' | 'f64' = 'f32',
   op = 'tensor',
+  copy = true,
 ): { values: Float32Array | Float64Array | Int32Array | Uint32Array | Uint16Array; dtype: DType } {
   checkShape(op, shape);
   if (dtype !== undefined && !DTYPES.includes(dtype)) {
@@ -32,7 +35,14 @@ export function prepareTensorData(
   if (resolved === 'f32' && floatStorage === 'f64') return { values: Float64Array.from(data as ArrayLike<number>), dtype: resolved };
   if (resolved === 'i32' && !(data instanceof Int32Array)) checkIntegers(op, data, 'i32', -(2 ** 31), 2 ** 31 - 1);
   if (resolved === 'u32' && !(data instanceof Uint32Array)) checkIntegers(op, data, 'u32', 0, 2 ** 32 - 1);
+  if (!copy && isStorageArray(data, resolved)) return { values: data, dtype: resolved };
   return { values: toStorageArray(data, resolved), dtype: resolved };
+}
+
+/** Whether `data` already is the typed array `dtype` is stored in. */
+function isStorageArray(data: TensorData, dtype: DType): data is Float32Array | Int32Array | Uint32Array | Uint16Array {
+  const storage = { f32: Float32Array, i32: Int32Array, u32: Uint32Array, f16: Uint16Array }[dtype];
+  return data instanceof storage;
 }
 
 /** Throws unless every value is an integer in [min, max]: the typed-array conversion would silently truncate or wrap it. */

@@ -153,7 +153,7 @@ export class WebGPUBackend implements Backend {
   }
 
   tensor(data: TensorData, shape: readonly number[], dtype?: DType): Tensor {
-    const prepared = prepareTensorData(data, shape, dtype);
+    const prepared = prepareTensorData(data, shape, dtype, 'f32', 'tensor', false);
     const storage = this.#allocateStorage(shape, prepared.dtype, 'tensor', false);
     this.#upload(storage.buffer, prepared.values);
     return new Tensor(this, storage, shape, prepared.dtype);
@@ -237,7 +237,7 @@ export class WebGPUBackend implements Backend {
   /** Overwrites a tensor's values in place (after the work recorded so far, which is submitted first). */
   write(tensor: Tensor, data: TensorData): void {
     checkWriteTarget(tensor);
-    const prepared = prepareTensorData(data, tensor.shape, tensor.dtype, 'f32', 'write');
+    const prepared = prepareTensorData(data, tensor.shape, tensor.dtype, 'f32', 'write', false);
     const { buffer } = tensor.storage<GpuStorage>('write');
     this.#assertAlive('write');
     // queue.writeBuffer lands before the next submit: commands already recorded must go first.
