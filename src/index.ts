@@ -96,7 +96,15 @@ export {
   type KernelTime,
   type RecordedProgram,
 } from './train/train-step.js';
-export { train, type TrainOptions, type TrainResult, type StepProgress, type StopReason } from './train/loop.js';
+export {
+  train,
+  type TrainOptions,
+  type TrainResult,
+  type StepProgress,
+  type StopReason,
+  type CheckpointOptions,
+  type BatchState,
+} from './train/loop.js';
 export {
   saveCheckpoint,
   loadCheckpoint,

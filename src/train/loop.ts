@@ -125,6 +125,18 @@ export interface TrainOptions {
    * step and its parameters stay the caller's to dispose; `TrainResult.trainStep` is the one in use.
    */
   recover?: (error: DeviceLostError) => Promise<TrainStep>;
+  /**
+   * Where the batches' position is saved and restored when `batches` itself has no
+   * `getState`/`setState`: e.g. the `mlmBatches` stream under a generator that renames its fields
+   * (the generator must draw one batch from it per batch it yields).
+   */
+  batchState?: BatchState;
+}
+
+/** A batch source's position: `getState()` is JSON saved with each checkpoint, `setState` moves the source back to it. */
+export interface BatchState {
+  getState(): unknown;
+  setState(state: unknown): void;
 }
 
 /**
@@ -141,7 +153,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const { batches, steps, signal, onStep, onCompile, evaluate, onEvaluate, checkpoint, resume = false, onDeviceLost, recover } = options;
   let step = options.step;
   checkTrainStep(op, 'step', step);
-  const data = dataOf(batches);
+  const { batchState } = options;
+  if (batchState !== undefined && (typeof batchState?.getState !== 'function' || typeof batchState.setState !== 'function')) {
+    throw new ArgumentError(`${op}: batchState must have getState() and setState(state) (e.g. an mlmBatches stream), got ${String(batchState)}`);
+  }
+  const data = dataOf(batches, batchState);
   if (!data) throw new ArgumentError(`${op}: batches must be an iterable or async iterable of batches, got ${String(batches)}`);
   if (!Number.isSafeInteger(steps) || steps < 0) throw new ArgumentError(`${op}: steps must be an integer ≥ 0, got ${String(steps)}`);
   const evaluateEvery = options.evaluateEvery ?? steps;
@@ -158,7 +174,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (onDeviceLost !== undefined && typeof onDeviceLost !== 'function') throw new ArgumentError(`${op}: onDeviceLost must be a function`);
   if ((resume || recover) && !data.restorable) {
     throw new ArgumentError(
-      `${op}: ${resume ? 'resume' : 'recover'} needs batches whose position can be restored: an array, or an iterable with getState/setState (mlmBatches)`,
+      `${op}: ${resume ? 'resume' : 'recover'} needs batches whose position can be restored: an array, an iterable with getState/setState (mlmBatches), or batchState`,
     );
   }
   // On the CPU a step computes inside step(): overlapping gains nothing and only blurs the timings.
@@ -362,16 +378,10 @@ interface DataSource {
   setState(state: unknown): void;
 }
 
-/** Restorable batches: an iterable with the position methods `mlmBatches` has. */
-interface Positioned {
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-
-function dataOf(batches: Iterable<Batch> | AsyncIterable<Batch>): DataSource | undefined {
+function dataOf(batches: Iterable<Batch> | AsyncIterable<Batch>, batchState: BatchState | undefined): DataSource | undefined {
   const first = iteratorOf(batches);
   if (!first) return undefined;
-  const positioned = batches as unknown as Partial<Positioned>;
+  const positioned = batchState ?? (batches as unknown as Partial<BatchState>);
   if (typeof positioned.getState === 'function' && typeof positioned.setState === 'function') {
     const source: DataSource = {
       iterator: first,

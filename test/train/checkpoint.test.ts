@@ -132,6 +132,28 @@ describe('exact resume on the CPU backend', () => {
     second.parameters.dispose();
   });
 
+  test('batches from a generator resume through batchState (the stream under it)', async () => {
+    const want = await uninterrupted({});
+    const store = memoryCheckpointStore();
+    const run = async (steps: number, resume: boolean) => {
+      const source = trainingBatches();
+      const renamed = (function* () {
+        for (const batch of source) yield { ...batch };
+      })();
+      const { step, parameters } = buildRun(createCpuBackend());
+      const result = await train({ step, batches: renamed, batchState: source, steps, checkpoint: { store }, resume });
+      return { result, step, parameters };
+    };
+    const first = await run(K, false);
+    first.step.dispose();
+    first.parameters.dispose();
+    const second = await run(N, true);
+    expect(second.result.resumedFrom).toEqual({ checkpoint: K, step: K });
+    expect(await differences(second.result.losses, want.losses.slice(K), second.parameters, want.params)).toEqual([]);
+    second.step.dispose();
+    second.parameters.dispose();
+  });
+
   test('train() checks its checkpoint options', async () => {
     const { step, parameters } = buildRun(createCpuBackend());
     const store = memoryCheckpointStore();
@@ -147,6 +169,9 @@ describe('exact resume on the CPU backend', () => {
     })();
     await expect(train({ step, batches: plain, steps: 1, checkpoint: { store }, resume: true })).rejects.toThrow(
       /resume needs batches whose position can be restored/,
+    );
+    await expect(train({ step, batches: plain, steps: 1, batchState: {} as never })).rejects.toThrow(
+      /^train: batchState must have getState\(\) and setState\(state\)/,
     );
     step.dispose();
     parameters.dispose();
