@@ -21,7 +21,47 @@ function hasOpfs(ctx: CaseContext): boolean {
   return false;
 }
 
+const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 255);
+
+async function fileBytes(store: CheckpointStore, step: number, name: string): Promise<Uint8Array> {
+  const file = (await (await store.load(step))!.file(name)) as Blob;
+  return new Uint8Array(await file.arrayBuffer());
+}
+
 export default defineSuite('checkpoint-reload', [
+  {
+    name: 'the OPFS store: retention, replace, remove; a folder without its completion marker is ignored',
+    async run(ctx) {
+      if (!hasOpfs(ctx)) return;
+      const root = await navigator.storage.getDirectory();
+      const folder = `${FOLDER}-store`;
+      await root.removeEntry(folder, { recursive: true }).catch(() => {});
+      const store = await opfsCheckpointStore(folder, { keep: 2 });
+      for (const step of [1, 2, 3]) await store.save(step, { 'a.bin': bytes(100, step), 'b.json': new Blob([`{"step":${step}}`]) });
+      ctx.expectTrue('keeps the newest 2', JSON.stringify(await store.list()) === '[2,3]', JSON.stringify(await store.list()));
+      ctx.expectClose('a file reads back', await fileBytes(store, 3, 'a.bin'), bytes(100, 3), { atol: 0, rtol: 0 });
+      // A save of 4 that died before its marker: the folder and a file, no marker.
+      const dir = await root.getDirectoryHandle(folder);
+      const halfWritten = await (await dir.getDirectoryHandle('checkpoint-000004', { create: true })).getFileHandle('a.bin', { create: true });
+      const writable = await halfWritten.createWritable();
+      await writable.write(bytes(10, 4));
+      await writable.close();
+      ctx.expectTrue('the half-written checkpoint is not listed', JSON.stringify(await store.list()) === '[2,3]', JSON.stringify(await store.list()));
+      ctx.expectTrue('the latest is still 3', (await store.load())?.step === 3, String((await store.load())?.step));
+      // Saving 4 for real replaces the half-written folder.
+      await store.save(4, { 'a.bin': bytes(100, 40) });
+      ctx.expectTrue('then 3 and 4', JSON.stringify(await store.list()) === '[3,4]', JSON.stringify(await store.list()));
+      ctx.expectClose('4 holds the new bytes', await fileBytes(store, 4, 'a.bin'), bytes(100, 40), { atol: 0, rtol: 0 });
+      const reopened = await opfsCheckpointStore(folder);
+      await reopened.remove(3);
+      ctx.expectTrue(
+        'a second store on the folder sees and removes the same checkpoints',
+        JSON.stringify(await store.list()) === '[4]',
+        JSON.stringify(await store.list()),
+      );
+      await root.removeEntry(folder, { recursive: true });
+    },
+  },
   {
     name: 'before the reload: an uninterrupted run and K steps of another, both saved to OPFS',
     async run(ctx) {

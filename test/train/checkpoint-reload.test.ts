@@ -27,6 +27,10 @@ describe('checkpoint reload · chromium', () => {
     settle(decodeOutcome((await page.evaluate(call)) as string), seed, ctx);
   };
 
+  test('the OPFS checkpoint store', async (ctx) => {
+    await run('the OPFS store: retention, replace, remove; a folder without its completion marker is ignored', ctx);
+  });
+
   test('K steps saved to OPFS, the page reloaded, the run resumed from OPFS: the same losses and parameters as an uninterrupted run', async (ctx) => {
     await run('before the reload: an uninterrupted run and K steps of another, both saved to OPFS', ctx);
     await page.evaluate('window.beforeReload = true');
