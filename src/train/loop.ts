@@ -364,6 +364,10 @@ async function deviceLoss(step: TrainStep, error: unknown): Promise<DeviceLostEr
   if (error instanceof DeviceLostError) return error;
   const backend = step.backend as { lost?: DeviceLostError };
   if (!('lost' in backend)) return undefined;
+  if (backend.lost) return backend.lost;
+  // Only a failed GPU operation can be the loss arriving late; anything else is rethrown at once.
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name !== 'AbortError' && name !== 'OperationError') return undefined;
   for (let waited = 0; waited < 1000 && !backend.lost; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
   return backend.lost;
 }
