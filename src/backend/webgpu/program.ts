@@ -343,6 +343,9 @@ export class WebGPUPrograms implements ProgramRunner {
       readback.unmap();
       return values;
     } catch (error) {
+      // A mapAsync aborted by device loss can reject before device.lost resolves: give the loss a
+      // moment to arrive so the caller sees DeviceLostError rather than a bare AbortError.
+      if (!this.#gpu.lost) await Promise.race([device.lost, new Promise((resolve) => setTimeout(resolve, 250))]);
       throw this.#gpu.lost ?? error;
     } finally {
       if (!this.#gpu.lost) this.#gpu.pool.release(readback);
