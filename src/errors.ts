@@ -145,3 +145,8 @@ export class SafetensorsError extends ShaderformerError {
 export class CheckpointError extends ShaderformerError {
   override name = 'CheckpointError';
 }
+
+/** A Hugging Face model folder cannot be loaded or saved: a missing file, a malformed config.json, a tensor whose shape does not fit the model; names the folder, the file and the field or tensor. */
+export class PretrainedError extends ShaderformerError {
+  override name = 'PretrainedError';
+}

@@ -77,6 +77,7 @@ export {
   type NonFiniteQuantity,
   ByteSourceError,
   SafetensorsError,
+  PretrainedError,
 } from './errors.js';
 export { Graph, Var, Parameter, type Node, type InputSpec, type Initializer, type ParameterOptions } from './graph/graph.js';
 export * as F from './graph/ops.js';
@@ -84,7 +85,7 @@ export type { GraphMatmulOptions, GraphAttentionOptions, GraphCrossEntropyOption
 export { gradients } from './graph/autograd.js';
 export { execute, type ExecuteOptions, type ConstantCache } from './graph/execute.js';
 export type { OpName as GraphOpName, OpAttrs as GraphOpAttrs, RunContext } from './graph/op-table.js';
-export { ParameterStore, type ParameterStoreOptions } from './graph/parameters.js';
+export { ParameterStore, type ParameterStoreOptions, type ParameterValues, type ParameterLoadResult } from './graph/parameters.js';
 export {
   TrainStep,
   createTrainStep,
@@ -131,3 +132,29 @@ export * from './optim/optimizers.js';
 export * from './nn/module.js';
 export * from './nn/layers.js';
 export * from './models/bert.js';
+export {
+  loadPretrained,
+  savePretrained,
+  savePretrainedZip,
+  readConfig,
+  type PretrainedFormat,
+  type ConfigFieldKind,
+  type FromPretrainedOptions,
+  type Pretrained,
+  type LoadReport,
+  type LoadedTensor,
+  type SaveTarget,
+  type SavePretrainedOptions,
+} from './models/pretrained.js';
+export { BERT_CONFIG_FIELDS, bertConfigJson } from './models/bert-hf.js';
+export {
+  openModelFolder,
+  nodeDirectoryWriter,
+  directoryHandleWriter,
+  zipWriter,
+  type FolderSource,
+  type FolderFiles,
+  type ModelFolder,
+  type ModelFolderOptions,
+  type FolderWriter,
+} from './io/folder.js';

@@ -5,6 +5,9 @@ import { type Var, checkVar } from '../graph/graph.js';
 import * as F from '../graph/ops.js';
 import { Dropout, Embedding, EncoderLayer, LayerNorm, LearnedPositions, Linear } from '../nn/layers.js';
 import { Module, normal } from '../nn/module.js';
+import type { FolderSource } from '../io/folder.js';
+import { bertFormat } from './bert-hf.js';
+import { type FromPretrainedOptions, type Pretrained, type PretrainedFormat, loadPretrained } from './pretrained.js';
 
 /** BERT's configuration, with Hugging Face's field names and BERT-base defaults. */
 export interface BertConfig {
@@ -246,6 +249,19 @@ export class BertModel extends Module {
       ...(options.outputAttentions ? { attentions } : {}),
     };
   }
+
+  /** How this class maps to a Hugging Face folder: transformers' BertModel saves its weights without the `bert.` prefix. */
+  static readonly pretrained: PretrainedFormat<BertModel, BertConfig> = bertFormat(
+    'BertModel',
+    true,
+    (c: BertConfig) => new BertModel(c),
+    (m) => m.config,
+  );
+
+  /** Loads a Hugging Face BERT folder as the bare encoder (a masked-LM head in it is reported unexpected and skipped). */
+  static fromPretrained(source: FolderSource, options: FromPretrainedOptions): Promise<Pretrained<BertModel>> {
+    return loadPretrained(BertModel.pretrained, source, options);
+  }
 }
 
 /** The masked-LM head, `cls.predictions.*`: dense + activation + LayerNorm, then the decoder tied to the word embeddings, plus its own bias. */
@@ -319,5 +335,18 @@ export class BertForMaskedLM extends Module {
     checkInputs('BertForMaskedLM.loss', inputs, ['labels']);
     const labels = F.reshape(inputs.labels, [-1]) as Var<'i32', 1>;
     return F.crossEntropy(this.logits(inputs), labels);
+  }
+
+  /** How this class maps to a Hugging Face folder (config fields, names, tied weights); `savePretrained` reads it. */
+  static readonly pretrained: PretrainedFormat<BertForMaskedLM, BertConfig> = bertFormat(
+    'BertForMaskedLM',
+    false,
+    (c: BertConfig) => new BertForMaskedLM(c),
+    (m) => m.bert.config,
+  );
+
+  /** Loads a Hugging Face BERT folder (URL, dropped files, file map or Node directory): the model, its parameters (never drawn first), its tokenizer and a loading report. */
+  static fromPretrained(source: FolderSource, options: FromPretrainedOptions): Promise<Pretrained<BertForMaskedLM>> {
+    return loadPretrained(BertForMaskedLM.pretrained, source, options);
   }
 }

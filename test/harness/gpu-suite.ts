@@ -31,8 +31,20 @@ export function settle(outcome: CaseOutcome, seed: number, ctx: TestContext): vo
   throw new Error(`${lines.join('\n')}\n${replay}`);
 }
 
+/** What a suite needs around its cases: e.g. a server the cases read, whose URL the page must know. */
+export interface GpuSuiteOptions {
+  /** Runs in Node before any case (e.g. starts a server and sets a global the Dawn cases read). */
+  beforeAll?: () => Promise<void> | void;
+  /** Runs in Node after every case. */
+  afterAll?: () => Promise<void> | void;
+  /** JavaScript evaluated in the test page once it is loaded, after `beforeAll` (e.g. `window.X = "http://…"`). */
+  pageScript?: () => string;
+}
+
 /** Registers `suite`'s cases as tests in Chromium and, when a Vulkan driver is found, in Node/Dawn. */
-export function gpuSuite(suite: GpuSuite): void {
+export function gpuSuite(suite: GpuSuite, options: GpuSuiteOptions = {}): void {
+  if (options.beforeAll) beforeAll(options.beforeAll);
+  if (options.afterAll) afterAll(options.afterAll);
   describe(`${suite.name} · chromium`, () => {
     let browser: Browser;
     let page: Page;
@@ -42,6 +54,7 @@ export function gpuSuite(suite: GpuSuite): void {
       page.on('pageerror', (error) => console.error(`[page] ${String(error)}`));
       await page.goto(inject('testPageUrl'));
       await page.waitForFunction('window.shaderformerTest !== undefined');
+      if (options.pageScript) await page.evaluate(options.pageScript());
     });
     afterAll(async () => {
       await page?.close();
