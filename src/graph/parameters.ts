@@ -61,7 +61,8 @@ export class ParameterStore {
 
   /**
    * A store whose parameters take their values from `values`, in any order (e.g. a safetensors
-   * file's): each array goes to the backend as it comes, so the JS heap holds about one at a time.
+   * file's): each array is copied to the backend before the next is asked for, so the JS heap holds
+   * about one at a time and a loader may hand out one reused buffer.
    * Only the parameters no value came for run their initialisers; loaded ones are never drawn.
    */
   static async load(

@@ -279,7 +279,8 @@ async function openWeights(op: string, folder: ModelFolder): Promise<Weights> {
       return {
         entries: new Map([...file.entries].map(([name, e]) => [name, { shape: e.shape, file: WEIGHTS_FILE }])),
         files: [WEIGHTS_FILE],
-        tensors: (names) => file.tensors({ names }),
+        // One reused buffer: each tensor is hashed or copied to the backend before the next is read.
+        tensors: (names) => file.tensors({ names, reuse: true }),
         close: () => file.close(),
       };
     }
