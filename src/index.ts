@@ -158,3 +158,12 @@ export {
   type ModelFolderOptions,
   type FolderWriter,
 } from './io/folder.js';
+export {
+  Inference,
+  createInference,
+  type InferenceOptions,
+  type InferenceOutput,
+  type InferenceOutputVars,
+  type InferenceResult,
+} from './infer/inference.js';
+export { fillMask, type FillMaskOptions, type FillMaskPrediction, type FillMaskResult, type MaskedLMWithParameters } from './infer/fill-mask.js';
