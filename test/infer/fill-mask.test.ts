@@ -1,8 +1,11 @@
 // fillMask on the CPU backend with a real WordPiece tokenizer: scores against an independent softmax
 // of the runner's logits, ordering and topK, batching with padding, several masks, named errors.
 // The same pipeline on WebGPU against the CPU is a case in inference.cases.ts.
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { ArgumentError, type FillMaskPrediction, createCpuBackend, createInference, fillMask } from '../../src/index.js';
+import { ArgumentError, BertForMaskedLM, type FillMaskPrediction, createCpuBackend, createInference, fillMask } from '../../src/index.js';
+import { compare } from '../harness/cases.js';
 import { makeModel } from './bert-forward.js';
 import { TEXTS, makeTokenizer } from './fill-mask-fixture.js';
 
@@ -88,6 +91,38 @@ describe('fillMask', () => {
     await expect(fillMask(loaded, tokenizer, 'the cat sat on the mat and the dog ran [MASK]', { maxLength: 6 })).rejects.toThrow(
       'fillMask: texts[0] has no mask token "[MASK]" within its first 6 tokens',
     );
+    loaded.parameters.dispose();
+  });
+
+  test('a transformers folder: the runner logits [B, T, V] equal transformers and the loaded model and tokenizer plug into fillMask', async () => {
+    const folder = fileURLToPath(new URL('../fixtures/hf/bert-mlm/', import.meta.url));
+    const expected = JSON.parse(await readFile(`${folder}expected.json`, 'utf8')) as Record<'input_ids' | 'attention_mask' | 'token_type_ids', number[][]> & {
+      logits: number[][][];
+    };
+    const loaded = await BertForMaskedLM.fromPretrained(folder, { backend: cpu });
+    const [b, t] = [expected.input_ids.length, expected.input_ids[0]!.length];
+    const spec = { shape: [b, t], dtype: 'i32' } as const;
+    const runner = createInference({
+      parameters: loaded.parameters,
+      inputs: { input_ids: spec, attention_mask: spec, token_type_ids: spec },
+      model: loaded.model,
+      outputs: (x) => ({ logits: loaded.model.forward(x).logits }),
+    });
+    const batch = (key: 'input_ids' | 'attention_mask' | 'token_type_ids') => Int32Array.from(expected[key].flat());
+    const { logits } = await runner.run({ input_ids: batch('input_ids'), attention_mask: batch('attention_mask'), token_type_ids: batch('token_type_ids') });
+    runner.dispose();
+    expect(logits.shape).toEqual([b, t, 50]);
+    // f32 against transformers' f32 (PyTorch, other summation orders): as the fromPretrained tests, atol 1e-4 + rtol 1e-4.
+    const check = compare('logits', logits.data, expected.logits.flat(2), { atol: 1e-4, rtol: 1e-4 });
+    expect(check.ok, `max |Δ| ${check.maxAbsErr}, worst ${JSON.stringify(check.worst)}`).toBe(true);
+    const result = (await fillMask(loaded, loaded.tokenizer!, 'The cat sat on the [MASK].', { topK: 3 })) as FillMaskPrediction[];
+    expect(result).toHaveLength(3);
+    // A random tiny model: the top token may be special ([PAD]), which the single-mask sequence leaves out, as transformers does.
+    for (const p of result) {
+      expect(p.tokenStr).toBe(loaded.tokenizer!.decode([p.token], { skipSpecialTokens: false }));
+      expect(p.sequence).not.toContain('[MASK]');
+    }
+    expect(new Set(result.map((p) => p.token)).size).toBe(3);
     loaded.parameters.dispose();
   });
 });
