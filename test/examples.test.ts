@@ -1,13 +1,15 @@
 // The README's examples are the files in examples/, and these tests run them: on the CPU backend,
 // and in Node on Dawn. They also check that README.md shows each file's exact text and names only
 // paths that exist, so the README cannot drift from code that runs.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, test } from 'vitest';
+import { fineTunePretrained } from '../examples/fine-tune-pretrained.js';
 import { quickStart } from '../examples/quick-start.js';
 import { trainMlm } from '../examples/train-mlm.js';
-import { createCpuBackend, createWebGPUBackend } from '../src/index.js';
+import { BertForMaskedLM, createCpuBackend, createWebGPUBackend, fillMask } from '../src/index.js';
 import { KANT as KANT_FILE } from './harness/data.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -59,6 +61,42 @@ describe('examples on the CPU backend', () => {
     cpuLosses = await checkTraining(cpu, STEPS);
     expect(cpu.stats().liveBytes).toBe(0);
     cpu.destroy();
+  });
+});
+
+describe('fine-tune-pretrained on the CPU backend', () => {
+  // A BERT folder saved by Python transformers 5.18 (scripts/hf/make-fixtures.py) and a text in its 50-token vocabulary.
+  const modelDir = join(root, 'test/fixtures/hf/bert-mlm');
+  const text = 'the cat sat on the mat. the dog ran to the house. she was happy and the bird sat in the tree.\n'.repeat(8);
+
+  test('loads the folder, fine-tunes it, and saves a folder that loads with the trained weights', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'shaderformer-fine-tune-'));
+    const cpu = createCpuBackend();
+    try {
+      const lines: string[] = [];
+      const losses = await fineTunePretrained(cpu, modelDir, text, out, 4, (line) => lines.push(line));
+      console.log(`[examples] fine-tune-pretrained: ${lines.join(' | ')}`);
+      expect(losses).toHaveLength(4);
+      for (const loss of losses) expect(Number.isFinite(loss), `losses ${losses.join(', ')}`).toBe(true);
+      expect(lines[0]).toMatch(/^loaded 42 tensors .* skipped none$/);
+      expect(cpu.stats().liveBytes).toBe(0);
+      // The saved folder: every parameter loaded back, and the same predictions as the trained model's (the log's last fill-mask line).
+      const saved = await BertForMaskedLM.fromPretrained(out, { backend: cpu });
+      expect(saved.report.missingKeys).toEqual([]);
+      const prompt = 'the cat sat [MASK].';
+      const predictions = (await fillMask(saved, saved.tokenizer!, prompt, { topK: 3 })) as { tokenStr: string; score: number }[];
+      const line = `${prompt} → ${predictions.map((p) => `${p.tokenStr} ${p.score.toFixed(3)}`).join(', ')}`;
+      expect(lines.filter((l) => l.startsWith(prompt))).toEqual([expect.any(String), line]);
+      // Training moved the weights: the loaded fine-tuned model differs from the original folder's.
+      const original = await BertForMaskedLM.fromPretrained(modelDir, { backend: cpu });
+      const name = 'bert.encoder.layer.0.attention.self.query.weight';
+      expect(Array.from(await saved.parameters.get(name))).not.toEqual(Array.from(await original.parameters.get(name)));
+      saved.parameters.dispose();
+      original.parameters.dispose();
+    } finally {
+      cpu.destroy();
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
 
