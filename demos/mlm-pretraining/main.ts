@@ -226,8 +226,12 @@ async function train(): Promise<void> {
     });
     stopped = result.stopped;
     if (gpuError) throw new Error(`WebGPU reported: ${gpuError}`);
-    if (stopped === 'non-finite-loss')
-      throw new Error(`the loss became ${losses.at(-1)} at step ${losses.length}: training diverged (try a lower learning rate)`);
+    if (stopped === 'non-finite-loss') {
+      // The loop stops after the step whose loss or gradient norm was not finite; that update was skipped, so the weights are intact.
+      const norm = step.lastGradNorm;
+      const what = Number.isFinite(losses.at(-1)) ? `the gradient norm became ${norm}` : `the loss became ${losses.at(-1)}`;
+      throw new Error(`${what} at step ${losses.length}: training diverged (its update was skipped; try a lower learning rate)`);
+    }
   } catch (error) {
     disposeTrained();
     throw error;
