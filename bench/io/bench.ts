@@ -16,14 +16,18 @@ const CASES = [
   {
     case: 'load/arraybuffer',
     where: 'node',
-    detail: 'Node/Dawn: the file already in an ArrayBuffer (not counted), read one tensor at a time into backend.tensor(data, shape)',
+    detail: 'Node/Dawn: the file already in an ArrayBuffer (not counted), read one tensor at a time into ParameterStore.load (as fromPretrained loads)',
   },
-  { case: 'load/file', where: 'node', detail: 'Node/Dawn: a file path, read one tensor at a time (FileHandle reads) into backend.tensor(data, shape)' },
+  {
+    case: 'load/file',
+    where: 'node',
+    detail: 'Node/Dawn: a file path, read one tensor at a time (FileHandle reads) into ParameterStore.load (as fromPretrained loads)',
+  },
   { case: 'save/file', where: 'node', detail: 'Node/Dawn: backend tensors read back one at a time (tensor.data()) and streamed to a file' },
   {
     case: 'load/blob',
     where: 'chromium',
-    detail: 'Chromium/SwiftShader: a Blob made in the page before the baseline, read one tensor at a time into backend.tensor(data, shape)',
+    detail: 'Chromium/SwiftShader: a Blob made in the page before the baseline, read one tensor at a time into ParameterStore.load (as fromPretrained loads)',
   },
   { case: 'save/blob', where: 'chromium', detail: 'Chromium/SwiftShader: backend tensors read back one at a time and joined into a Blob' },
 ] as const;
@@ -37,9 +41,9 @@ const NOTE =
   'Chromium (browser, renderer, GPU process), sampled every 10 ms by the runner. Both adapters are software (lavapipe keeps GPU buffers ' +
   'in the Node process, SwiftShader in the GPU process), so RSS growth already includes the GPU bytes; backend.stats().peakLiveBytes is ' +
   'given per row as gpuPeakBytes, and for Node jsPeakGrowthBytes (heapUsed + arrayBuffers, per tensor) too; accountedXModel = ' +
-  '(jsPeakGrowthBytes + gpuPeakBytes) / model is the formula JS heap + GPU bytes. The loaded model on the GPU is 1.27x the tensor data: ' +
-  'the buffer pool rounds each buffer up to a size class (powers of two and 1.5x powers of two). Loads use SafetensorsFile.tensors({ reuse: ' +
-  'true }) (one buffer for every tensor; F32 in an ArrayBuffer as views). The ArrayBuffer of load/arraybuffer and the Blob of load/blob exist ' +
+  '(jsPeakGrowthBytes + gpuPeakBytes) / model is the formula JS heap + GPU bytes. The loaded model on the GPU is about 1.02x the tensor ' +
+  'data (the buffer pool sizes buffers above 1 MiB within an eighth of an octave). Loads stream SafetensorsFile.tensors({ reuse: true }) ' +
+  '(one buffer for every tensor; F32 in an ArrayBuffer as views) into ParameterStore.load, the path fromPretrained takes. The ArrayBuffer of load/arraybuffer and the Blob of load/blob exist ' +
   'before the baseline (inputs, not counted); the output Blob of save/blob is in memory (browser process), so it is counted.';
 
 const USAGE = `usage: npm run bench -- io [options]

@@ -1,7 +1,16 @@
 // The io benchmark's model and its measured work, shared by the Node child and the Chromium page:
 // a BERT-base-shaped list of F32 tensors (Hugging Face BertForMaskedLM names), its values made on
 // demand, and the load and save loops the rows time.
-import { SafetensorsFile, type Tensor, type TensorToWrite, type WebGPUBackend, safetensorsBlob, writeSafetensors } from '../../src/index.js';
+import {
+  Parameter,
+  ParameterStore,
+  SafetensorsFile,
+  type Tensor,
+  type TensorToWrite,
+  type WebGPUBackend,
+  safetensorsBlob,
+  writeSafetensors,
+} from '../../src/index.js';
 import type { ByteInput, ByteSink } from '../../src/io/index.js';
 
 /** One tensor of the benchmark model. */
@@ -110,19 +119,24 @@ export async function uploadGenerated(backend: WebGPUBackend, model: readonly Mo
   return out;
 }
 
-/** The measured load: open `input`, and for each tensor in file order read it and make a backend tensor, waiting for each upload. */
+/**
+ * The measured load, as `fromPretrained` does it: open `input` and stream its tensors in file order
+ * into `ParameterStore.load` (each one uploaded as it comes; a large one waited for before the next).
+ */
 export async function loadIntoBackend(backend: WebGPUBackend, input: ByteInput, onTensor: () => void): Promise<{ tensors: Tensor[]; fileBytes: number }> {
   const file = await SafetensorsFile.open(input);
-  const tensors: Tensor[] = [];
+  const parameters = [...file.entries.values()].map((e) => new Parameter(e.name, e.shape));
   // reuse: one buffer for every tensor, which backend.tensor copies at once (no garbage per tensor).
-  for await (const { entry, data } of file.tensors({ reuse: true })) {
-    tensors.push(backend.tensor(data, entry.shape));
-    await backend.sync();
-    onTensor();
+  async function* values() {
+    for await (const { name, data } of file.tensors({ reuse: true })) {
+      yield { name, data: data as Float32Array };
+      onTensor();
+    }
   }
+  const { store } = await ParameterStore.load(backend, parameters, values());
   const last = [...file.entries.values()].at(-1);
   await file.close();
-  return { tensors, fileBytes: file.dataStart + (last?.end ?? 0) };
+  return { tensors: parameters.map((p) => store.tensor(p)), fileBytes: file.dataStart + (last?.end ?? 0) };
 }
 
 /** The model as tensors to write, each read back from the GPU when its turn comes. */

@@ -88,6 +88,7 @@ class MetaBackend implements OpBackend {
   }
 
   resetPeakStats(): void {}
+  async sync(): Promise<void> {}
 
   destroy(): void {}
 }

@@ -2,6 +2,9 @@ import { ArgumentError, ShapeError, describeValue, formatShape } from '../errors
 import type { Backend, Tensor } from '../tensor/tensor.js';
 import { Parameter } from './parameter.js';
 
+/** Uploads of at least this many values (4 MiB) wait for the GPU before the next one (`ParameterStore.load`). */
+const LARGE_UPLOAD_VALUES = 1 << 20;
+
 /** Options of `ParameterStore.create`. */
 export interface ParameterStoreOptions {
   /** Seed of the initialisers; each parameter draws from a stream derived from it and its name (default 0). */
@@ -87,6 +90,9 @@ export class ParameterStore {
         if (tensors.has(p.name)) throw new ArgumentError(`${op}: values hold ${JSON.stringify(p.name)} twice`);
         checkValues(op, p, item.data, `values ${JSON.stringify(p.name)}`);
         tensors.set(p.name, backend.tensor(item.data, p.shape, 'f32'));
+        // A GPU upload's staging copy is freed only once the queue has run it: waiting after each large
+        // one keeps a single copy in flight, so a load peaks near the model's size, not twice it.
+        if (p.size >= LARGE_UPLOAD_VALUES) await backend.sync();
       }
       const initialized: string[] = [];
       for (const p of list) {

@@ -27,6 +27,8 @@ export interface Backend {
   stats(): BackendStats;
   /** Starts a new `peakLiveBytes` from the bytes live now. */
   resetPeakStats(): void;
+  /** Resolves when the work queued so far has run (on WebGPU: submitted and done on the GPU; at once on the CPU). */
+  sync(): Promise<void>;
   /** Frees everything the backend holds; it is unusable afterwards. */
   destroy(): void;
   /** @internal Reads a tensor's values; use `tensor.data()`. */

@@ -137,6 +137,12 @@ export class CpuBackend implements Backend {
     this.#peakLiveBytes = this.#liveBytes;
   }
 
+  /** Resolves at once: the CPU backend computes inside each call. */
+  sync(): Promise<void> {
+    this.#assertAlive('sync');
+    return Promise.resolve();
+  }
+
   /** Makes the backend unusable: later tensors, writes and reads throw (memory goes with the last reference). */
   destroy(): void {
     this.#destroyed = true;
