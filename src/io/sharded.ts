@@ -46,7 +46,8 @@ export class ShardedSafetensors {
     if (typeof openShard !== 'function') throw new ArgumentError(`ShardedSafetensors.open: openShard must be a function, got ${describeValue(openShard)}`);
     const name = options.name ?? (typeof index === 'string' ? index : SAFETENSORS_INDEX_FILE);
     let json: unknown = index;
-    if (!isJsonObject(index)) {
+    // A ByteSource is a plain object too: only an object without `read` is already-parsed JSON.
+    if (!isJsonObject(index) || typeof index.read === 'function') {
       const bytes = await readAllBytes(index as ByteInput, MAX_INDEX_BYTES, { ...options, name });
       // Deep enough for {weight_map: {name: file}} and a metadata object or two; duplicates refused.
       const problem = scanJson(bytes, 4);

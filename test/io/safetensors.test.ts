@@ -484,6 +484,21 @@ describe('sharded checkpoints', () => {
     await sharded.close();
   });
 
+  test('the index as a ByteSource object literal is read as bytes, not taken for parsed JSON', async () => {
+    const bytes = new TextEncoder().encode(JSON.stringify(index));
+    const source = {
+      name: 'index.json',
+      size: bytes.byteLength,
+      randomAccess: true,
+      read: async (at: number, n: number) => bytes.subarray(at, at + n),
+      close: async () => {},
+    };
+    const sharded = await ShardedSafetensors.open(source, (file) => join(folder, file));
+    expect(sharded.files).toEqual(['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors']);
+    expect(await sharded.read('a.weight')).toEqual(shard1[0]!.data);
+    await sharded.close();
+  });
+
   test('a bad index is refused: shard paths that leave the folder, a name twice, no weight_map, a shard without its tensor', async () => {
     const open = (json: string) => ShardedSafetensors.open(new TextEncoder().encode(json), (file) => join(folder, file), { name: 'index.json' });
     await expect(open('{"weight_map":{"a":"../secret.safetensors"}}')).rejects.toThrow(/tensor "a", field weight_map: the shard must be a plain file name/);
