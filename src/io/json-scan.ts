@@ -49,3 +49,8 @@ export function scanJson(bytes: Uint8Array, maxDepth: number): JsonScanProblem |
   }
   return undefined;
 }
+
+/** Whether `value` is a JSON object as JSON.parse makes them (not an array, not a class instance such as an ArrayBuffer or a ByteSource's class). */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+}

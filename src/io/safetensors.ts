@@ -4,7 +4,7 @@
 // before anything is allocated or read, and tensors are read one at a time.
 import { ArgumentError, SafetensorsError, describeValue } from '../errors.js';
 import { halfBitsToFloat } from '../tensor/dtype.js';
-import { scanJson } from './json-scan.js';
+import { isJsonObject, scanJson } from './json-scan.js';
 import { type ByteInput, type ByteSource, type OpenBytesOptions, openBytes } from './source.js';
 
 /** The element types of the safetensors format that shaderformer reads. */
@@ -207,7 +207,7 @@ async function readHeader(source: ByteSource): Promise<{ dataStart: number; entr
   } catch (error) {
     return fail(`the header is not valid JSON: ${(error as Error).message}`, undefined, 'header');
   }
-  if (!isPlainObject(header)) return fail(`the header must be a JSON object, got ${jsonKind(header)}`, undefined, 'header');
+  if (!isJsonObject(header)) return fail(`the header must be a JSON object, got ${jsonKind(header)}`, undefined, 'header');
 
   const dataLength = source.size - 8 - headerLength;
   let metadata: Record<string, string> = {};
@@ -239,7 +239,7 @@ async function readHeader(source: ByteSource): Promise<{ dataStart: number; entr
 }
 
 function checkMetadata(value: unknown, file: string): Record<string, string> {
-  if (!isPlainObject(value)) throw new SafetensorsError({ file, field: METADATA_KEY }, `must be an object of strings, got ${jsonKind(value)}`);
+  if (!isJsonObject(value)) throw new SafetensorsError({ file, field: METADATA_KEY }, `must be an object of strings, got ${jsonKind(value)}`);
   const metadata: Record<string, string> = Object.create(null);
   for (const [key, v] of Object.entries(value)) {
     if (typeof v !== 'string') throw new SafetensorsError({ file, field: `${METADATA_KEY}.${key}` }, `metadata values must be strings, got ${jsonKind(v)}`);
@@ -252,7 +252,7 @@ function checkEntry(name: string, value: unknown, dataLength: number, file: stri
   const fail = (field: string | undefined, detail: string): never => {
     throw new SafetensorsError({ file, tensor: name, ...(field !== undefined ? { field } : {}) }, detail);
   };
-  if (!isPlainObject(value)) return fail(undefined, `the entry must be an object {dtype, shape, data_offsets}, got ${jsonKind(value)}`);
+  if (!isJsonObject(value)) return fail(undefined, `the entry must be an object {dtype, shape, data_offsets}, got ${jsonKind(value)}`);
   for (const field of ENTRY_FIELDS) if (!Object.hasOwn(value, field)) fail(field, 'missing');
   for (const key of Object.keys(value))
     if (!(ENTRY_FIELDS as readonly string[]).includes(key)) fail(key, 'unexpected field (an entry has exactly dtype, shape and data_offsets)');
@@ -290,10 +290,6 @@ function checkEntry(name: string, value: unknown, dataLength: number, file: stri
   }
   if (needed !== span) fail('data_offsets', `[${b}, ${e}] spans ${span} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${needed}`);
   return { name, dtype: dtype as SafetensorsDType, shape: shape as number[], begin: b, end: e };
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function jsonKind(value: unknown): string {

@@ -2,7 +2,7 @@
 // holds it ({"metadata": {...}, "weight_map": {name: file}}). The index is untrusted like any file:
 // names once each, shard names plain file names (no path can climb out of the folder).
 import { ArgumentError, SafetensorsError, describeValue } from '../errors.js';
-import { scanJson } from './json-scan.js';
+import { isJsonObject, scanJson } from './json-scan.js';
 import { type ReadArray, type ReadDType, type SafetensorsEntry, SafetensorsFile, type SafetensorsTensor } from './safetensors.js';
 import { type ByteInput, type OpenBytesOptions, openBytes, readAllBytes } from './source.js';
 
@@ -145,10 +145,6 @@ export class ShardedSafetensors {
     this.#shards.clear();
     for (const shard of shards) await (await shard.catch(() => undefined))?.close();
   }
-}
-
-function isJsonObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
 }
 
 /** A file name that names a file in the same folder: not empty, no separators, not `.`/`..`, nothing climbing out. */

@@ -5,6 +5,7 @@
 // Node-only code sits behind a dynamic import, so a browser bundle never pulls in Node builtins.
 import { ArgumentError, CheckpointError, describeNumber, describeValue } from '../errors.js';
 import type { ByteInput } from '../io/source.js';
+import { nodeFileSink } from '../io/writer.js';
 
 /** One file of a checkpoint as a store takes it: bytes, or a Blob (e.g. from `safetensorsBlob`, parts kept outside the JS heap). */
 export type CheckpointFileData = Uint8Array | Blob;
@@ -215,17 +216,13 @@ export async function nodeCheckpointStore(directory: string, options: Checkpoint
 
 async function writeNodeFile(fs: typeof import('node:fs/promises'), path: string, data: CheckpointFileData): Promise<void> {
   if (data instanceof Uint8Array) return fs.writeFile(path, data);
-  const handle = await fs.open(path, 'w');
+  const sink = await nodeFileSink(path);
   try {
     // Chunk by chunk: a Blob of a large model is never copied whole into the JS heap.
     const reader = data.stream().getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      for (let at = 0; at < value.byteLength; ) at += (await handle.write(value, at, value.byteLength - at)).bytesWritten;
-    }
+    for (let next = await reader.read(); !next.done; next = await reader.read()) await sink.write(next.value);
   } finally {
-    await handle.close();
+    await sink.close?.();
   }
 }
 

@@ -200,13 +200,20 @@ export class WebGPUBackend implements Backend {
       if (tensor.dtype === 'f16') return fromHalfBits(new Uint16Array(bytes, 0, tensor.size));
       return new Float32Array(bytes, 0, tensor.size);
     } catch (error) {
-      // A mapAsync aborted by device loss can reject before device.lost resolves: give the loss a
-      // moment to arrive so the caller sees DeviceLostError rather than a bare AbortError.
-      await Promise.race([this.#lostSignal, new Promise((resolve) => setTimeout(resolve, 250))]).catch(() => {});
-      throw this.#lost ?? error;
+      throw await this.lossBehind(error);
     } finally {
       if (!this.#lost) this.pool.release(staging);
     }
+  }
+
+  /**
+   * @internal What a failed readback should throw: a mapAsync aborted by device loss can reject
+   * before device.lost resolves, so the loss is given a moment to arrive and the caller sees
+   * DeviceLostError rather than a bare AbortError; `error` itself when the device is fine.
+   */
+  async lossBehind(error: unknown): Promise<unknown> {
+    if (!this.#lost) await Promise.race([this.#lostSignal, new Promise((resolve) => setTimeout(resolve, 250))]).catch(() => {});
+    return this.#lost ?? error;
   }
 
   /** @internal Frees a tensor's storage; use `tensor.dispose()`. */

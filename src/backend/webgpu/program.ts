@@ -33,6 +33,8 @@ export interface ProgramHost {
   flush(): void;
   /** Throws DeviceLostError once the device is gone. */
   assertUsable(op: string): void;
+  /** What a failed readback should throw: the device loss behind `error` once it arrives, else `error`. */
+  lossBehind(error: unknown): Promise<unknown>;
 }
 
 /** One recorded command: a dispatch of a kernel variant, or a buffer cleared to zero. */
@@ -343,10 +345,7 @@ export class WebGPUPrograms implements ProgramRunner {
       readback.unmap();
       return values;
     } catch (error) {
-      // A mapAsync aborted by device loss can reject before device.lost resolves: give the loss a
-      // moment to arrive so the caller sees DeviceLostError rather than a bare AbortError.
-      if (!this.#gpu.lost) await Promise.race([device.lost, new Promise((resolve) => setTimeout(resolve, 250))]);
-      throw this.#gpu.lost ?? error;
+      throw await this.#gpu.lossBehind(error);
     } finally {
       if (!this.#gpu.lost) this.#gpu.pool.release(readback);
     }
