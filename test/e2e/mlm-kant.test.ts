@@ -2,11 +2,12 @@
 // the WebGPU backend (the compiled step). Its first 5 losses must equal the CPU backend's from the
 // same seed within 1e-3 relative, and after 300 steps the loss must be below 60% of the first.
 import { readFileSync } from 'node:fs';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import type { Browser, Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createCpuBackend } from '../../src/index.js';
 import { trainMlmOnText } from './mlm-kant.js';
 import { KANT as KANT_FILE } from '../harness/data.js';
+import { openTestPage } from '../harness/gpu-suite.js';
 
 const KANT = KANT_FILE.path;
 const present = KANT_FILE.present;
@@ -21,11 +22,7 @@ describe.skipIf(!present)('MLM on Kant, end to end', () => {
   let page: Page;
   beforeAll(async () => {
     // One evaluate runs the whole training: longer than puppeteer's default 180 s protocol timeout.
-    browser = await puppeteer.connect({ browserWSEndpoint: inject('browserWSEndpoint'), protocolTimeout: 1_800_000 });
-    page = await browser.newPage();
-    page.on('pageerror', (error) => console.error(`[page] ${String(error)}`));
-    await page.goto(inject('testPageUrl'));
-    await page.waitForFunction('window.shaderformerTest !== undefined');
+    ({ browser, page } = await openTestPage({ protocolTimeout: 1_800_000 }));
   });
   afterAll(async () => {
     await page?.close();

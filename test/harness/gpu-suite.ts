@@ -4,6 +4,19 @@ import { afterAll, beforeAll, describe, inject, test, type TestContext } from 'v
 import { type WebGPUBackend, createCpuBackend, createWebGPUBackend } from '../../src/index.js';
 import { type CaseOutcome, type GpuSuite, decodeOutcome, runCase } from './cases.js';
 
+/**
+ * Connects to the run's shared Chromium and opens the test page, printing the page's errors, once
+ * `window.shaderformerTest` is there. The caller closes the page and disconnects the browser.
+ */
+export async function openTestPage(connect: { protocolTimeout?: number } = {}): Promise<{ browser: Browser; page: Page }> {
+  const browser = await puppeteer.connect({ browserWSEndpoint: inject('browserWSEndpoint'), ...connect });
+  const page = await browser.newPage();
+  page.on('pageerror', (error) => console.error(`[page] ${String(error)}`));
+  await page.goto(inject('testPageUrl'));
+  await page.waitForFunction('window.shaderformerTest !== undefined');
+  return { browser, page };
+}
+
 /** A fresh seed per case, or $SHADERFORMER_SEED to replay a failure. */
 function pickSeed(): number {
   const fixed = process.env.SHADERFORMER_SEED;
@@ -49,11 +62,7 @@ export function gpuSuite(suite: GpuSuite, options: GpuSuiteOptions = {}): void {
     let browser: Browser;
     let page: Page;
     beforeAll(async () => {
-      browser = await puppeteer.connect({ browserWSEndpoint: inject('browserWSEndpoint') });
-      page = await browser.newPage();
-      page.on('pageerror', (error) => console.error(`[page] ${String(error)}`));
-      await page.goto(inject('testPageUrl'));
-      await page.waitForFunction('window.shaderformerTest !== undefined');
+      ({ browser, page } = await openTestPage());
       if (options.pageScript) await page.evaluate(options.pageScript());
     });
     afterAll(async () => {

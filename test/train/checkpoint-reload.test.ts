@@ -1,20 +1,16 @@
 // Reload in Chromium: the test page trains K steps saving to OPFS, is reloaded (page.reload(): a new
 // JS realm, a new WebGPU device; only OPFS survives), and resumes from OPFS; the halves are the cases
 // of checkpoint-reload.cases.ts.
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import type { Browser, Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decodeOutcome } from '../harness/cases.js';
-import { settle } from '../harness/gpu-suite.js';
+import { openTestPage, settle } from '../harness/gpu-suite.js';
 
 describe('checkpoint reload · chromium', () => {
   let browser: Browser;
   let page: Page;
   beforeAll(async () => {
-    browser = await puppeteer.connect({ browserWSEndpoint: inject('browserWSEndpoint') });
-    page = await browser.newPage();
-    page.on('pageerror', (error) => console.error(`[page] ${String(error)}`));
-    await page.goto(inject('testPageUrl'));
-    await page.waitForFunction('window.shaderformerTest !== undefined');
+    ({ browser, page } = await openTestPage());
   });
   afterAll(async () => {
     await page?.close();
