@@ -2,7 +2,8 @@
 // index an embedding table must be rows of it, labels of a cross-entropy must be classes (or its
 // ignore index). A batch is scanned once against these ranges before it is uploaded, so an id out of
 // range is an error naming the input, the position and the value, not a silent zero row or a NaN loss.
-import { ArgumentError, formatShape } from '../errors.js';
+import { ArgumentError, ShapeError, describeValue, formatShape } from '../errors.js';
+import { shapeSize } from '../tensor/tensor.js';
 import type { Graph, Node, Var } from './graph.js';
 
 /** The values an integer graph input may hold: [0, end), and `ignore` when set. */
@@ -116,4 +117,27 @@ function multiIndex(i: number, shape: readonly number[]): number[] {
     i = Math.floor(i / shape[d]!);
   }
   return index;
+}
+
+/** The typed array a batch holds for an input of each dtype (f16 inputs take f32 values). */
+const BATCH_ARRAYS = { f32: Float32Array, f16: Float32Array, i32: Int32Array, u32: Uint32Array } as const;
+
+/**
+ * @internal Throws unless `batch` holds, for every input of `graph`, a typed array of the input's
+ * dtype and size (`ShapeError` naming `op`, the input and both), then checks ids and labels against
+ * their ranges (`checkBatchRanges`). What a training step and an inference runner check before upload.
+ */
+export function checkBatch(op: string, graph: Graph, batch: BatchValues): void {
+  if (typeof batch !== 'object' || batch === null)
+    throw new ShapeError(`${op}: batch must be an object of typed arrays by input name, got ${describeValue(batch)}`);
+  for (const [name, v] of graph.inputs) {
+    const want = BATCH_ARRAYS[v.dtype];
+    const got = batch[name];
+    const size = shapeSize(v.shape);
+    if (!(got instanceof want) || got.length !== size) {
+      throw new ShapeError(`${op}: batch.${name} must be a ${want.name} of ${size} values (${v.dtype}${formatShape(v.shape)}), got ${describeValue(got)}`);
+    }
+  }
+  // Ids and labels out of range would gather zero rows or make the loss NaN: caught here, before anything runs.
+  checkBatchRanges(op, graph, batch);
 }

@@ -1,13 +1,13 @@
 // Running a model forward outside training: the graph is built once (the model in eval mode), each
 // `run` uploads a batch, executes the graph on the parameters' backend, reads the outputs back as
 // typed arrays and frees everything it made, so repeated runs hold no memory between calls.
-import { ArgumentError, ShaderformerError, ShapeError, describeValue, formatShape } from '../errors.js';
+import { ArgumentError, ShaderformerError, describeValue } from '../errors.js';
 import { type ConstantCache, execute, materializeConstants, neededNodes } from '../graph/execute.js';
 import { Graph, type InputSpec, type Node, Var } from '../graph/graph.js';
-import { checkBatchRanges } from '../graph/input-ranges.js';
+import { checkBatch } from '../graph/input-ranges.js';
 import type { ParameterStore } from '../graph/parameters.js';
 import type { Module } from '../nn/module.js';
-import { type Backend, type Tensor, shapeSize } from '../tensor/tensor.js';
+import type { Backend, Tensor } from '../tensor/tensor.js';
 import type { Batch, InputVars } from '../train/train-step.js';
 
 /** What `outputs` returns: graph vars (f32) by name, alone or in lists (one per layer, say). */
@@ -35,8 +35,6 @@ export interface InferenceOptions<I extends Readonly<Record<string, InputSpec>>,
 }
 
 // The typed array a batch holds per input dtype (f16 inputs are given as f32, as backend.tensor takes them).
-const ARRAY_TYPES = { f32: Float32Array, f16: Float32Array, i32: Int32Array, u32: Uint32Array } as const;
-
 /**
  * A forward graph built once, run on typed-array batches. Each `run` uploads the batch, executes,
  * reads the outputs and frees every tensor it made; only the graph's constants stay on the
@@ -119,8 +117,7 @@ export class Inference<O extends InferenceOutputVars = InferenceOutputVars> {
   async run(batch: Batch): Promise<InferenceResult<O>> {
     const op = 'Inference.run';
     if (this.#disposed) throw new ShaderformerError(`${op}: the inference was disposed`);
-    this.#checkBatch(op, batch);
-    checkBatchRanges(op, this.graph, batch); // ids and labels out of range: a named error, not zero rows or NaN
+    checkBatch(op, this.graph, batch); // types, sizes, and ids and labels in range: a named error, not zero rows or NaN
     const backend = this.backend;
     const inputs: Record<string, Tensor> = {};
     const kept = new Set<Tensor>(this.#constants.values());
@@ -159,19 +156,6 @@ export class Inference<O extends InferenceOutputVars = InferenceOutputVars> {
     this.#disposed = true;
     for (const t of this.#constants.values()) t.dispose();
     this.#constants.clear();
-  }
-
-  #checkBatch(op: string, batch: Batch): void {
-    if (typeof batch !== 'object' || batch === null)
-      throw new ShapeError(`${op}: batch must be an object of typed arrays by input name, got ${describeValue(batch)}`);
-    for (const [name, v] of this.graph.inputs) {
-      const want = ARRAY_TYPES[v.dtype];
-      const got = batch[name];
-      if (!(got instanceof want) || got.length !== shapeSize(v.shape))
-        throw new ShapeError(
-          `${op}: batch.${name} must be a ${want.name} of ${shapeSize(v.shape)} values (${v.dtype}${formatShape(v.shape)}), got ${describeValue(got)}`,
-        );
-    }
   }
 }
 

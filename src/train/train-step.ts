@@ -4,11 +4,11 @@
 // batch and the step values (learning rate, update index, dropout offset) and replays.
 import type { KernelTime, OpBackend, ProgramRead, ProgramRunner, RecordedProgram } from '../backend/contract.js';
 import { type StepValues, packStepValues } from '../backend/step-values.js';
-import { NonFiniteError, ShapeError, ShaderformerError, formatShape } from '../errors.js';
+import { NonFiniteError, ShapeError, ShaderformerError } from '../errors.js';
 import { gradients } from '../graph/autograd.js';
 import { type ConstantCache, execute, materializeConstants, neededNodes } from '../graph/execute.js';
 import { Graph, type InputSpec, type Var, checkScalarLoss } from '../graph/graph.js';
-import { checkBatchRanges } from '../graph/input-ranges.js';
+import { checkBatch } from '../graph/input-ranges.js';
 import type { RunContext } from '../graph/op-table.js';
 import type { Parameter } from '../graph/parameter.js';
 import type { ParameterStore } from '../graph/parameters.js';
@@ -16,7 +16,7 @@ import { accumulate, zeroInPlace } from '../ops/elementwise.js';
 import { clipByGlobalNorm, updateGuard } from '../ops/optim.js';
 import { globalNorm } from '../ops/reduce.js';
 import type { Optimizer } from '../optim/optimizers.js';
-import { type Backend, type Tensor, shapeSize } from '../tensor/tensor.js';
+import type { Backend, Tensor } from '../tensor/tensor.js';
 
 export type { KernelTime, RecordedProgram } from '../backend/contract.js';
 
@@ -363,7 +363,7 @@ export class TrainStep {
   /** Checks the batch and moves to the next micro-step; its step values, and whether it ends with an update. */
   #begin(op: string, batch: Batch): { isUpdate: boolean; values: StepValues } {
     this.#assertAlive(op);
-    this.#checkBatch(op, batch);
+    checkBatch(`TrainStep.${op}`, this.graph, batch);
     const micro = this.#microSteps++;
     const isUpdate = (micro + 1) % this.#options.accumulationSteps === 0;
     if (isUpdate) this.#updates++;
@@ -374,22 +374,6 @@ export class TrainStep {
 
   #assertAlive(op: string): void {
     if (this.#disposed) throw new ShaderformerError(`TrainStep.${op}: the step was disposed`);
-  }
-
-  #checkBatch(op: string, batch: Batch): void {
-    if (typeof batch !== 'object' || batch === null) throw new ShapeError(`TrainStep.${op}: batch must be an object of typed arrays by input name`);
-    for (const [name, v] of this.graph.inputs) {
-      const data = batch[name];
-      const size = shapeSize(v.shape);
-      const ArrayType = v.dtype === 'i32' ? Int32Array : v.dtype === 'u32' ? Uint32Array : Float32Array;
-      if (!(data instanceof ArrayType) || data.length !== size) {
-        throw new ShapeError(
-          `TrainStep.${op}: batch.${name} must be a ${ArrayType.name} of ${size} values (${v.dtype}${formatShape(v.shape)}), got ${describeArray(data)}`,
-        );
-      }
-    }
-    // Ids and labels out of range would gather zero rows or make the loss NaN: caught here, before anything runs.
-    checkBatchRanges(`TrainStep.${op}`, this.graph, batch);
   }
 
   /** Runs forward and backward; returns [loss, ...grads] (the caller owns them). */
@@ -521,10 +505,4 @@ export class TrainStep {
 /** Builds a training step (see `TrainStep`): on WebGPU the program is recorded here, once; call `warmUp` to compile it with progress. */
 export function createTrainStep<const I extends Readonly<Record<string, InputSpec>>>(options: TrainStepOptions<I>): TrainStep {
   return new TrainStep(options as unknown as TrainStepOptions);
-}
-
-function describeArray(data: unknown): string {
-  if (data === undefined) return 'nothing';
-  if (ArrayBuffer.isView(data)) return `a ${data.constructor.name} of ${(data as Int32Array).length}`;
-  return typeof data;
 }
