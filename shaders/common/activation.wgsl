@@ -1,7 +1,8 @@
 // The activations shared by the activation kernels and the fused GEMM epilogues, so both compute
 // the same GELU: activate(v), derivative(v), and activation4(v) for four values at once.
 // GELU is exact x·Φ(x); GELU_TANH is 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))); RELU is max(x, 0)
-// with ReLU'(0) = 0; none of them is the identity. Pasted into kernels whose source has an
+// with ReLU'(0) = 0; TANH is tanh(x) (the elementwise kernels only, not the GEMM epilogues); none
+// of them is the identity. Pasted into kernels whose source has an
 // ACTIVATION_FNS placeholder (src/kernels/activation-fn.ts renders it).
 
 const FRAC_1_SQRT_2 = 0.70710678118654752;
@@ -66,6 +67,26 @@ fn gelu_tanh_exp(v: f32) -> f32 {
   return exp(-clamp(2.0 * u, -80.0, 80.0));
 }
 
+// tanh(x) written out rather than WGSL's tanh(), whose accuracy the spec leaves to the
+// implementation (sinh/cosh forms overflow to NaN for large |x|). For |x| ≥ 0.5 it is
+// sign(x)·(1 − e)/(1 + e), e = e^(−2|x|) ≤ e^(−1), with no cancellation; below 0.5 1 − e would
+// cancel, so the odd Taylor series to x¹³ is used (truncation < 1e-7 relative at 0.5).
+fn tanh_of(v: f32) -> f32 {
+  let t = abs(v);
+  if (t < 0.5) {
+    let s = v * v;
+    var p = 21844.0 / 6081075.0;
+    p = p * s - 1382.0 / 155925.0;
+    p = p * s + 62.0 / 2835.0;
+    p = p * s - 17.0 / 315.0;
+    p = p * s + 2.0 / 15.0;
+    p = p * s - 1.0 / 3.0;
+    return v + v * s * p;
+  }
+  let e = exp(-2.0 * t);
+  return sign(v) * (1.0 - e) / (1.0 + e);
+}
+
 fn activate(v: f32) -> f32 {
 #if ${GELU}
   return v * normal_cdf(v);
@@ -73,6 +94,8 @@ fn activate(v: f32) -> f32 {
   return v / (1.0 + gelu_tanh_exp(v));
 #elif ${RELU}
   return select(0.0, v, v > 0.0);
+#elif ${TANH}
+  return tanh_of(v);
 #else
   return v;
 #endif
@@ -90,6 +113,11 @@ fn derivative(v: f32) -> f32 {
   return sigma + 2.0 * v * du * (e * sigma) * sigma;
 #elif ${RELU}
   return select(0.0, 1.0, v > 0.0);
+#elif ${TANH}
+  // 1 − tanh² = 4e/(1 + e)², e = e^(−2|x|): no cancellation as tanh → ±1 (e underflows to 0 far out).
+  let e = exp(-2.0 * abs(v));
+  let q = 1.0 + e;
+  return 4.0 * e / (q * q);
 #else
   return 1.0;
 #endif

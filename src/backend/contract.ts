@@ -171,6 +171,10 @@ export interface ActivationOps {
   relu(x: Tensor): Tensor;
   /** dx = dy · [x > 0]. */
   reluBackward(dy: Tensor, x: Tensor): Tensor;
+  /** y = tanh(x). */
+  tanh(x: Tensor): Tensor;
+  /** dx = dy · (1 − tanh²(x)). */
+  tanhBackward(dy: Tensor, x: Tensor): Tensor;
   /** dz = dy · act'(z); dbias = Σ_rows dz. */
   biasActivationBackward(dy: Tensor, z: Tensor, activation: ActivationKind): BiasActivationGradients;
 }
@@ -296,10 +300,24 @@ export interface AttentionOps {
 
 // ---- layout
 
+/** A checked slice along one axis, as backends receive it: entries [start, start + length) of `axis`. */
+export interface SliceSpec {
+  /** The sliced axis, 0 ≤ axis < rank. */
+  readonly axis: number;
+  readonly start: number;
+  readonly length: number;
+  /** The axis's size in the full tensor (x of the forward, dx of the backward); start + length ≤ size. */
+  readonly size: number;
+}
+
 /** Layout ops. */
 export interface LayoutOps {
   /** out.shape[k] = x.shape[perm[k]]; `perm` is a checked permutation of 0..rank-1. A new tensor, never a view. */
   transpose(x: Tensor, perm: readonly number[]): Tensor;
+  /** x's entries [start, start + length) along `axis`; the axis has `length` entries in the result (a copy). */
+  slice(x: Tensor, spec: SliceSpec): Tensor;
+  /** dx: zeros of the full shape (`size` along `axis`) with dy written at entries [start, start + length) of the axis. */
+  sliceBackward(dy: Tensor, spec: SliceSpec): Tensor;
 }
 
 // ---- the whole contract

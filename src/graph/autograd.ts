@@ -74,6 +74,17 @@ const GRAD_RULES: { [K in ComputeOp]: GradRule<K> } = {
   sum: ({ node, dOuts: [dy] }) => [broadcastAlong(dy as Var<'f32'>, node.inputs[0]!.shape, node.attrs.axis)],
   gelu: ({ node, dOuts: [dy] }) => [node.inputs[0]!.graph.apply('geluBackward', [dy!, node.inputs[0]!], node.attrs)[0]!],
   relu: ({ node, dOuts: [dy] }) => [node.inputs[0]!.graph.apply('reluBackward', [dy!, node.inputs[0]!], {})[0]!],
+  tanh: ({ node, dOuts: [dy] }) => [node.inputs[0]!.graph.apply('tanhBackward', [dy!, node.inputs[0]!], {})[0]!],
+  gatherRows: ({ node, dOuts: [dy] }) => {
+    const [x, index] = node.inputs;
+    // Rows gathered several times get the sum of their cotangents; rows never gathered get 0.
+    return [x!.graph.apply('gatherRowsBackward', [dy!, index!], { rows: x!.shape[0]! })[0]!, null];
+  },
+  slice: ({ node, dOuts: [dy] }) => {
+    const { axis, start } = node.attrs;
+    const size = node.inputs[0]!.shape[axis]!;
+    return [dy!.graph.apply('sliceBackward', [dy!], { axis, start, size })[0]!];
+  },
   layerNorm: ({ node, dOuts: [dy, dMean, dRstd] }) => {
     if (dMean || dRstd) throw unsupported(node, 'gradients through the saved mean or rstd');
     const [x, gamma] = node.inputs;
@@ -114,6 +125,9 @@ const GRAD_RULES: { [K in ComputeOp]: GradRule<K> } = {
   },
   geluBackward: notDifferentiable('geluBackward'),
   reluBackward: notDifferentiable('reluBackward'),
+  tanhBackward: notDifferentiable('tanhBackward'),
+  gatherRowsBackward: notDifferentiable('gatherRowsBackward'),
+  sliceBackward: notDifferentiable('sliceBackward'),
   layerNormBackward: notDifferentiable('layerNormBackward'),
   softmaxBackward: notDifferentiable('softmaxBackward'),
   embeddingBackward: notDifferentiable('embeddingBackward'),

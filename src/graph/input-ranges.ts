@@ -1,5 +1,5 @@
 // The values each integer input of a graph may hold, derived from the ops that read it: ids that
-// index an embedding table must be rows of it, labels of a cross-entropy must be classes (or its
+// index an embedding table must be rows of it, gatherRows indices rows of its x, labels of a cross-entropy must be classes (or its
 // ignore index). A batch is scanned once against these ranges before it is uploaded, so an id out of
 // range is an error naming the input, the position and the value, not a silent zero row or a NaN loss.
 import { ArgumentError, ShapeError, describeValue, formatShape } from '../errors.js';
@@ -22,8 +22,8 @@ export type BatchValues = Readonly<Record<string, ArrayLike<number> | undefined>
 const cache = new WeakMap<Graph, { nodes: number; ranges: ReadonlyMap<string, InputRange> }>();
 
 /**
- * @internal The range of every integer input of `graph` that an `embedding` reads as ids or a
- * `crossEntropy` reads as labels, through any reshapes. An input read by several such ops gets the
+ * @internal The range of every integer input of `graph` that an `embedding` reads as ids, a
+ * `gatherRows` as row indices or a `crossEntropy` as labels, through any reshapes and slices. An input read by several such ops gets the
  * tightest range. Cached per graph (recomputed when the graph has grown).
  */
 export function inputRanges(graph: Graph): ReadonlyMap<string, InputRange> {
@@ -41,11 +41,11 @@ export function inputRanges(graph: Graph): ReadonlyMap<string, InputRange> {
   for (const [name, input] of graph.inputs) {
     if (input.dtype !== 'i32' && input.dtype !== 'u32') continue;
     let range: InputRange | undefined;
-    // Follow the input through views (reshapes) to the ops that index with it.
+    // Follow the input through ops that keep its values (reshapes, slices) to the ops that index with it.
     const pending: Var[] = [input];
     for (let v = pending.pop(); v; v = pending.pop()) {
       for (const { node, index } of consumers.get(v) ?? []) {
-        if (node.op === 'reshape') pending.push(node.outputs[0]!);
+        if (node.op === 'reshape' || node.op === 'slice') pending.push(node.outputs[0]!);
         else range = tighter(range, rangeOf(node, index));
       }
     }
@@ -61,6 +61,10 @@ function rangeOf(node: Node, index: number): InputRange | undefined {
     const table = node.inputs[0]!;
     const owner = table.node.op === 'param' ? (table.node as Node<'param'>).attrs.parameter.name : `the table of ${node.label}`;
     return { end: table.shape[0]!, ignore: undefined, reason: `the rows of ${owner}` };
+  }
+  if (node.op === 'gatherRows' && index === 1) {
+    const x = node.inputs[0]!;
+    return { end: x.shape[0]!, ignore: undefined, reason: `the rows of x ${formatShape(x.shape)} of ${node.label}` };
   }
   if (node.op === 'crossEntropy' && index === 1) {
     const logits = node.inputs[0]!;

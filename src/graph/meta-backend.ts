@@ -24,6 +24,12 @@ class MetaBackend implements OpBackend {
         perm.map((p) => x.shape[p]!),
         x.dtype,
       ),
+    slice: (x, { axis, length }) =>
+      this.make(
+        x.shape.map((d, k) => (k === axis ? length : d)),
+        x.dtype,
+      ),
+    sliceBackward: (dy, { axis, size }) => this.make(dy.shape.map((d, k) => (k === axis ? size : d))),
     matmul: (_a, _b, spec) => this.make([...spec.batchShape, spec.m, spec.n]),
     layerNorm: (x) => ({ y: this.like(x), mean: this.make(x.shape.slice(0, -1)), rstd: this.make(x.shape.slice(0, -1)) }),
     layerNormBackward: (_dy, x, gamma) => ({ dx: this.like(x), dgamma: this.like(gamma), dbeta: this.like(gamma) }),
@@ -37,6 +43,8 @@ class MetaBackend implements OpBackend {
     geluBackward: (_dy, x) => this.like(x),
     relu: (x) => this.like(x),
     reluBackward: (_dy, x) => this.like(x),
+    tanh: (x) => this.like(x),
+    tanhBackward: (_dy, x) => this.like(x),
     biasActivationBackward: (_dy, z) => ({ dz: this.like(z), dbias: this.make([z.shape[z.rank - 1]!]) }),
     sum: (x, axis) => this.make(x.shape.filter((_, i) => i !== axis)),
     globalNorm: () => this.make([]),

@@ -8,14 +8,14 @@ import { matmul } from '../ops/gemm.js';
 import { layerNorm, layerNormBackward } from '../ops/norm.js';
 import { softmax, softmaxBackward } from '../ops/softmax.js';
 import { crossEntropy, crossEntropyBackward } from '../ops/loss.js';
-import { embedding, embeddingBackward } from '../ops/embedding.js';
+import { embedding, embeddingBackward, gatherRows, gatherRowsBackward } from '../ops/embedding.js';
 import type { GeluApproximation } from '../backend/contract.js';
-import { gelu, geluBackward, relu, reluBackward } from '../ops/activation.js';
+import { gelu, geluBackward, relu, reluBackward, tanh, tanhBackward } from '../ops/activation.js';
 import { sum } from '../ops/reduce.js';
 import { dropoutBackwardInStep, dropoutInStep } from '../ops/dropout.js';
 import { type AttentionOptions, attentionBackwardInStep, attentionInStep } from '../ops/attention.js';
 import type { StepSource } from '../backend/step-values.js';
-import { transpose } from '../ops/layout.js';
+import { slice, sliceBackward, transpose } from '../ops/layout.js';
 
 /** Attributes of the attention ops; `stream` is where its dropout draws from (set by the graph). */
 export interface AttentionAttrs {
@@ -46,6 +46,17 @@ export interface OpAttrs {
   geluBackward: { approximate: GeluApproximation };
   relu: Record<string, never>;
   reluBackward: Record<string, never>;
+  tanh: Record<string, never>;
+  /** inputs [dy, x] */
+  tanhBackward: Record<string, never>;
+  /** inputs [x, index]: rows of x [N, D] at index [M] */
+  gatherRows: Record<string, never>;
+  /** inputs [dOut, index]; `rows` is x's N */
+  gatherRowsBackward: { rows: number };
+  /** `axis` resolved to [0, rank) */
+  slice: { axis: number; start: number; length: number };
+  /** `size` is x's size along `axis` */
+  sliceBackward: { axis: number; start: number; size: number };
   /** inputs [x, gamma, beta]; outputs [y, mean, rstd] */
   layerNorm: { eps: number };
   /** inputs [dy, x, gamma, mean, rstd]; outputs [dx, dgamma, dbeta] */
@@ -112,6 +123,12 @@ const RUN: { [K in ComputeOp]: Runner<K> } = {
   geluBackward: ([dy, x], { approximate }) => [geluBackward(dy!, x!, { approximate })],
   relu: ([x]) => [relu(x!)],
   reluBackward: ([dy, x]) => [reluBackward(dy!, x!)],
+  tanh: ([x]) => [tanh(x!)],
+  tanhBackward: ([dy, x]) => [tanhBackward(dy!, x!)],
+  gatherRows: ([x, index]) => [gatherRows(x!, index!)],
+  gatherRowsBackward: ([dOut, index], { rows }) => [gatherRowsBackward(dOut!, index!, rows)],
+  slice: ([x], { axis, start, length }) => [slice(x!, axis, start, length)],
+  sliceBackward: ([dy], { axis, start, size }) => [sliceBackward(dy!, axis, start, size)],
   layerNorm: ([x, gamma, beta], { eps }) => {
     const { y, mean, rstd } = layerNorm(x!, gamma!, beta!, eps);
     return [y, mean, rstd];

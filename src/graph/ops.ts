@@ -87,6 +87,26 @@ export function relu<R extends number>(x: Var<'f32', R>): Var<'f32', R> {
   return x.graph.apply('relu', [x], {})[0] as Var<'f32', R>;
 }
 
+/** tanh(x) elementwise. */
+export function tanh<R extends number>(x: Var<'f32', R>): Var<'f32', R> {
+  checkVar('F.tanh', 'x', x);
+  return x.graph.apply('tanh', [x], {})[0] as Var<'f32', R>;
+}
+
+/** Rows of x [N, D] at i32 index [M] (each in [0, N)) → [M, D]; the gradient scatter-adds into x's rows. */
+export function gatherRows(x: Var<'f32', 2>, index: Var<'i32', 1>): Var<'f32', 2> {
+  checkVars('F.gatherRows', { x, index });
+  return x.graph.apply('gatherRows', [x, index], {})[0] as Var<'f32', 2>;
+}
+
+/** x[..., start : start + length, ...] along `axis` (negative counts from the end); same rank. */
+export function slice<D extends DType, R extends number>(x: Var<D, R>, axis: number, start: number, length: number): Var<D, R> {
+  checkVar('F.slice', 'x', x);
+  // Resolved here so the node's attributes (and its backward's) hold the axis as an index.
+  const resolved = typeof axis === 'number' && Number.isInteger(axis) && axis < 0 ? axis + x.rank : axis;
+  return x.graph.apply('slice', [x], { axis: resolved, start, length })[0] as Var<D, R>;
+}
+
 /** (x − mean)·rstd·γ + β over the last dimension. */
 export function layerNorm<R extends number>(x: Var<'f32', R>, gamma: Var<'f32', 1>, beta: Var<'f32', 1>, eps = 1e-5): Var<'f32', R> {
   checkVars('F.layerNorm', { x, gamma, beta });

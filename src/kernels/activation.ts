@@ -1,17 +1,17 @@
 import activationSource from '../../shaders/activation/activation.wgsl';
-import { activationBackwardReference, activationReference, type ActivationName } from '../reference/activation.js';
+import { activationBackwardReference, activationReference, type UnaryActivation } from '../reference/activation.js';
 import { activationFunctions } from './activation-fn.js';
 import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
 
 /** A variant of the activation kernels: which activation. */
 export interface ActivationVariant {
-  readonly activation: ActivationName;
+  readonly activation: UnaryActivation;
 }
 
 const WORKGROUP = 256;
-const ACTIVATIONS: readonly ActivationName[] = ['gelu', 'gelu_tanh', 'relu', 'none'];
+const ACTIVATIONS: readonly UnaryActivation[] = ['gelu', 'gelu_tanh', 'relu', 'tanh', 'none'];
 
-const activationDefines = (activation: ActivationName, backward: boolean) => ({
+const activationDefines = (activation: UnaryActivation, backward: boolean) => ({
   BACKWARD: backward,
   ACTIVATION_FNS: activationFunctions(activation),
 });
@@ -51,14 +51,14 @@ export const activationBackwardKernel: Kernel<ActivationVariant> = {
 };
 
 /** Records `y = act(x)` over `n` elements. */
-export function encodeActivation(gpu: Dispatcher, activation: ActivationName, x: GpuStorage, y: GpuStorage, n: number): void {
+export function encodeActivation(gpu: Dispatcher, activation: UnaryActivation, x: GpuStorage, y: GpuStorage, n: number): void {
   if (n === 0) return;
   const groups = grid1D(Math.ceil(n / WORKGROUP), gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.dispatch(activationKernel, { activation }, [x, y, new Uint32Array([n])], groups);
 }
 
 /** Records `dx = dy · act'(x)` over `n` elements. */
-export function encodeActivationBackward(gpu: Dispatcher, activation: ActivationName, dy: GpuStorage, x: GpuStorage, dx: GpuStorage, n: number): void {
+export function encodeActivationBackward(gpu: Dispatcher, activation: UnaryActivation, dy: GpuStorage, x: GpuStorage, dx: GpuStorage, n: number): void {
   if (n === 0) return;
   const groups = grid1D(Math.ceil(n / WORKGROUP), gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.dispatch(activationBackwardKernel, { activation }, [dy, x, dx, new Uint32Array([n])], groups);

@@ -1,5 +1,6 @@
+import sliceSource from '../../shaders/layout/slice.wgsl';
 import transposeSource from '../../shaders/layout/transpose.wgsl';
-import { transposeReference } from '../reference/layout.js';
+import { sliceBackwardReference, sliceReference, transposeReference } from '../reference/layout.js';
 import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
 
 /** A variant of the transpose kernel: the element type, whether whole vec4s of it move at once, and how many consecutive ones per invocation. */
@@ -99,4 +100,54 @@ export function encodeTranspose(
   for (let slot = 0; slot < KERNEL_RANK - rank; slot++) params[4 + slot] = 1;
   const groups = grid1D(Math.ceil(params[0]! / WORKGROUP), gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.dispatch(transposeKernel, { dtype, vec4, run }, [x, out, params], groups);
+}
+
+/** A variant of the slice kernel: forward (any of f32, i32, u32) or backward (f32), by elements or by vec4s. */
+export interface SliceVariant {
+  readonly dtype: 'f32' | 'i32' | 'u32';
+  readonly backward: boolean;
+  readonly vec4: boolean;
+}
+
+/** out[o, j, i] = x[o, start + j, i] (forward) or dx with dy placed at the offset and zeros elsewhere (backward); see shaders/layout/slice.wgsl. */
+export const sliceKernel: Kernel<SliceVariant> = {
+  name: 'layout/slice',
+  source: sliceSource,
+  bindings: [
+    { name: 'src', kind: 'read-only-storage' },
+    { name: 'dst', kind: 'storage' },
+    { name: 'params', kind: 'uniform' },
+  ],
+  workgroupSize: () => [WORKGROUP, 1, 1],
+  defines: ({ dtype, backward, vec4 }) => ({ T: vec4 ? `vec4<${dtype}>` : dtype, BACKWARD: backward }),
+  variants: [
+    ...(['f32', 'i32', 'u32'] as const).flatMap((dtype) => [false, true].map((vec4) => ({ dtype, backward: false, vec4 }))),
+    { dtype: 'f32', backward: true, vec4: false },
+    { dtype: 'f32', backward: true, vec4: true },
+  ],
+  references: { slice: sliceReference, sliceBackward: sliceBackwardReference },
+};
+
+/**
+ * Records a slice along one axis of a tensor seen as [outer, dim, inner]: forward, `dst` [outer,
+ * length, inner] from `src` [outer, dim, inner]; backward, `dst` [outer, dim, inner] from `src`
+ * [outer, length, inner] with zeros outside [start, start + length).
+ */
+export function encodeSlice(
+  gpu: Dispatcher,
+  dtype: SliceVariant['dtype'],
+  backward: boolean,
+  src: GpuStorage,
+  dst: GpuStorage,
+  dims: { outer: number; dim: number; inner: number; start: number; length: number },
+): void {
+  const { outer, dim, start, length } = dims;
+  const n = outer * (backward ? dim : length) * dims.inner;
+  if (n === 0) return;
+  // Rows of a multiple of 4 elements move as vec4s: every row offset is then a multiple of 4 too.
+  const vec4 = dims.inner % 4 === 0;
+  const inner = vec4 ? dims.inner / 4 : dims.inner;
+  const count = vec4 ? n / 4 : n;
+  const groups = grid1D(Math.ceil(count / WORKGROUP), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.dispatch(sliceKernel, { dtype, backward, vec4 }, [src, dst, new Uint32Array([count, inner, length, dim, start])], groups);
 }

@@ -36,6 +36,19 @@ export function reluBackward(dy: Tensor, x: Tensor): Tensor {
   return opsOf(x).reluBackward(dy, x);
 }
 
+/** y = tanh(x), f32. */
+export function tanh(x: Tensor): Tensor {
+  checkSameBackend('tanh', { x });
+  checkDType('tanh', 'x', x, ['f32']);
+  return opsOf(x).tanh(x);
+}
+
+/** dx = dy · (1 − tanh²(x)); dy and x f32 of one shape. */
+export function tanhBackward(dy: Tensor, x: Tensor): Tensor {
+  checkPair('tanhBackward', dy, x, 'x');
+  return opsOf(x).tanhBackward(dy, x);
+}
+
 /**
  * Backward of the epilogue y = act(z), z = x·W + b: dz = dy · act'(z) ([..., N], z's shape) and
  * dbias[j] = Σ over all leading rows of dz[..., j] ([N]), summed in a fixed order.

@@ -34,3 +34,36 @@ export function embeddingBackward(dOut: Tensor, ids: Tensor, vocabSize: number):
   checkShapeEquals(op, 'dOut', dOut, [...ids.shape, dOut.shape[dOut.rank - 1]!]);
   return opsOf(dOut).embeddingBackward(dOut, ids, vocabSize);
 }
+
+/**
+ * out[m, :] = x[index[m], :] for x [N, D] f32 and index [M] i32 → [M, D] (the [CLS] rows, the
+ * masked positions). Indices must lie in [0, N); one outside gives a zero row (the GPU cannot
+ * throw), and a graph's batch inputs are range-checked before upload.
+ */
+export function gatherRows(x: Tensor, index: Tensor): Tensor {
+  const op = 'gatherRows';
+  checkSameBackend(op, { x, index });
+  checkDType(op, 'x', x, ['f32']);
+  checkDType(op, 'index', index, ['i32']);
+  if (x.rank !== 2) throw new ShapeError(`${op}: x must have shape [N, D], got ${formatShape(x.shape)}`);
+  if (index.rank !== 1) throw new ShapeError(`${op}: index must have shape [M], got ${formatShape(index.shape)}`);
+  // The same math as an embedding lookup with x as the table: the same kernels serve both.
+  return opsOf(x).embedding(x, index);
+}
+
+/**
+ * dx [rows, D] = Σ_{m: index[m] = r} dOut[m, :] (the backward of `gatherRows`), dOut [M, D] f32,
+ * index [M] i32; rows no index names are 0. Deterministic; indices outside [0, rows) add nothing.
+ */
+export function gatherRowsBackward(dOut: Tensor, index: Tensor, rows: number): Tensor {
+  const op = 'gatherRowsBackward';
+  checkSameBackend(op, { dOut, index });
+  checkDType(op, 'dOut', dOut, ['f32']);
+  checkDType(op, 'index', index, ['i32']);
+  if (!Number.isInteger(rows) || rows < 0) throw new ShapeError(`${op}: rows must be a non-negative integer, got ${rows}`);
+  if (index.rank !== 1) throw new ShapeError(`${op}: index must have shape [M], got ${formatShape(index.shape)}`);
+  if (dOut.rank !== 2 || dOut.shape[0] !== index.shape[0]) {
+    throw new ShapeError(`${op}: dOut must have shape [${index.shape[0]}, D] for index ${formatShape(index.shape)}, got ${formatShape(dOut.shape)}`);
+  }
+  return opsOf(dOut).embeddingBackward(dOut, index, rows);
+}

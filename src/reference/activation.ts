@@ -5,6 +5,9 @@ import type { FloatArray } from './types.js';
 /** The activations of the GEMM epilogue: exact GELU, tanh-approximated GELU, ReLU, identity. */
 export type ActivationName = 'gelu' | 'gelu_tanh' | 'relu' | 'none';
 
+/** The activations of the elementwise kernels: the epilogue's, and tanh (BERT's pooler). */
+export type UnaryActivation = ActivationName | 'tanh';
+
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const GELU_TANH_CUBIC = 0.044715;
 
@@ -27,8 +30,10 @@ export function erf(x: number): number {
 }
 
 /** act(x) for one value. */
-export function activate(activation: ActivationName, x: number): number {
+export function activate(activation: UnaryActivation, x: number): number {
   switch (activation) {
+    case 'tanh':
+      return Math.tanh(x);
     case 'gelu':
       return 0.5 * x * (1 + erf(x / Math.SQRT2));
     case 'gelu_tanh':
@@ -41,8 +46,13 @@ export function activate(activation: ActivationName, x: number): number {
 }
 
 /** act'(x) for one value; ReLU'(0) = 0. */
-export function activationDerivative(activation: ActivationName, x: number): number {
+export function activationDerivative(activation: UnaryActivation, x: number): number {
   switch (activation) {
+    case 'tanh': {
+      // tanh' = 1 − tanh² = 1/cosh², which keeps its relative accuracy in the tails (cosh → ∞ gives 0).
+      const c = Math.cosh(x);
+      return 1 / (c * c);
+    }
     case 'gelu': {
       // d/dx x·Φ(x) = Φ(x) + x·φ(x), φ the standard normal density.
       const cdf = 0.5 * (1 + erf(x / Math.SQRT2));
@@ -62,12 +72,12 @@ export function activationDerivative(activation: ActivationName, x: number): num
 }
 
 /** y[i] = act(x[i]). */
-export function activationReference(activation: ActivationName, x: ArrayLike<number>, y: FloatArray): void {
+export function activationReference(activation: UnaryActivation, x: ArrayLike<number>, y: FloatArray): void {
   for (let i = 0; i < y.length; i++) y[i] = activate(activation, x[i]!);
 }
 
 /** dx[i] = dy[i] · act'(x[i]). */
-export function activationBackwardReference(activation: ActivationName, dy: ArrayLike<number>, x: ArrayLike<number>, dx: FloatArray): void {
+export function activationBackwardReference(activation: UnaryActivation, dy: ArrayLike<number>, x: ArrayLike<number>, dx: FloatArray): void {
   for (let i = 0; i < dx.length; i++) dx[i] = dy[i]! * activationDerivative(activation, x[i]!);
 }
 
@@ -89,6 +99,16 @@ export function reluReference(x: ArrayLike<number>, y: FloatArray): void {
 /** dx = dy · [x > 0]. */
 export function reluBackwardReference(dy: ArrayLike<number>, x: ArrayLike<number>, dx: FloatArray): void {
   activationBackwardReference('relu', dy, x, dx);
+}
+
+/** y = tanh(x). */
+export function tanhReference(x: ArrayLike<number>, y: FloatArray): void {
+  activationReference('tanh', x, y);
+}
+
+/** dx = dy · (1 − tanh²(x)). */
+export function tanhBackwardReference(dy: ArrayLike<number>, x: ArrayLike<number>, dx: FloatArray): void {
+  activationBackwardReference('tanh', dy, x, dx);
 }
 
 /**

@@ -23,3 +23,29 @@ export function transposeReference(x: ArrayLike<number>, shape: readonly number[
     }
   }
 }
+
+/**
+ * out[o, j, i] = x[o, start + j, i] for x seen as [outer, dim, inner] (the sliced axis in the
+ * middle) and out as [outer, length, inner]: `length` entries of the axis from `start`.
+ */
+export function sliceReference(x: ArrayLike<number>, outer: number, dim: number, inner: number, start: number, length: number, out: LayoutArray): void {
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < length; j++) {
+      for (let i = 0; i < inner; i++) out[(o * length + j) * inner + i] = x[(o * dim + start + j) * inner + i]!;
+    }
+  }
+}
+
+/**
+ * The backward of `sliceReference`: dx [outer, dim, inner] is dy [outer, length, inner] at
+ * entries start … start + length − 1 of the axis and 0 elsewhere.
+ */
+export function sliceBackwardReference(dy: ArrayLike<number>, outer: number, dim: number, inner: number, start: number, length: number, dx: FloatArray): void {
+  for (let o = 0; o < outer; o++) {
+    for (let k = 0; k < dim; k++) {
+      const j = k - start;
+      const inside = j >= 0 && j < length;
+      for (let i = 0; i < inner; i++) dx[(o * dim + k) * inner + i] = inside ? dy[(o * length + j) * inner + i]! : 0;
+    }
+  }
+}

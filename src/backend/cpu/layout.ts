@@ -1,5 +1,6 @@
 import type { LayoutOps } from '../contract.js';
-import { type LayoutArray, transposeReference } from '../../reference/layout.js';
+import { type LayoutArray, sliceBackwardReference, sliceReference, transposeReference } from '../../reference/layout.js';
+import { shapeSize } from '../../tensor/tensor.js';
 import type { CpuContext } from './context.js';
 
 /** The layout ops on the CPU: the reference loops. */
@@ -15,6 +16,19 @@ export function cpuLayoutOps(cpu: CpuContext): LayoutOps {
         perm.map((p) => x.shape[p]!),
         x.dtype,
       );
+    },
+    slice: (x, { axis, start, length, size }) => {
+      const values = cpu.values(x, 'slice');
+      const shape = x.shape.map((d, k) => (k === axis ? length : d));
+      const out = new (values.constructor as new (n: number) => LayoutArray)(shapeSize(shape));
+      sliceReference(values, shapeSize(x.shape.slice(0, axis)), size, shapeSize(x.shape.slice(axis + 1)), start, length, out);
+      return cpu.wrap(out, shape, x.dtype);
+    },
+    sliceBackward: (dy, { axis, start, length, size }) => {
+      const shape = dy.shape.map((d, k) => (k === axis ? size : d));
+      const dx = cpu.floats(shapeSize(shape));
+      sliceBackwardReference(cpu.values(dy, 'sliceBackward'), shapeSize(dy.shape.slice(0, axis)), size, shapeSize(dy.shape.slice(axis + 1)), start, length, dx);
+      return cpu.wrap(dx, shape, 'f32');
     },
   };
 }

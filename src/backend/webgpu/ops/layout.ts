@@ -1,7 +1,7 @@
 import type { GpuStorage } from '../../../kernels/kernel.js';
-import { encodeTranspose } from '../../../kernels/layout.js';
+import { encodeSlice, encodeTranspose } from '../../../kernels/layout.js';
 import type { LayoutOps } from '../../contract.js';
-import { Tensor } from '../../../tensor/tensor.js';
+import { Tensor, shapeSize } from '../../../tensor/tensor.js';
 import type { WebGPUContext } from '../context.js';
 
 /** The layout ops on WebGPU. */
@@ -13,6 +13,21 @@ export function webgpuLayoutOps(gpu: WebGPUContext): LayoutOps {
       const out = gpu.allocate(shape, dtype, 'transpose');
       encodeTranspose(gpu, dtype, x.storage<GpuStorage>('transpose'), out, x.shape, perm);
       return new Tensor(gpu, out, shape, dtype);
+    },
+    slice: (x, { axis, start, length, size }) => {
+      const shape = x.shape.map((d, k) => (k === axis ? length : d));
+      const dtype = x.dtype as 'f32' | 'i32' | 'u32';
+      const out = gpu.allocate(shape, dtype, 'slice');
+      const dims = { outer: shapeSize(x.shape.slice(0, axis)), dim: size, inner: shapeSize(x.shape.slice(axis + 1)), start, length };
+      encodeSlice(gpu, dtype, false, x.storage<GpuStorage>('slice'), out, dims);
+      return new Tensor(gpu, out, shape, dtype);
+    },
+    sliceBackward: (dy, { axis, start, length, size }) => {
+      const shape = dy.shape.map((d, k) => (k === axis ? size : d));
+      const dx = gpu.allocate(shape, 'f32', 'sliceBackward');
+      const dims = { outer: shapeSize(dy.shape.slice(0, axis)), dim: size, inner: shapeSize(dy.shape.slice(axis + 1)), start, length };
+      encodeSlice(gpu, 'f32', true, dy.storage<GpuStorage>('sliceBackward'), dx, dims);
+      return new Tensor(gpu, dx, shape, 'f32');
     },
   };
 }
