@@ -1,11 +1,14 @@
-// The train-step cases: one BERT-style encoder trained with masked-language modelling, its
-// parameters (Hugging Face BertForMaskedLM names), a seeded batch, and a float64 CPU forward that
-// gives the loss of the first step (the check every implementation's first loss is compared with).
+// The train-step cases: a BERT-style encoder trained with masked-language modelling, its
+// parameters (Hugging Face BertForMaskedLM or RobertaForMaskedLM names), a seeded batch, and a
+// float64 CPU forward that gives the loss of the first step (the check every implementation's first
+// loss is compared with).
 //
 // A step is forward + backward + AdamW update on one batch, reading back only the loss.
 // Post-LN encoder: x = LN(E[ids] + P[0..T)); per layer x = LN(x + Attn(x)), x = LN(x + FFN(x));
 // head h = LN(gelu(x·Wtᵀ + bt)), logits = h·Eᵀ + bias (decoder tied to the word embeddings);
 // loss = mean cross-entropy over the positions whose label is not −100. No dropout, exact GELU.
+// RoBERTa differs in the embeddings (positions padding_idx + 1 … padding_idx + T, plus the one
+// token-type row) and runs its head only on the P gathered masked rows (`masked_positions`).
 import { normalInit } from '../../src/index.js';
 import { geluReference } from '../../src/reference/activation.js';
 import { type AttentionProblem, attentionReference } from '../../src/reference/attention.js';
@@ -16,13 +19,21 @@ import { layerNormReference } from '../../src/reference/norm.js';
 
 /** The model (Hugging Face BertConfig field names, camel-cased), the batch and the optimiser of a case. */
 export interface TrainStepConfig {
-  /** Bytes 0..255, [PAD] 256, [MASK] 257, [CLS] 258, [SEP] 259. */
+  /** `bert`: BertForMaskedLM, labels [B, T], the head on every row; `roberta`: RobertaForMaskedLM, the head on the gathered masked rows. */
+  model: 'bert' | 'roberta';
+  /** bert: bytes 0..255, [PAD] 256, [MASK] 257, [CLS] 258, [SEP] 259; roberta: `<s> <pad> </s> <unk> <mask>` 0..4, then BPE tokens. */
   vocabSize: number;
   hiddenSize: number;
   numAttentionHeads: number;
   intermediateSize: number;
   numHiddenLayers: number;
   maxPositionEmbeddings: number;
+  /** 0 (no token-type embeddings) for bert, 1 for roberta (KantaiBERT's config). */
+  typeVocabSize: number;
+  /** roberta: the padding id; positions start at padTokenId + 1 (Hugging Face's create_position_ids_from_input_ids). */
+  padTokenId: number;
+  /** roberta: masked-position slots per sequence; the gathered form has P = batchSize · maxPredictions rows. */
+  maxPredictions: number;
   layerNormEps: number;
   batchSize: number;
   /** Tokens per sequence (≤ maxPositionEmbeddings). */
@@ -43,15 +54,21 @@ export interface TrainStepCase {
 
 export const MASK_ID = 257;
 export const IGNORE_INDEX = -100;
+/** RoBERTa's special tokens (KantaiBERT's tokenizer order): `<s>` 0, `<pad>` 1, `</s>` 2, `<unk>` 3, `<mask>` 4. */
+const ROBERTA = { bos: 0, pad: 1, eos: 2, mask: 4, firstToken: 5 };
 
 function makeCase(layers: number, hidden: number, batch: number, seq: number): TrainStepCase {
   const config: TrainStepConfig = {
+    model: 'bert',
     vocabSize: 260,
     hiddenSize: hidden,
     numAttentionHeads: 4,
     intermediateSize: 4 * hidden,
     numHiddenLayers: layers,
     maxPositionEmbeddings: seq,
+    typeVocabSize: 0,
+    padTokenId: 256,
+    maxPredictions: 0,
     layerNormEps: 1e-12,
     batchSize: batch,
     seqLength: seq,
@@ -68,10 +85,30 @@ function makeCase(layers: number, hidden: number, batch: number, seq: number): T
   };
 }
 
-/** The benchmark case, and a small one for smoke runs (`--case L1`). */
-export const trainStepCases: TrainStepCase[] = [makeCase(2, 128, 16, 64), makeCase(1, 64, 8, 32)];
+/** KantaiBERT at the CI size: the BERT case's encoder with a BPE vocabulary, RoBERTa's embeddings and the head on the gathered masked rows. */
+function makeRobertaCase(layers: number, hidden: number, vocab: number, batch: number, seq: number): TrainStepCase {
+  const maxPredictions = Math.ceil(0.15 * seq);
+  const config: TrainStepConfig = {
+    ...makeCase(layers, hidden, batch, seq).config,
+    model: 'roberta',
+    vocabSize: vocab,
+    maxPositionEmbeddings: seq + ROBERTA.pad + 1,
+    typeVocabSize: 1,
+    padTokenId: ROBERTA.pad,
+    maxPredictions,
+  };
+  const p = batch * maxPredictions;
+  return {
+    case: `roberta-mlm-L${layers}-H${hidden}-V${vocab}-B${batch}-T${seq}-P${p}`,
+    config,
+    detail: `RoBERTa MLM step (forward, backward, AdamW): ${layers} layers, hidden ${hidden}, 4 heads, ffn ${4 * hidden}, vocab ${vocab}, batch ${batch}×${seq}, 15% masked, head and loss on ${p} gathered rows (${maxPredictions} per sequence)`,
+  };
+}
 
-/** Every parameter with its shape, in BertForMaskedLM's order; a Linear weight is [out, in] (y = x·Wᵀ + b). */
+/** The benchmark cases, and a small one for smoke runs (`--case L1`). */
+export const trainStepCases: TrainStepCase[] = [makeCase(2, 128, 16, 64), makeCase(1, 64, 8, 32), makeRobertaCase(2, 128, 3000, 16, 64)];
+
+/** Every parameter with its shape, in BertForMaskedLM's or RobertaForMaskedLM's order (transformers 5); a Linear weight is [out, in] (y = x·Wᵀ + b). */
 export function parameterShapes(c: TrainStepConfig): [string, number[]][] {
   const { vocabSize: V, hiddenSize: H, intermediateSize: F, maxPositionEmbeddings: P } = c;
   const linear = (name: string, out: number, inp: number): [string, number[]][] => [
@@ -82,13 +119,18 @@ export function parameterShapes(c: TrainStepConfig): [string, number[]][] {
     [`${name}.weight`, [H]],
     [`${name}.bias`, [H]],
   ];
-  const shapes: [string, number[]][] = [
-    ['bert.embeddings.word_embeddings.weight', [V, H]],
-    ['bert.embeddings.position_embeddings.weight', [P, H]],
-    ...layerNorm('bert.embeddings.LayerNorm'),
-  ];
+  const base = c.model;
+  const shapes: [string, number[]][] =
+    base === 'roberta'
+      ? [
+          ['roberta.embeddings.word_embeddings.weight', [V, H]],
+          ['roberta.embeddings.token_type_embeddings.weight', [c.typeVocabSize, H]],
+          ...layerNorm('roberta.embeddings.LayerNorm'),
+          ['roberta.embeddings.position_embeddings.weight', [P, H]],
+        ]
+      : [['bert.embeddings.word_embeddings.weight', [V, H]], ['bert.embeddings.position_embeddings.weight', [P, H]], ...layerNorm('bert.embeddings.LayerNorm')];
   for (let i = 0; i < c.numHiddenLayers; i++) {
-    const layer = `bert.encoder.layer.${i}`;
+    const layer = `${base}.encoder.layer.${i}`;
     shapes.push(
       ...linear(`${layer}.attention.self.query`, H, H),
       ...linear(`${layer}.attention.self.key`, H, H),
@@ -100,8 +142,31 @@ export function parameterShapes(c: TrainStepConfig): [string, number[]][] {
       ...layerNorm(`${layer}.output.LayerNorm`),
     );
   }
-  shapes.push(...linear('cls.predictions.transform.dense', H, H), ...layerNorm('cls.predictions.transform.LayerNorm'), ['cls.predictions.bias', [V]]);
+  if (base === 'roberta') shapes.push(['lm_head.bias', [V]], ...linear('lm_head.dense', H, H), ...layerNorm('lm_head.layer_norm'));
+  else shapes.push(...linear('cls.predictions.transform.dense', H, H), ...layerNorm('cls.predictions.transform.LayerNorm'), ['cls.predictions.bias', [V]]);
   return shapes;
+}
+
+/** The names of the parts `referenceLoss` and the peer need, per model. */
+export function parameterNames(c: TrainStepConfig) {
+  const base = c.model;
+  const roberta = base === 'roberta';
+  return {
+    words: `${base}.embeddings.word_embeddings.weight`,
+    positions: `${base}.embeddings.position_embeddings.weight`,
+    /** The one token-type row every token adds (roberta; undefined for bert here). */
+    tokenType: roberta ? `${base}.embeddings.token_type_embeddings.weight` : undefined,
+    embeddingsNorm: `${base}.embeddings.LayerNorm`,
+    layer: (i: number) => `${base}.encoder.layer.${i}`,
+    headDense: roberta ? 'lm_head.dense' : 'cls.predictions.transform.dense',
+    headNorm: roberta ? 'lm_head.layer_norm' : 'cls.predictions.transform.LayerNorm',
+    decoderBias: roberta ? 'lm_head.bias' : 'cls.predictions.bias',
+  };
+}
+
+/** The first position id: 0 for bert, padding_idx + 1 for roberta (no padding in the batch). */
+export function firstPosition(c: TrainStepConfig): number {
+  return c.model === 'roberta' ? c.padTokenId + 1 : 0;
 }
 
 /** Whether AdamW decays a parameter: not biases, not LayerNorm weights (Hugging Face's `no_decay`). */
@@ -109,7 +174,7 @@ export function hasWeightDecay(name: string): boolean {
   return !name.endsWith('.bias') && !name.includes('LayerNorm');
 }
 
-/** BERT's initialisation: normal(0, 0.02) for weights and embeddings (seed + parameter index), zero biases, LayerNorm γ = 1, β = 0. */
+/** BERT's initialisation: normal(0, 0.02) for weights and embeddings (seed + parameter index), zero biases, LayerNorm γ = 1, β = 0 (RoBERTa: the padding rows of both embeddings zero, as Hugging Face's padding_idx). */
 export function initialParameters(c: TrainStepConfig, seed: number): Record<string, Float32Array> {
   const params: Record<string, Float32Array> = {};
   for (const [index, [name, shape]] of parameterShapes(c).entries()) {
@@ -117,6 +182,7 @@ export function initialParameters(c: TrainStepConfig, seed: number): Record<stri
     if (name.includes('LayerNorm')) params[name] = new Float32Array(size).fill(name.endsWith('.weight') ? 1 : 0);
     else if (name.endsWith('.bias')) params[name] = new Float32Array(size);
     else params[name] = normalInit(shape, { std: 0.02, seed: (seed + index) >>> 0 });
+    if (c.model === 'roberta' && /(word|position)_embeddings/.test(name)) params[name]!.fill(0, c.padTokenId * c.hiddenSize, (c.padTokenId + 1) * c.hiddenSize);
   }
   return params;
 }
@@ -128,10 +194,15 @@ export interface TrainBatch {
   labels: Int32Array;
   /** 1 = attend to this key; all ones here (no padding). */
   attentionMask: Int32Array;
+  /** roberta: the gathered form, [B·maxPredictions] flat row·T + t; unused slots point at the row's first position. */
+  maskedPositions?: Int32Array;
+  /** roberta: the original ids at `maskedPositions`, −100 in unused slots. */
+  maskedLabels?: Int32Array;
 }
 
-/** Random byte ids; 15% of positions masked: their label is the id and their input [MASK]. */
+/** bert: random byte ids; 15% of positions masked: their label is the id and their input [MASK]. roberta: see `makeRobertaBatch`. */
 export function makeBatch(c: TrainStepConfig, uniform: () => number): TrainBatch {
+  if (c.model === 'roberta') return makeRobertaBatch(c, uniform);
   const n = c.batchSize * c.seqLength;
   const inputIds = new Int32Array(n);
   const labels = new Int32Array(n).fill(IGNORE_INDEX);
@@ -142,6 +213,39 @@ export function makeBatch(c: TrainStepConfig, uniform: () => number): TrainBatch
     if (masked) labels[i] = id;
   }
   return { inputIds, labels, attentionMask: new Int32Array(n).fill(1) };
+}
+
+/**
+ * Each row `<s>` random-BPE-ids `</s>` (no padding); 15% of the inner positions selected, up to
+ * maxPredictions per row (a selection beyond the cap stays unmasked, as original BERT): input
+ * `<mask>`, label the id, and a slot in the gathered form; unused slots are padding (−100).
+ */
+function makeRobertaBatch(c: TrainStepConfig, uniform: () => number): TrainBatch {
+  const { batchSize: B, seqLength: T, maxPredictions: K } = c;
+  const inputIds = new Int32Array(B * T);
+  const labels = new Int32Array(B * T).fill(IGNORE_INDEX);
+  const maskedPositions = new Int32Array(B * K);
+  const maskedLabels = new Int32Array(B * K).fill(IGNORE_INDEX);
+  for (let row = 0; row < B; row++) {
+    maskedPositions.fill(row * T, row * K, (row + 1) * K);
+    let slots = 0;
+    for (let t = 0; t < T; t++) {
+      const i = row * T + t;
+      if (t === 0 || t === T - 1) {
+        inputIds[i] = t === 0 ? ROBERTA.bos : ROBERTA.eos;
+        continue;
+      }
+      const id = ROBERTA.firstToken + Math.floor(uniform() * (c.vocabSize - ROBERTA.firstToken));
+      const masked = uniform() < 0.15 && slots < K;
+      inputIds[i] = masked ? ROBERTA.mask : id;
+      if (!masked) continue;
+      labels[i] = id;
+      maskedPositions[row * K + slots] = i;
+      maskedLabels[row * K + slots] = id;
+      slots++;
+    }
+  }
+  return { inputIds, labels, attentionMask: new Int32Array(B * T).fill(1), maskedPositions, maskedLabels };
 }
 
 /** y[rows, out] = x[rows, in]·Wᵀ + b, W stored [out, in] (float64). */
@@ -188,11 +292,14 @@ export function referenceLoss(c: TrainStepConfig, params: Record<string, Float32
   const N = B * T;
   const Dh = H / NH;
   const p = (name: string) => params[name]!;
+  const names = parameterNames(c);
   const embedded = new Float64Array(N * H);
-  embeddingReference(p('bert.embeddings.word_embeddings.weight'), batch.inputIds, V, H, embedded);
-  const positions = p('bert.embeddings.position_embeddings.weight');
-  for (let r = 0; r < N; r++) for (let j = 0; j < H; j++) embedded[r * H + j]! += positions[(r % T) * H + j]!;
-  let x = layerNorm(embedded, p('bert.embeddings.LayerNorm.weight'), p('bert.embeddings.LayerNorm.bias'), N, H, eps);
+  embeddingReference(p(names.words), batch.inputIds, V, H, embedded);
+  const positions = p(names.positions);
+  const first = firstPosition(c);
+  const tokenType = names.tokenType ? p(names.tokenType) : new Float32Array(H); // row 0: every token's type is 0
+  for (let r = 0; r < N; r++) for (let j = 0; j < H; j++) embedded[r * H + j]! += positions[(first + (r % T)) * H + j]! + tokenType[j]!;
+  let x = layerNorm(embedded, p(`${names.embeddingsNorm}.weight`), p(`${names.embeddingsNorm}.bias`), N, H, eps);
   const problem: AttentionProblem = {
     batch: B,
     heads: NH,
@@ -205,7 +312,7 @@ export function referenceLoss(c: TrainStepConfig, params: Record<string, Float32
     dropout: null,
   };
   for (let i = 0; i < c.numHiddenLayers; i++) {
-    const l = (name: string) => p(`bert.encoder.layer.${i}.${name}`);
+    const l = (name: string) => p(`${names.layer(i)}.${name}`);
     const project = (name: string) => swapHeads(linear(x, l(`attention.self.${name}.weight`), l(`attention.self.${name}.bias`), N, H, H), B, T, NH, Dh, true); // [B, Nh, T, Dh]
     const heads = new Float64Array(N * H);
     attentionReference(problem, project('query'), project('key'), project('value'), heads, new Float64Array(B * NH * T));
@@ -216,10 +323,17 @@ export function referenceLoss(c: TrainStepConfig, params: Record<string, Float32
     const fed = linear(inner, l('output.dense.weight'), l('output.dense.bias'), N, H, F);
     x = layerNorm(add(x, fed), l('output.LayerNorm.weight'), l('output.LayerNorm.bias'), N, H, eps);
   }
-  const transformed = gelu(linear(x, p('cls.predictions.transform.dense.weight'), p('cls.predictions.transform.dense.bias'), N, H, H));
-  const h = layerNorm(transformed, p('cls.predictions.transform.LayerNorm.weight'), p('cls.predictions.transform.LayerNorm.bias'), N, H, eps);
-  const logits = linear(h, p('bert.embeddings.word_embeddings.weight'), p('cls.predictions.bias'), N, V, H);
+  // The gathered form: the head sees only the rows at maskedPositions, with maskedLabels.
+  let [rows, labels] = [N, batch.labels];
+  if (batch.maskedPositions && batch.maskedLabels) {
+    const gathered = new Float64Array(batch.maskedPositions.length * H);
+    for (const [slot, row] of batch.maskedPositions.entries()) gathered.set(x.subarray(row * H, (row + 1) * H), slot * H);
+    [x, rows, labels] = [gathered, batch.maskedPositions.length, batch.maskedLabels];
+  }
+  const transformed = gelu(linear(x, p(`${names.headDense}.weight`), p(`${names.headDense}.bias`), rows, H, H));
+  const h = layerNorm(transformed, p(`${names.headNorm}.weight`), p(`${names.headNorm}.bias`), rows, H, eps);
+  const logits = linear(h, p(names.words), p(names.decoderBias), rows, V, H);
   const loss = new Float64Array(1);
-  crossEntropyReference(logits, batch.labels, N, V, IGNORE_INDEX, 0, loss, new Float64Array(N));
+  crossEntropyReference(logits, labels, rows, V, IGNORE_INDEX, 0, loss, new Float64Array(rows));
   return loss[0]!;
 }

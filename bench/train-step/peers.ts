@@ -1,4 +1,5 @@
-// The peer: the same encoder and AdamW written with @jax-js/jax. One `jit` holds the forward,
+// The peer: the same encoders (BERT, and RoBERTa with its head on the gathered masked rows) and
+// AdamW written with @jax-js/jax. One `jit` holds the forward,
 // `valueAndGrad`'s backward and the update of every parameter and moment; parameters and moments
 // stay jax arrays on its device between steps, and only the loss is read back.
 //
@@ -6,9 +7,11 @@
 // tracing): an array used n times is passed as `.ref` n − 1 times and plainly the last time.
 import { type Array as JaxArray, defaultDevice, init as initJax, jit, nn, numpy as np, valueAndGrad } from '@jax-js/jax';
 import { type TrainStepImpl, type TrainStepRunner, trainOneAtATime } from './bench.js';
-import { IGNORE_INDEX, type TrainBatch, type TrainStepConfig, hasWeightDecay, parameterShapes } from './cases.js';
+import { IGNORE_INDEX, type TrainBatch, type TrainStepConfig, firstPosition, hasWeightDecay, parameterNames, parameterShapes } from './cases.js';
 
 type Params = Record<string, JaxArray>;
+/** One batch on the device: `ids`, `mask` [B, T]; `labels` [B, T] (bert) or [P] (roberta, with `positions` [P], flat row·T + t). */
+type Inputs = Record<string, JaxArray>;
 type Device = 'webgpu' | 'wasm' | 'cpu';
 
 const initialised = new Map<Device, Promise<void>>();
@@ -44,16 +47,20 @@ function layerNorm(x: JaxArray, gamma: JaxArray, beta: JaxArray, eps: number): J
 const gelu = (x: JaxArray) => nn.gelu(x, { approximate: false });
 
 /** The mean masked-LM cross-entropy of the encoder at `p` (consumes every argument). */
-function mlmLoss(c: TrainStepConfig, p: Params, inputIds: JaxArray, labels: JaxArray, attentionMask: JaxArray): JaxArray {
+function mlmLoss(c: TrainStepConfig, p: Params, inputs: Inputs): JaxArray {
   const { batchSize: B, seqLength: T, hiddenSize: H, numAttentionHeads: NH, layerNormEps: eps } = c;
   const N = B * T;
   const Dh = H / NH;
-  const words = p['bert.embeddings.word_embeddings.weight']!; // used twice: lookup and tied decoder
-  const embedded = np.take(words.ref, inputIds, 0).add(p['bert.embeddings.position_embeddings.weight']!.reshape([1, T, H]));
-  let x = layerNorm(embedded.reshape([N, H]), p['bert.embeddings.LayerNorm.weight']!, p['bert.embeddings.LayerNorm.bias']!, eps); // [N, H]
-  const keyMask = attentionMask.notEqual(0).reshape([B, 1, 1, T]); // broadcast to [B, Nh, Tq, Tk]
+  const names = parameterNames(c);
+  const words = p[names.words]!; // used twice: lookup and tied decoder
+  const first = firstPosition(c);
+  const positions = p[names.positions]!.slice([first, first + T]).reshape([1, T, H]); // roberta: padding_idx + 1 …
+  let embedded = np.take(words.ref, inputs.ids!, 0).add(positions); // [B, T, H]
+  if (names.tokenType) embedded = embedded.add(p[names.tokenType]!.reshape([1, 1, H])); // every token has type 0
+  let x = layerNorm(embedded.reshape([N, H]), p[`${names.embeddingsNorm}.weight`]!, p[`${names.embeddingsNorm}.bias`]!, eps); // [N, H]
+  const keyMask = inputs.mask!.notEqual(0).reshape([B, 1, 1, T]); // broadcast to [B, Nh, Tq, Tk]
   for (let i = 0; i < c.numHiddenLayers; i++) {
-    const l = (name: string) => p[`bert.encoder.layer.${i}.${name}`]!;
+    const l = (name: string) => p[`${names.layer(i)}.${name}`]!;
     const project = (name: string) => linear(x.ref, l(`attention.self.${name}.weight`), l(`attention.self.${name}.bias`)).reshape([B, T, NH, Dh]);
     const q = project('query');
     const k = project('key');
@@ -66,13 +73,15 @@ function mlmLoss(c: TrainStepConfig, p: Params, inputIds: JaxArray, labels: JaxA
     x = layerNorm(x.add(fed), l('output.LayerNorm.weight'), l('output.LayerNorm.bias'), eps);
   }
   keyMask.dispose();
-  const transformed = gelu(linear(x, p['cls.predictions.transform.dense.weight']!, p['cls.predictions.transform.dense.bias']!));
-  const h = layerNorm(transformed, p['cls.predictions.transform.LayerNorm.weight']!, p['cls.predictions.transform.LayerNorm.bias']!, eps);
-  const logits = linear(h, words, p['cls.predictions.bias']!); // [N, V]
-  const flatLabels = labels.reshape([N]);
+  // The gathered form: the head runs on the P masked rows only (their gradient scatter-adds back).
+  if (inputs.positions) x = np.take(x, inputs.positions, 0).mul(np.ones([1, H])); // [P, H]
+  const transformed = gelu(linear(x, p[`${names.headDense}.weight`]!, p[`${names.headDense}.bias`]!));
+  const h = layerNorm(transformed, p[`${names.headNorm}.weight`]!, p[`${names.headNorm}.bias`]!, eps);
+  const logits = linear(h, words, p[names.decoderBias]!); // [rows, V]
+  const flatLabels = inputs.labels!.reshape([-1]);
   const counted = flatLabels.ref.notEqual(IGNORE_INDEX);
-  const targets = nn.oneHot(np.where(counted.ref, flatLabels, 0), c.vocabSize); // [N, V]; ignored rows weigh 0 below
-  const nll = targets.mul(nn.logSoftmax(logits, -1)).sum(-1).neg(); // [N]
+  const targets = nn.oneHot(np.where(counted.ref, flatLabels, 0), c.vocabSize); // [rows, V]; ignored rows weigh 0 below
+  const nll = targets.mul(nn.logSoftmax(logits, -1)).sum(-1).neg(); // [rows]
   const weights = counted.astype(np.float32);
   return nll.mul(weights.ref).sum().div(weights.sum());
 }
@@ -84,9 +93,9 @@ function mlmLoss(c: TrainStepConfig, p: Params, inputIds: JaxArray, labels: JaxA
  */
 function makeTrainStep(c: TrainStepConfig) {
   const names = parameterShapes(c).map(([name]) => name);
-  const lossAndGrad = valueAndGrad((p: Params, ids: JaxArray, labels: JaxArray, mask: JaxArray) => mlmLoss(c, p, ids, labels, mask));
-  return jit((params: Params, m: Params, v: Params, stepSize: JaxArray, rootBias2: JaxArray, ids: JaxArray, labels: JaxArray, mask: JaxArray) => {
-    const [loss, grads] = lossAndGrad(Object.fromEntries(names.map((name) => [name, params[name]!.ref])), ids, labels, mask); // params are used again below
+  const lossAndGrad = valueAndGrad((p: Params, inputs: Inputs) => mlmLoss(c, p, inputs));
+  return jit((params: Params, m: Params, v: Params, stepSize: JaxArray, rootBias2: JaxArray, inputs: Inputs) => {
+    const [loss, grads] = lossAndGrad(Object.fromEntries(names.map((name) => [name, params[name]!.ref])), inputs); // params are used again below
     const next: { params: Params; m: Params; v: Params } = { params: {}, m: {}, v: {} };
     for (const name of names) {
       const g = grads[name]!;
@@ -104,7 +113,7 @@ function makeTrainStep(c: TrainStepConfig) {
   });
 }
 
-/** The encoder and AdamW in @jax-js/jax from `initial` (copied to the device); each step uploads its batch and reads back only the loss. */
+/** The model and AdamW in @jax-js/jax from `initial` (copied to the device); each step uploads its batch and reads back only the loss. */
 export async function createJaxTrainStep(c: TrainStepConfig, initial: Record<string, Float32Array>, device: Device = 'webgpu'): Promise<TrainStepRunner> {
   await ready(device);
   const shapes = parameterShapes(c);
@@ -124,10 +133,15 @@ export async function createJaxTrainStep(c: TrainStepConfig, initial: Record<str
   let step = 0;
   const runStep = async (batch: TrainBatch): Promise<number> => {
     step++;
-    const ints = (values: Int32Array) => np.array(values, { shape: batchShape, dtype: np.int32 });
+    const ints = (values: Int32Array, shape = batchShape) => np.array(values, { shape, dtype: np.int32 });
     const stepSize = np.array(c.learningRate / (1 - c.beta1 ** step), { dtype: np.float32 });
     const rootBias2 = np.array(Math.sqrt(1 - c.beta2 ** step), { dtype: np.float32 });
-    const [loss, p, m1, v1] = trainStep(params, m, v, stepSize, rootBias2, ints(batch.inputIds), ints(batch.labels), ints(batch.attentionMask));
+    const inputs: Inputs = { ids: ints(batch.inputIds), mask: ints(batch.attentionMask) };
+    if (c.model === 'roberta') {
+      const [positions, labels] = [batch.maskedPositions!, batch.maskedLabels!];
+      Object.assign(inputs, { positions: ints(positions, [positions.length]), labels: ints(labels, [labels.length]) });
+    } else inputs.labels = ints(batch.labels);
+    const [loss, p, m1, v1] = trainStep(params, m, v, stepSize, rootBias2, inputs);
     [params, m, v] = [p, m1, v1];
     return (await loss.data())[0]!; // data() consumes the loss
   };
