@@ -41,6 +41,13 @@ module.exports = {
       to: { path: layer('backend', 'kernels', 'ops', 'graph', 'nn', 'models', 'train', 'optim', 'tensor') },
     },
     {
+      name: 'metrics-need-no-gpu',
+      severity: 'error',
+      comment: 'Metrics (MCC, accuracy, the unigram baseline, fixed masked sets) are plain arithmetic over arrays: no backend, graph or model.',
+      from: { path: layer('metrics') },
+      to: { path: layer('backend', 'kernels', 'ops', 'graph', 'nn', 'models', 'train', 'optim', 'tensor', 'infer', 'recipes') },
+    },
+    {
       name: 'io-needs-no-backend',
       severity: 'error',
       comment: 'Reading and writing weight files (src/io) runs in a page, a worker or Node with no backend, graph or model.',

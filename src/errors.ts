@@ -150,3 +150,8 @@ export class CheckpointError extends ShaderformerError {
 export class PretrainedError extends ShaderformerError {
   override name = 'PretrainedError';
 }
+
+/** A data file (a GLUE TSV, …) is malformed: a row with the wrong number of columns, a bad label; names the function and the line. */
+export class DatasetError extends ShaderformerError {
+  override name = 'DatasetError';
+}

@@ -48,6 +48,10 @@ export interface MlmBatch {
   inputIds: Int32Array;
   /** The original id at selected positions, −100 elsewhere. */
   labels: Int32Array;
+  /** With `maxPredictions`: [B · maxPredictions] flat positions row·T + t of the selected ones (unused slots: row·T). */
+  maskedPositions?: Int32Array;
+  /** With `maxPredictions`: their labels, −100 in unused slots. */
+  maskedLabels?: Int32Array;
   /** 1 for a real token, 0 for padding: all ones here, every window is full. */
   attentionMask: Int32Array;
   /** Where each row's window starts in `tokens` (B entries). */
@@ -59,7 +63,7 @@ export interface MlmBatch {
 /**
  * An endless stream of MLM batches: each row is a window of T tokens (T − 2 with `clsId` and `sepId`)
  * starting at a uniform offset in `tokens`, wrapped in the optional `clsId`/`sepId`, then masked by
- * `maskTokens`. Deterministic given the seed; `getState()`/`setState()` (or the `state` option) save and
+ * `maskTokens` (with `maxPredictions`, in the gathered form too). Deterministic given the seed; `getState()`/`setState()` (or the `state` option) save and
  * restore its position, so a resumed run draws the same batches.
  */
 export function mlmBatches(tokens: Int32Array, options: MlmBatchesOptions): MlmBatchStream {
@@ -85,7 +89,7 @@ export function mlmBatches(tokens: Int32Array, options: MlmBatchesOptions): MlmB
   };
   if (state !== undefined) setState(state, 'options.state');
   // Check the masking options now rather than at the first next(); no ids, so no draws.
-  maskTokens(new Int32Array(0), { ...maskOptions, rng });
+  maskTokens(new Int32Array(0), { ...maskOptions, seqLength, rng });
   const specialIds = new Set(maskOptions.specialIds ?? []);
   if (clsId !== undefined) specialIds.add(clsId);
   if (sepId !== undefined) specialIds.add(sepId);
@@ -102,9 +106,9 @@ export function mlmBatches(tokens: Int32Array, options: MlmBatchesOptions): MlmB
         ids.set(tokens.subarray(start, start + windowLength), at);
         if (sepId !== undefined) ids[at + windowLength] = sepId;
       }
-      const { inputIds, labels } = maskTokens(ids, { ...maskOptions, specialIds, rng });
+      const masked = maskTokens(ids, { ...maskOptions, seqLength, specialIds, rng });
       drawn++;
-      yield { inputIds, labels, attentionMask: new Int32Array(ids.length).fill(1), starts, batchSize, seqLength };
+      yield { ...masked, attentionMask: new Int32Array(ids.length).fill(1), starts, batchSize, seqLength };
     }
   }
   const getState = (): MlmBatchesState => ({ kind: 'mlmBatches', rng: rng.getState(), batches: drawn, batchSize, seqLength, tokens: tokens.length });
@@ -164,4 +168,27 @@ export function padBatch(sequences: readonly Int32Array[], options: PadBatchOpti
     attentionMask.fill(1, row * length, row * length + kept);
   });
   return { ids, attentionMask, batchSize: sequences.length, length };
+}
+
+/**
+ * A token stream cut into consecutive, non-overlapping rows of at most seqLength ids, each wrapped in the
+ * optional clsId/sepId as `mlmBatches` wraps its windows; the last row holds the remainder (shorter).
+ * For a held-out set of packed text (`fixedMaskedSet`), where every token is scored once.
+ */
+export function tokenWindows(tokens: Int32Array, options: { seqLength: number; clsId?: number; sepId?: number }): Int32Array[] {
+  const op = 'tokenWindows';
+  checkTokenIds(op, 'tokens', tokens);
+  if (options === null || typeof options !== 'object') throw new ArgumentError(`${op}: options { seqLength } are required, got ${describe(options)}`);
+  const { seqLength, clsId, sepId } = options;
+  checkInteger(op, 'seqLength', seqLength, 1, 2 ** 31 - 1);
+  if (clsId !== undefined) checkInteger(op, 'clsId', clsId, 0, 2 ** 31 - 1);
+  if (sepId !== undefined) checkInteger(op, 'sepId', sepId, 0, 2 ** 31 - 1);
+  const windowLength = seqLength - (clsId === undefined ? 0 : 1) - (sepId === undefined ? 0 : 1);
+  if (windowLength < 1) throw new ShapeError(`${op}: seqLength ${seqLength} leaves no room for tokens beside clsId and sepId`);
+  const rows: Int32Array[] = [];
+  for (let start = 0; start < tokens.length; start += windowLength) {
+    const window = tokens.subarray(start, Math.min(start + windowLength, tokens.length));
+    rows.push(Int32Array.from([...(clsId === undefined ? [] : [clsId]), ...window, ...(sepId === undefined ? [] : [sepId])]));
+  }
+  return rows;
 }
