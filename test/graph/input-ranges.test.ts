@@ -123,3 +123,41 @@ describe('checkBatchRanges', () => {
     expect(us).toBeLessThan(1000);
   });
 });
+
+describe('gatherRows indices', () => {
+  /** Masked positions [P] into the B·T rows of [B, T, D] hidden states, as the masked-LM heads gather them. */
+  function gatherGraph(): Graph {
+    const graph = new Graph();
+    const hidden = graph.param(new Parameter('hidden', [2, 5, 3]));
+    const positions = graph.input('masked_positions', [4], 'i32');
+    graph.scoped('cls.predictions', () => F.gatherRows(F.reshape(hidden, [10, 3]) as Var<'f32', 2>, positions as Var<'i32', 1>));
+    return graph;
+  }
+
+  test('get the rows of x, named by the op and its scope', () => {
+    expect(inputRanges(gatherGraph()).get('masked_positions')).toEqual({
+      end: 10,
+      ignore: undefined,
+      reason: 'the rows of x [10, 3] of gatherRows in cls.predictions',
+    });
+  });
+
+  test('an index ≥ N is an error naming the input, the position, the value and the bound; [0, N) passes', () => {
+    const graph = gatherGraph();
+    expect(() => checkBatchRanges('TrainStep.step', graph, { masked_positions: Int32Array.from([0, 9, 3, 9]) })).not.toThrow();
+    const call = () => checkBatchRanges('TrainStep.step', graph, { masked_positions: Int32Array.from([0, 9, 10, 2]) });
+    expect(call).toThrow(ArgumentError);
+    expect(call).toThrow('TrainStep.step: batch.masked_positions[2] = 10 is outside [0, 10) (the rows of x [10, 3] of gatherRows in cls.predictions)');
+    expect(() => checkBatchRanges('run', graph, { masked_positions: Int32Array.from([-1, 0, 0, 0]) })).toThrow(
+      'run: batch.masked_positions[0] = -1 is outside [0, 10)',
+    );
+  });
+
+  test('through a slice of the index input', () => {
+    const graph = new Graph();
+    const x = graph.param(new Parameter('x', [6, 2])) as Var<'f32', 2>;
+    const rows = graph.input('rows', [2, 3], 'i32');
+    F.gatherRows(x, F.reshape(F.slice(rows, 1, 1, 2), [4]) as Var<'i32', 1>);
+    expect(inputRanges(graph).get('rows')).toMatchObject({ end: 6 });
+  });
+});

@@ -1,4 +1,4 @@
-import { biasActivationBackward, gelu, geluBackward, relu, reluBackward, type ActivationKind, type Tensor } from '../../src/index.js';
+import { biasActivationBackward, gelu, geluBackward, relu, reluBackward, tanh, tanhBackward, type ActivationKind, type Tensor } from '../../src/index.js';
 import { activationBackwardReference, activationReference, biasActivationBackwardReference } from '../../src/reference/activation.js';
 import { sumReference } from '../../src/reference/reduce.js';
 import { type CaseContext, type GpuCase, type Tolerance, defineSuite } from '../harness/cases.js';
@@ -11,8 +11,12 @@ import { type CaseContext, type GpuCase, type Tolerance, defineSuite } from '../
 //   Measured on SwiftShader and lavapipe: y ≤ 5.2e-7 at |y| ≈ 4.7 (1 ulp), dx ≤ 2.4e-7 at ≈ 1.1.
 // - dbias: a sum over R rows of dz values, each within the GELU tolerance: atol 1e-5·sqrt(R) as for
 //   sum (see reduce.cases.ts), rtol 5e-7; the 'none' cases on small integers are exact.
+// - tanh: a Taylor polynomial below |x| = 0.5 (truncation < 1e-7 relative) and (1 − e)/(1 + e),
+//   e = e^(−2|x|), above, where nothing cancels; its derivative 4e/(1 + e)² keeps relative accuracy
+//   in the tails. A few roundings and exp's error: atol 1e-7, rtol 1e-6 (8 ulp) for y and dx.
 const EXACT: Tolerance = { atol: 0, rtol: 0 };
 const GELU: Tolerance = { atol: 2e-7, rtol: 5e-7 };
+const TANH: Tolerance = { atol: 1e-7, rtol: 1e-6 };
 
 const tolerance = (activation: ActivationKind): Tolerance => (activation === 'gelu' || activation === 'gelu_tanh' ? GELU : EXACT);
 
@@ -26,24 +30,29 @@ function inputs(ctx: CaseContext, n: number): Float32Array {
   return x;
 }
 
-const ACT_NAME: Record<ActivationKind, string> = { gelu: 'gelu', gelu_tanh: 'gelu tanh', relu: 'relu', none: 'none' };
+const ACT_NAME: Record<ActivationKind | 'tanh', string> = { gelu: 'gelu', gelu_tanh: 'gelu tanh', relu: 'relu', tanh: 'tanh', none: 'none' };
 
-function forwardOp(activation: ActivationKind, x: Tensor): Tensor {
+function forwardOp(activation: ActivationKind | 'tanh', x: Tensor): Tensor {
   if (activation === 'relu') return relu(x);
+  if (activation === 'tanh') return tanh(x);
   return gelu(x, { approximate: activation === 'gelu_tanh' ? 'tanh' : 'none' });
 }
 
-function backwardOp(activation: ActivationKind, dy: Tensor, x: Tensor): Tensor {
+function backwardOp(activation: ActivationKind | 'tanh', dy: Tensor, x: Tensor): Tensor {
   if (activation === 'relu') return reluBackward(dy, x);
+  if (activation === 'tanh') return tanhBackward(dy, x);
   return geluBackward(dy, x, { approximate: activation === 'gelu_tanh' ? 'tanh' : 'none' });
 }
 
-function activationCase(activation: 'gelu' | 'gelu_tanh' | 'relu', shape: number[]): GpuCase {
+function activationCase(activation: 'gelu' | 'gelu_tanh' | 'relu' | 'tanh', shape: number[]): GpuCase {
   return {
     name: `${ACT_NAME[activation]} forward and backward [${shape.join(', ')}]`,
     async run(ctx) {
       const n = shape.reduce((a, b) => a * b, 1);
       const xs = inputs(ctx, n);
+      // tanh switches formulas at |x| = 0.5: every other random input is brought into ±[0.06, 0.6), and both sides of the switch are tried.
+      if (activation === 'tanh') xs.forEach((v, i) => i >= SPECIAL.length && i % 2 === 1 && (xs[i] = v / 10));
+      if (activation === 'tanh') xs.set([0.49999997, -0.5, 0.5000001, 0.25].slice(0, Math.max(0, n - SPECIAL.length)), Math.min(n, SPECIAL.length));
       const dys = ctx.rng.nonZeroFloats(n);
       const x = ctx.gpu.tensor(xs, shape);
       const dy = ctx.gpu.tensor(dys, shape);
@@ -55,8 +64,9 @@ function activationCase(activation: 'gelu' | 'gelu_tanh' | 'relu', shape: number
       activationReference(activation, xs, wantY);
       const wantDx = new Float64Array(n);
       activationBackwardReference(activation, dys, xs, wantDx);
-      ctx.expectClose('y', gotY, wantY, tolerance(activation));
-      ctx.expectClose('dx', gotDx, wantDx, tolerance(activation));
+      const tol = activation === 'tanh' ? TANH : tolerance(activation);
+      ctx.expectClose('y', gotY, wantY, tol);
+      ctx.expectClose('dx', gotDx, wantDx, tol);
     },
   };
 }
@@ -94,7 +104,7 @@ function biasCase(activation: ActivationKind, shape: number[], integers = false)
 const SHAPES = [[1], [7], [33], [257], [3, 5, 7], [2, 3, 4, 129], [512, 3072]];
 
 export default defineSuite('activation', [
-  ...(['gelu', 'gelu_tanh', 'relu'] as const).flatMap((activation) => SHAPES.map((shape) => activationCase(activation, shape))),
+  ...(['gelu', 'gelu_tanh', 'relu', 'tanh'] as const).flatMap((activation) => SHAPES.map((shape) => activationCase(activation, shape))),
   ...(['gelu', 'gelu_tanh', 'relu', 'none'] as const).flatMap((activation) =>
     [
       [1, 1],

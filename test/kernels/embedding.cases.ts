@@ -1,4 +1,4 @@
-import { embedding, embeddingBackward } from '../../src/index.js';
+import { embedding, embeddingBackward, gatherRows, gatherRowsBackward } from '../../src/index.js';
 import { embeddingBackwardReference, embeddingReference } from '../../src/reference/embedding.js';
 import { type CaseContext, type GpuCase, type Tolerance, defineSuite } from '../harness/cases.js';
 
@@ -83,6 +83,35 @@ function backwardCase(vocab: number, dim: number, shape: number[], spec: IdSpec 
   };
 }
 
+/**
+ * gatherRows(x, index) and gatherRowsBackward(dOut, index, N) (the masked positions or [CLS] rows of
+ * [B·T, D] hidden states) against the references, which are the embedding's with x as the table.
+ */
+function gatherRowsCase(rows: number, dim: number, count: number, spec: IdSpec = {}): GpuCase {
+  return {
+    name: name('gatherRows', rows, dim, [count], spec, 'forward and backward').replace(/^gatherRows V (\d+), D (\d+), ids/, 'gatherRows N $1, D $2, index'),
+    async run(ctx) {
+      const x = ctx.rng.nonZeroFloats(rows * dim);
+      const index = makeIds(ctx, [count], rows, spec);
+      const dOut = ctx.rng.nonZeroFloats(count * dim);
+      const tx = ctx.gpu.tensor(x, [rows, dim]);
+      const tIndex = ctx.gpu.tensor(index, [count], 'i32');
+      const tdOut = ctx.gpu.tensor(dOut, [count, dim]);
+      const out = gatherRows(tx, tIndex);
+      const dx = gatherRowsBackward(tdOut, tIndex, rows);
+      ctx.expectTrue('shapes', out.shape.join() === `${count},${dim}` && dx.shape.join() === `${rows},${dim}`, `out [${out.shape}], dx [${dx.shape}]`);
+      const [gotOut, gotDx] = [await out.data(), await dx.data()];
+      [tx, tIndex, tdOut, out, dx].forEach((t) => t.dispose());
+      const wantOut = new Float32Array(count * dim);
+      embeddingReference(x, index, rows, dim, wantOut);
+      const wantDx = new Float32Array(rows * dim);
+      embeddingBackwardReference(dOut, index, rows, dim, wantDx);
+      ctx.expectClose('out', gotOut, wantOut, EXACT);
+      ctx.expectClose('dx', gotDx, wantDx, EXACT);
+    },
+  };
+}
+
 export default defineSuite('embedding', [
   forwardCase(1, 1, [1]),
   forwardCase(7, 33, [5, 7]),
@@ -101,4 +130,10 @@ export default defineSuite('embedding', [
   backwardCase(300, 768, [257], { distinct: 40 }),
   backwardCase(30522, 128, [8, 256], { paddedFraction: 0.25 }, true),
   backwardCase(9, 5, []),
+
+  gatherRowsCase(1, 1, 1),
+  gatherRowsCase(33, 7, 5),
+  gatherRowsCase(129, 257, 19, { distinct: 7 }), // rows gathered several times: their cotangents add
+  gatherRowsCase(4 * 128, 768, 77), // the masked rows of a [4·128, 768] batch
+  gatherRowsCase(257, 33, 31, { outOfRange: 3 }), // zero rows out, nothing added back
 ]);

@@ -1,5 +1,5 @@
-import { transpose } from '../../src/index.js';
-import { type LayoutArray, transposeReference } from '../../src/reference/layout.js';
+import { slice, sliceBackward, transpose } from '../../src/index.js';
+import { type LayoutArray, sliceBackwardReference, sliceReference, transposeReference } from '../../src/reference/layout.js';
 import { type CaseContext, type GpuCase, defineSuite } from '../harness/cases.js';
 
 // A transpose only moves values: the GPU must match the reference bit for bit (atol 0, rtol 0),
@@ -38,6 +38,45 @@ function transposeCase(dtype: Dtype, shape: number[], perm: number[], note = '')
 
 const DTYPES = ['f32', 'i32', 'u32'] as const;
 
+/** The tensor seen as [outer, dim, inner] around `axis`. */
+function around(shape: readonly number[], axis: number): [number, number, number] {
+  const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+  return [size(shape.slice(0, axis)), shape[axis]!, size(shape.slice(axis + 1))];
+}
+
+/**
+ * slice(x, axis, start, length) (any dtype) and, for f32, sliceBackward of a random dy: bit-exact,
+ * a copy and zeros only. The backward's zeros must be written by the kernel (outputs are NaN-poisoned).
+ */
+function sliceCase(dtype: Dtype, shape: number[], axis: number, start: number, length: number, note = ''): GpuCase {
+  return {
+    name: `slice ${dtype} [${shape.join(', ')}] axis ${axis}, start ${start}, length ${length}${dtype === 'f32' ? ' and its backward' : ''}${note ? ` (${note})` : ''}`,
+    async run(ctx) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const values = randomValues(ctx, dtype, n);
+      const x = ctx.gpu.tensor(values, shape, dtype);
+      const out = slice(x, axis, start, length);
+      const resolved = axis < 0 ? axis + shape.length : axis;
+      const [outer, dim, inner] = around(shape, resolved);
+      const outShape = shape.map((d, k) => (k === resolved ? length : d));
+      ctx.expectTrue('shape and dtype', out.shape.join() === outShape.join() && out.dtype === dtype, `got ${out.describe()}`);
+      const want = new (values.constructor as new (n: number) => LayoutArray)(outer * length * inner);
+      sliceReference(values, outer, dim, inner, start, length, want);
+      ctx.expectClose(`slice ${dtype}`, await out.data(), want, EXACT);
+      [x, out].forEach((t) => t.dispose());
+      if (dtype !== 'f32') return;
+      const dys = ctx.rng.nonZeroFloats(want.length);
+      const dy = ctx.gpu.tensor(dys, outShape);
+      const dx = sliceBackward(dy, axis, start, dim);
+      ctx.expectTrue('dx shape', dx.shape.join() === shape.join(), `got [${dx.shape.join(', ')}]`);
+      const wantDx = new Float32Array(n);
+      sliceBackwardReference(dys, outer, dim, inner, start, length, wantDx);
+      ctx.expectClose('sliceBackward', await dx.data(), wantDx, EXACT);
+      [dy, dx].forEach((t) => t.dispose());
+    },
+  };
+}
+
 export default defineSuite('layout', [
   // Attention heads: [B, T, H, Dh] ↔ [B, H, T, Dh]. Dh a multiple of 4 takes the vec4 path.
   ...DTYPES.flatMap((dtype) => [
@@ -72,4 +111,16 @@ export default defineSuite('layout', [
   transposeCase('f32', [0, 3], [1, 0], 'empty'),
   // More workgroups than one grid dimension allows (65535 × 256 elements): the 2-D dispatch path.
   transposeCase('f32', [4099, 4097], [1, 0], '2-D grid'),
+
+  // The [CLS] row of [B, T, D] hidden states (D a multiple of 4: vec4s), a middle stretch, the last
+  // axis (inner 1), the first axis, odd sizes, negative axes, a whole axis, an empty slice.
+  ...DTYPES.flatMap((dtype) => [sliceCase(dtype, [3, 7, 5], 1, 2, 4), sliceCase(dtype, [2, 9, 12], 1, 3, 5, 'vec4')]),
+  sliceCase('f32', [4, 33, 64], 1, 0, 1, '[CLS] rows'),
+  sliceCase('f32', [7, 33], -1, 1, 31, 'inner 1'),
+  sliceCase('f32', [129, 3, 4], 0, 128, 1),
+  sliceCase('i32', [2, 257], 1, 0, 128),
+  sliceCase('f32', [2, 3, 5, 7], -2, 4, 1),
+  sliceCase('f32', [5, 8], 1, 0, 8, 'whole axis'),
+  sliceCase('f32', [3, 6], 1, 2, 0, 'empty'),
+  sliceCase('f32', [2, 300, 1000], 1, 13, 280, 'over a million elements'),
 ]);

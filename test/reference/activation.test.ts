@@ -11,8 +11,10 @@ import {
   geluReference,
   reluBackwardReference,
   reluReference,
+  tanhBackwardReference,
+  tanhReference,
 } from '../../src/reference/activation.js';
-import { biasActivationBackward, createCpuBackend, gelu, geluBackward, relu, reluBackward, ShapeError } from '../../src/index.js';
+import { biasActivationBackward, createCpuBackend, gelu, geluBackward, relu, reluBackward, ShapeError, tanh, tanhBackward } from '../../src/index.js';
 import { randomFloat64, vjpError } from '../harness/finite-diff.js';
 import { Rng } from '../harness/cases.js';
 
@@ -192,5 +194,45 @@ describe('activation ops on the CPU backend', () => {
   ])('%s', (_name, call, message) => {
     expect(call).toThrowError(ShapeError);
     expect(call).toThrowError(message);
+  });
+});
+
+describe('tanh (the pooler)', () => {
+  test('hand-worked values: odd, ±1 in the tails', () => {
+    const x = [0, 0.5, 1, -2, 3, 1e-4, 20, -40];
+    expectAllClose(
+      apply(tanhReference, x),
+      [0, 0.46211715726000974, 0.7615941559557649, -0.9640275800758169, 0.9950547536867305, 9.9999999666666669e-5, 1, -1],
+      1e-16,
+    );
+  });
+
+  test('derivative 1 − tanh² by hand, keeping its relative accuracy far out (1/cosh², not 1 − tanh²)', () => {
+    const x = [0, 0.5, 1, -2, 3, 20];
+    const dx = apply((probe, out) => tanhBackwardReference([1, 1, 1, 1, 1, 1], probe, out), x);
+    expectAllClose(dx.slice(0, 5), [1, 0.7864477329659275, 0.4199743416140261, 0.07065082485316447, 0.009866037165440192], 1e-15);
+    // 4·e^(−40) = 1.6993e-17, where 1 − tanh²(20) would be 0.
+    expect(Math.abs(dx[5]! - 4 * Math.exp(-40)) / dx[5]!).toBeLessThan(1e-12);
+  });
+
+  test('dx = dy·tanh′(x) matches central differences, over ±[0.01, 4)', () => {
+    const rng = new Rng(13);
+    const x = randomFloat64(rng, 200, 0.01, 4);
+    const dy = randomFloat64(rng, 200);
+    const dx = new Float64Array(200);
+    tanhBackwardReference(dy, x, dx);
+    const forward = (probe: Float64Array) => apply(tanhReference, Array.from(probe));
+    expect(vjpError(forward, dy, x, dx)).toBeLessThan(1e-8);
+  });
+
+  test('the checked ops on the CPU, and their argument errors', async () => {
+    const cpu = createCpuBackend();
+    const x = cpu.tensor([-1, 0, 2], [3]);
+    expect(Array.from(await tanh(x).data())).toEqual(Array.from(Float32Array.from([-0.7615941559557649, 0, 0.9640275800758169])));
+    const dx = await tanhBackward(cpu.tensor([2, 2, 2], [3]), x).data();
+    expect(Array.from(dx)).toEqual(Array.from(Float32Array.from([2 * 0.4199743416140261, 2, 2 * 0.07065082485316447])));
+    expect(() => tanh(cpu.zeros([2], 'i32'))).toThrowError(/^tanh: x must be f32, got i32\[2\] on cpu$/);
+    expect(() => tanhBackward(cpu.zeros([2, 3]), cpu.zeros([3, 2]))).toThrowError(ShapeError);
+    expect(() => tanhBackward(cpu.zeros([2, 3]), cpu.zeros([3, 2]))).toThrowError(/^tanhBackward: dy must have shape \[3, 2\], got \[2, 3\]$/);
   });
 });

@@ -1,7 +1,7 @@
 // Embedding: the references against hand-worked values and float64 finite differences, and the
 // public ops' argument checks (on the CPU backend).
 import { describe, expect, test } from 'vitest';
-import { ShapeError, createCpuBackend, embedding, embeddingBackward } from '../../src/index.js';
+import { ShapeError, createCpuBackend, embedding, embeddingBackward, gatherRows, gatherRowsBackward } from '../../src/index.js';
 import { embeddingBackwardReference, embeddingReference } from '../../src/reference/embedding.js';
 import { Rng } from '../harness/cases.js';
 import { randomFloat64, vjpError } from '../harness/finite-diff.js';
@@ -92,5 +92,36 @@ describe('embedding ops on the CPU backend', () => {
   ])('%s', (_name, fn, message) => {
     expect(fn).toThrowError(ShapeError);
     expect(fn).toThrowError(message);
+  });
+});
+
+describe('gatherRows on the CPU backend (the embedding references with x as the table)', () => {
+  const cpu = createCpuBackend();
+  const x = cpu.tensor([1, 2, 3, 4, 5, 6], [3, 2]);
+  const index = cpu.tensor(Int32Array.from([2, 0, 2]), [3], 'i32');
+
+  test('rows by hand, and the backward sums repeated rows', async () => {
+    const out = gatherRows(x, index);
+    expect(out.shape).toEqual([3, 2]);
+    expect(Array.from(await out.data())).toEqual([5, 6, 1, 2, 5, 6]);
+    const dx = gatherRowsBackward(cpu.tensor([1, 10, 2, 20, 3, 30], [3, 2]), index, 3);
+    expect(dx.shape).toEqual([3, 2]);
+    expect(Array.from(await dx.data())).toEqual([2, 20, 0, 0, 4, 40]);
+  });
+
+  test.each([
+    ['x rank', () => gatherRows(cpu.zeros([2, 3, 4]), index), /^gatherRows: x must have shape \[N, D\], got \[2, 3, 4\]$/],
+    ['index rank', () => gatherRows(x, cpu.zeros([3, 1], 'i32')), /^gatherRows: index must have shape \[M\], got \[3, 1\]$/],
+    ['index dtype', () => gatherRows(x, cpu.zeros([3])), /^gatherRows: index must be i32, got f32\[3\] on cpu$/],
+    ['x dtype', () => gatherRows(cpu.zeros([3, 2], 'i32'), index), /^gatherRows: x must be f32, got i32\[3, 2\] on cpu$/],
+    ['backward rows', () => gatherRowsBackward(cpu.zeros([3, 2]), index, 2.5), /^gatherRowsBackward: rows must be a non-negative integer, got 2.5$/],
+    [
+      'backward dOut',
+      () => gatherRowsBackward(cpu.zeros([2, 2]), index, 3),
+      /^gatherRowsBackward: dOut must have shape \[3, D\] for index \[3\], got \[2, 2\]$/,
+    ],
+  ])('%s', (_name, call, message) => {
+    expect(call).toThrowError(ShapeError);
+    expect(call).toThrowError(message);
   });
 });

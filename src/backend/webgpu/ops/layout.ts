@@ -26,7 +26,9 @@ export function webgpuLayoutOps(gpu: WebGPUContext): LayoutOps {
       const shape = dy.shape.map((d, k) => (k === axis ? size : d));
       const dx = gpu.allocate(shape, 'f32', 'sliceBackward');
       const dims = { outer: shapeSize(dy.shape.slice(0, axis)), dim: size, inner: shapeSize(dy.shape.slice(axis + 1)), start, length };
-      encodeSlice(gpu, 'f32', true, dy.storage<GpuStorage>('sliceBackward'), dx, dims);
+      // An empty dy cannot be bound (a zero-size binding): dx is then all zeros.
+      if (dy.size === 0) gpu.clear(dx);
+      else encodeSlice(gpu, 'f32', true, dy.storage<GpuStorage>('sliceBackward'), dx, dims);
       return new Tensor(gpu, dx, shape, 'f32');
     },
   };
