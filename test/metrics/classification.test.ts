@@ -37,14 +37,24 @@ describe('matthewsCorrelation', () => {
   test('perfect → 1, inverted → −1, and the sign does not depend on which class is "positive"', () => {
     const labels = [0, 1, 1, 0, 1, 0, 0];
     expect(matthewsCorrelation(labels, labels)).toBe(1);
-    expect(matthewsCorrelation(labels.map((x) => 1 - x), labels)).toBe(-1);
+    expect(
+      matthewsCorrelation(
+        labels.map((x) => 1 - x),
+        labels,
+      ),
+    ).toBe(-1);
     const [p, l] = fromConfusion([
       [1, 1, 3],
       [0, 0, 2],
       [1, 0, 1],
       [0, 1, 1],
     ]);
-    expect(matthewsCorrelation(p.map((x) => 1 - x), l.map((x) => 1 - x))).toBeCloseTo(5 / 12, 14);
+    expect(
+      matthewsCorrelation(
+        p.map((x) => 1 - x),
+        l.map((x) => 1 - x),
+      ),
+    ).toBeCloseTo(5 / 12, 14);
   });
 
   test('three classes, by the multiclass formula worked by hand', () => {
