@@ -1,12 +1,22 @@
 // BERT (Devlin et al. 2018) as Hugging Face's BertForMaskedLM: the same config fields and
 // parameter names, so weights map one to one. Reads like the model file it mirrors.
 import { ArgumentError, describeNumber, describeValue } from '../errors.js';
-import { type Var, checkVar } from '../graph/graph.js';
+import type { Var } from '../graph/graph.js';
 import * as F from '../graph/ops.js';
 import { Dropout, Embedding, EncoderLayer, LayerNorm, LearnedPositions, Linear } from '../nn/layers.js';
 import { Module, normal } from '../nn/module.js';
 import type { FolderSource } from '../io/folder.js';
 import { bertFormat } from './bert-hf.js';
+import {
+  type ForwardOptions,
+  type MaskedLMLabels,
+  checkForwardOptions,
+  checkModelInputs,
+  firstToken,
+  maskedLabelForm,
+  maskedRows,
+  maskedTargets,
+} from './heads.js';
 import { type FromPretrainedOptions, type Pretrained, type PretrainedFormat, loadPretrained } from './pretrained.js';
 
 /** BERT's configuration, with Hugging Face's field names and BERT-base defaults. */
@@ -20,8 +30,8 @@ export interface BertConfig {
   num_attention_heads?: number;
   /** Feed-forward width (3072). */
   intermediate_size?: number;
-  /** Feed-forward activation ('gelu', exact). */
-  hidden_act?: 'gelu' | 'gelu_new' | 'relu';
+  /** Feed-forward activation ('gelu', exact; 'gelu_new' and 'gelu_pytorch_tanh' are the tanh form). */
+  hidden_act?: HiddenAct;
   /** Dropout after embeddings and sublayers (0.1). */
   hidden_dropout_prob?: number;
   /** Dropout on attention probabilities (0.1). */
@@ -47,11 +57,23 @@ export interface BertInputs {
 }
 
 /** What a forward returns besides its main output (Hugging Face's `output_hidden_states`, `output_attentions`). */
-export interface BertForwardOptions {
-  /** Also return the hidden states: the embeddings' output, then each layer's (num_hidden_layers + 1 entries). */
-  outputHiddenStates?: boolean;
-  /** Also return each layer's attention probabilities [B, H, T, T] (after masking and softmax; padded keys 0). */
-  outputAttentions?: boolean;
+export type BertForwardOptions = ForwardOptions;
+
+/** The `hidden_act` values BERT and RoBERTa run, and the activation each one is. */
+const HIDDEN_ACTS = { gelu: 'gelu', gelu_new: 'gelu_tanh', gelu_pytorch_tanh: 'gelu_tanh', relu: 'relu' } as const;
+
+/** A supported `hidden_act`: 'gelu' (exact, erf), 'gelu_new' and 'gelu_pytorch_tanh' (the tanh form), 'relu'. */
+export type HiddenAct = keyof typeof HIDDEN_ACTS;
+
+/** The encoder activation a (checked) hidden_act runs. */
+export function activationOf(hiddenAct: HiddenAct): 'gelu' | 'gelu_tanh' | 'relu' {
+  return HIDDEN_ACTS[hiddenAct];
+}
+
+/** act(x) for a (checked) hidden_act, as a graph op. */
+export function applyActivation<R extends number>(x: Var<'f32', R>, hiddenAct: HiddenAct): Var<'f32', R> {
+  const act = activationOf(hiddenAct);
+  return act === 'relu' ? F.relu(x) : F.gelu(x, act === 'gelu_tanh' ? 'tanh' : 'none');
 }
 
 /** What `BertModel.forwardWithOutputs` returns, as graph vars. */
@@ -62,6 +84,8 @@ export interface BertModelOutput {
   hiddenStates?: Var<'f32', 3>[];
   /** With `outputAttentions`: [B, H, T, T] per layer. */
   attentions?: Var<'f32', 4>[];
+  /** With the pooler: [B, hidden], tanh(dense(first token)). */
+  poolerOutput?: Var<'f32', 2>;
 }
 
 /** What `BertForMaskedLM.forward` returns, as graph vars. */
@@ -76,13 +100,14 @@ export interface MaskedLMOutput {
   attentions?: Var<'f32', 4>[];
 }
 
-/** Throws unless `options` is an object whose output flags, when set, are booleans. */
-function checkForwardOptions(op: string, options: BertForwardOptions): void {
-  if (typeof options !== 'object' || options === null) throw new ArgumentError(`${op}: options must be an object, got ${describeValue(options)}`);
-  for (const key of ['outputHiddenStates', 'outputAttentions'] as const) {
-    const value = options[key];
-    if (value !== undefined && typeof value !== 'boolean') throw new ArgumentError(`${op}: options.${key} must be a boolean, got ${describeValue(value)}`);
-  }
+/** What the gathered masked-LM form of a forward returns (`masked_positions` given), as graph vars. */
+export interface GatheredMaskedLMOutput {
+  /** [P, V] vocabulary logits of the gathered positions only. */
+  logits: Var<'f32', 2>;
+  /** With masked_labels: the mean cross-entropy over the slots whose label is not -100 (equal to the full form's loss). */
+  loss?: Var<'f32', 0>;
+  hiddenStates?: Var<'f32', 3>[];
+  attentions?: Var<'f32', 4>[];
 }
 
 /** A config with every default filled in, every field checked; errors name `op` and the field (`BertForMaskedLM: hidden_size must be …`). */
@@ -103,8 +128,9 @@ export function resolveBertConfig(config: BertConfig, op = 'BertConfig'): Requir
   }
   checkInteger(op, 'num_hidden_layers', resolved.num_hidden_layers, 0);
   checkInteger(op, 'type_vocab_size', resolved.type_vocab_size, 0);
-  if (!['gelu', 'gelu_new', 'relu'].includes(resolved.hidden_act)) {
-    throw new ArgumentError(`${op}: hidden_act must be 'gelu', 'gelu_new' or 'relu', got ${describeValue(resolved.hidden_act)}`);
+  if (typeof resolved.hidden_act !== 'string' || !Object.hasOwn(HIDDEN_ACTS, resolved.hidden_act)) {
+    const supported = Object.keys(HIDDEN_ACTS).map((a) => `'${a}'`);
+    throw new ArgumentError(`${op}: hidden_act must be one of ${supported.join(', ')} (supported activations), got ${describeValue(resolved.hidden_act)}`);
   }
   for (const field of ['hidden_dropout_prob', 'attention_probs_dropout_prob'] as const) {
     const p = resolved[field];
@@ -134,21 +160,20 @@ const BERT_DEFAULTS: Omit<Required<BertConfig>, 'vocab_size'> = {
   initializer_range: 0.02,
 };
 
-function checkInteger(op: string, field: string, value: unknown, min: number): void {
+/** Throws unless `value` is a safe integer ≥ min, naming `op` and the field. */
+export function checkInteger(op: string, field: string, value: unknown, min: number): void {
   if (!Number.isSafeInteger(value) || (value as number) < min) {
     throw new ArgumentError(`${op}: ${field} must be an integer ≥ ${min}, got ${describeNumber(value)}`);
   }
 }
 
-/** Throws unless `inputs` holds input_ids (and each of `required`) and, when given, the masks as graph values. */
+/** Throws unless `inputs` holds input_ids (and each of `required`) and, when given, the masks and label vars as graph values. */
 function checkInputs(op: string, inputs: BertInputs, required: readonly string[] = []): void {
-  if (typeof inputs !== 'object' || inputs === null) throw new ArgumentError(`${op}: inputs { input_ids, … } are required, got ${describeValue(inputs)}`);
-  checkVar(op, 'input_ids', inputs.input_ids);
-  for (const key of ['attention_mask', 'token_type_ids', ...required]) {
-    const value = (inputs as unknown as Record<string, unknown>)[key];
-    if (value !== undefined || required.includes(key)) checkVar(op, key, value);
-  }
+  checkModelInputs(op, inputs, ['attention_mask', 'token_type_ids', ...LABEL_KEYS], required);
 }
+
+/** Every label input a BERT head reads. */
+const LABEL_KEYS = ['labels', 'masked_positions', 'masked_labels', 'next_sentence_label', 'start_positions', 'end_positions'];
 
 /** Word + position (+ segment) embeddings, LayerNorm, dropout: `bert.embeddings.*`. */
 export class BertEmbeddings extends Module {
@@ -190,56 +215,39 @@ export class BertEmbeddings extends Module {
   }
 }
 
-/** BERT's encoder stack: `bert.embeddings.*`, `bert.encoder.layer.{i}.*`. */
-export class BertModel extends Module {
-  readonly config: Required<BertConfig>;
-  readonly embeddings: BertEmbeddings;
+/** The encoder layers, `{prefix}.encoder.layer.{i}.*` (shared by BERT and RoBERTa). */
+export class BertEncoder extends Module {
   readonly layers: EncoderLayer[];
 
-  constructor(config: BertConfig, name = 'bert') {
+  constructor(name: string, config: Required<BertConfig>) {
     super(name);
-    this.config = resolveBertConfig(config, 'BertModel');
-    const c = this.config;
-    this.embeddings = this.child(new BertEmbeddings(this.childName('embeddings'), c));
-    this.layers = Array.from({ length: c.num_hidden_layers }, (_, i) =>
+    this.layers = Array.from({ length: config.num_hidden_layers }, (_, i) =>
       this.child(
-        new EncoderLayer(this.childName(`encoder.layer.${i}`), {
-          hiddenSize: c.hidden_size,
-          numHeads: c.num_attention_heads,
-          intermediateSize: c.intermediate_size,
-          activation: c.hidden_act === 'gelu_new' ? 'gelu_tanh' : c.hidden_act,
-          dropout: c.hidden_dropout_prob,
-          attentionDropout: c.attention_probs_dropout_prob,
-          layerNormEps: c.layer_norm_eps,
-          init: normal(c.initializer_range),
+        new EncoderLayer(this.childName(`layer.${i}`), {
+          hiddenSize: config.hidden_size,
+          numHeads: config.num_attention_heads,
+          intermediateSize: config.intermediate_size,
+          activation: activationOf(config.hidden_act),
+          dropout: config.hidden_dropout_prob,
+          attentionDropout: config.attention_probs_dropout_prob,
+          layerNormEps: config.layer_norm_eps,
+          init: normal(config.initializer_range),
         }),
       ),
     );
   }
 
-  /** The last hidden states [B, T, hidden]. */
-  forward(inputs: BertInputs): Var<'f32', 3> {
-    checkInputs('BertModel.forward', inputs);
-    let x = this.embeddings.forward(inputs);
-    for (const layer of this.layers) x = layer.forward(x, inputs.attention_mask);
-    return x;
-  }
-
-  /** The last hidden states and, on request, every layer's hidden states and attention probabilities. */
-  forwardWithOutputs(inputs: BertInputs, options: BertForwardOptions = {}): BertModelOutput {
-    const op = 'BertModel.forwardWithOutputs';
-    checkInputs(op, inputs);
-    checkForwardOptions(op, options);
-    let x = this.embeddings.forward(inputs);
+  /** Embeddings [B, T, hidden] through every layer; on request every layer's hidden states and attention probabilities. */
+  forward(x: Var<'f32', 3>, keyMask: Var<'i32', 2> | undefined, options: ForwardOptions = {}): BertModelOutput {
     const hiddenStates = [x];
     const attentions: Var<'f32', 4>[] = [];
     for (const layer of this.layers) {
       if (options.outputAttentions) {
-        const result = layer.forwardWithAttentions(x, inputs.attention_mask);
+        const result = layer.forwardWithAttentions(x, keyMask);
         x = result.output;
         attentions.push(result.attentions);
       } else {
-        x = layer.forward(x, inputs.attention_mask);
+        x = layer.forward(x, keyMask);
       }
       hiddenStates.push(x);
     }
@@ -248,6 +256,99 @@ export class BertModel extends Module {
       ...(options.outputHiddenStates ? { hiddenStates } : {}),
       ...(options.outputAttentions ? { attentions } : {}),
     };
+  }
+}
+
+/** The pooler, `{prefix}.pooler.dense`: tanh(dense(first token)), what NSP and sequence classification read. */
+export class BertPooler extends Module {
+  readonly dense: Linear;
+
+  constructor(name: string, config: Required<BertConfig>) {
+    super(name);
+    this.dense = this.child(new Linear(this.childName('dense'), config.hidden_size, config.hidden_size, { init: normal(config.initializer_range) }));
+  }
+
+  /** hidden [B, T, hidden] → [B, hidden]. */
+  forward(hidden: Var<'f32', 3>): Var<'f32', 2> {
+    return hidden.graph.scoped(this.name, () => F.tanh(this.dense.forward(firstToken(hidden))));
+  }
+}
+
+/** Options of `BertModel` and `RobertaModel`. */
+export interface BertModelOptions {
+  /** Add the pooler (`pooler.dense`), as Hugging Face's base models do (default true; the masked-LM, token and span heads have none). */
+  addPoolingLayer?: boolean;
+  /** Parameter prefix ('bert'). */
+  name?: string;
+}
+
+/** Throws unless `options` is an object with a boolean addPoolingLayer and a string name when given. */
+function checkModelOptions(op: string, options: BertModelOptions): void {
+  if (typeof options !== 'object' || options === null) throw new ArgumentError(`${op}: options must be an object, got ${describeValue(options)}`);
+  if (options.addPoolingLayer !== undefined && typeof options.addPoolingLayer !== 'boolean') {
+    throw new ArgumentError(`${op}: options.addPoolingLayer must be a boolean, got ${describeValue(options.addPoolingLayer)}`);
+  }
+  if (options.name !== undefined && typeof options.name !== 'string')
+    throw new ArgumentError(`${op}: options.name must be a string, got ${describeValue(options.name)}`);
+}
+
+/** The embeddings an encoder model is built on: ids (and what else the model reads) → [B, T, hidden]. */
+export interface EmbeddingsModule<I extends BertInputs> extends Module {
+  forward(inputs: I): Var<'f32', 3>;
+}
+
+/** What BertModel and RobertaModel share: their embeddings (`{name}.embeddings.*`), the encoder layers and, unless left out, the pooler. */
+export abstract class EncoderModel<C extends Required<BertConfig>, I extends BertInputs, E extends EmbeddingsModule<I>> extends Module {
+  readonly embeddings: E;
+  readonly encoder: BertEncoder;
+  readonly pooler: BertPooler | undefined;
+  readonly #op: string;
+  readonly #inputKeys: readonly string[];
+
+  protected constructor(
+    op: string,
+    readonly config: C,
+    embeddings: (name: string, config: C) => E,
+    options: BertModelOptions & { defaultName: string; inputKeys: readonly string[] },
+  ) {
+    checkModelOptions(op, options);
+    super(options.name ?? options.defaultName);
+    this.#op = op;
+    this.#inputKeys = options.inputKeys;
+    this.embeddings = this.child(embeddings(this.childName('embeddings'), config));
+    this.encoder = this.child(new BertEncoder(this.childName('encoder'), config));
+    this.pooler = options.addPoolingLayer === false ? undefined : this.child(new BertPooler(this.childName('pooler'), config));
+  }
+
+  /** The encoder layers. */
+  get layers(): EncoderLayer[] {
+    return this.encoder.layers;
+  }
+
+  /** The last hidden states [B, T, hidden]. */
+  forward(inputs: I): Var<'f32', 3> {
+    checkModelInputs(`${this.#op}.forward`, inputs, this.#inputKeys);
+    return this.encoder.forward(this.embeddings.forward(inputs), inputs.attention_mask).lastHiddenState;
+  }
+
+  /** The last hidden states, the pooled first token (with a pooler) and, on request, every layer's hidden states and attention probabilities. */
+  forwardWithOutputs(inputs: I, options: BertForwardOptions = {}): BertModelOutput {
+    const op = `${this.#op}.forwardWithOutputs`;
+    checkModelInputs(op, inputs, this.#inputKeys);
+    checkForwardOptions(op, options);
+    const out = this.encoder.forward(this.embeddings.forward(inputs), inputs.attention_mask, options);
+    return this.pooler ? { ...out, poolerOutput: this.pooler.forward(out.lastHiddenState) } : out;
+  }
+}
+
+/** BERT's encoder stack, as Hugging Face's BertModel: `bert.embeddings.*`, `bert.encoder.layer.{i}.*`, `bert.pooler.dense`. */
+export class BertModel extends EncoderModel<Required<BertConfig>, BertInputs, BertEmbeddings> {
+  constructor(config: BertConfig, options: BertModelOptions = {}) {
+    super('BertModel', resolveBertConfig(config, 'BertModel'), (name, c) => new BertEmbeddings(name, c), {
+      ...options,
+      defaultName: 'bert',
+      inputKeys: ['attention_mask', 'token_type_ids', ...LABEL_KEYS],
+    });
   }
 
   /** How this class maps to a Hugging Face folder: transformers' BertModel saves its weights without the `bert.` prefix. */
@@ -258,7 +359,7 @@ export class BertModel extends Module {
     (m) => m.config,
   );
 
-  /** Loads a Hugging Face BERT folder as the bare encoder (a masked-LM head in it is reported unexpected and skipped). */
+  /** Loads a Hugging Face BERT folder as the bare encoder with its pooler (a head in it is reported unexpected and skipped). */
   static fromPretrained(source: FolderSource, options: FromPretrainedOptions): Promise<Pretrained<BertModel>> {
     return loadPretrained(BertModel.pretrained, source, options);
   }
@@ -283,18 +384,43 @@ export class BertLMPredictionHead extends Module {
     this.transformNorm = this.child(new LayerNorm(this.childName('transform.LayerNorm'), config.hidden_size, config.layer_norm_eps));
   }
 
-  /** Hidden states [B, T, hidden] and the word embedding table [V, hidden] → logits [B·T, V]. */
-  forward(hidden: Var<'f32', 3>, words: Var<'f32', 2>): Var<'f32', 2> {
+  /** Hidden states [B, T, hidden] (or rows [N, hidden]) and the word embedding table [V, hidden] → logits [B·T (or N), V]. */
+  forward(hidden: Var<'f32', 3> | Var<'f32', 2>, words: Var<'f32', 2>): Var<'f32', 2> {
     const c = this.config;
     const g = hidden.graph;
     return g.scoped(this.name, () => {
-      const act = c.hidden_act === 'relu' ? F.relu : (x: Var<'f32', 3>) => F.gelu(x, c.hidden_act === 'gelu_new' ? 'tanh' : 'none');
-      const h = this.transformNorm.forward(act(this.transform.forward(hidden)));
+      const h = this.transformNorm.forward(applyActivation(this.transform.forward(hidden as Var<'f32'>), c.hidden_act));
       const rows = F.reshape(h, [-1, c.hidden_size]); // [B·T, hidden]
       return F.linear(rows, words, g.param(this.bias) as Var<'f32', 1>); // [B·T, V], decoder tied to the embeddings
     });
   }
 }
+
+/** The masked-LM part of a forward: logits of every position [B, T, V] or of the gathered ones [P, V], and the loss when labelled. */
+export function maskedLMForward(
+  op: string,
+  hidden: Var<'f32', 3>,
+  inputs: MaskedLMLabels,
+  head: (rows: Var<'f32', 2>) => Var<'f32', 2>,
+): { logits: Var<'f32', 3> | Var<'f32', 2>; loss?: Var<'f32', 0> } {
+  const form = maskedLabelForm(op, inputs);
+  const rows = head(maskedRows(hidden, inputs.masked_positions)); // [B·T, V] or [P, V]
+  const targets = maskedTargets(inputs);
+  const [batch, length] = hidden.shape as [number, number, number];
+  const logits = form === 'gathered' ? rows : (F.reshape(rows, [batch, length, rows.shape[1]!]) as Var<'f32', 3>);
+  return targets === undefined ? { logits } : { logits, loss: F.crossEntropy(rows, targets) };
+}
+
+/** The masked-LM loss of `inputs` (labels [B, T], or masked_positions + masked_labels), checked to carry one of them. */
+export function maskedLMLoss(op: string, hidden: Var<'f32', 3>, inputs: MaskedLMLabels, head: (rows: Var<'f32', 2>) => Var<'f32', 2>): Var<'f32', 0> {
+  if (maskedLabelForm(op, inputs) === 'none' || (inputs.masked_positions !== undefined && inputs.masked_labels === undefined)) {
+    throw new ArgumentError(`${op}: labels [B, T] i32, or masked_positions [P] with masked_labels [P] (i32), are required`);
+  }
+  return maskedLMForward(op, hidden, inputs, head).loss!;
+}
+
+/** BERT's inputs with masked-LM labels in either form. */
+export type BertMaskedLMInputs = BertInputs & MaskedLMLabels;
 
 /** BERT with the masked-LM head (`cls.predictions.*`); parameters in Hugging Face's order and names. */
 export class BertForMaskedLM extends Module {
@@ -303,38 +429,43 @@ export class BertForMaskedLM extends Module {
 
   constructor(config: BertConfig) {
     super('');
-    this.bert = this.child(new BertModel(resolveBertConfig(config, 'BertForMaskedLM')));
+    this.bert = this.child(new BertModel(resolveBertConfig(config, 'BertForMaskedLM'), { addPoolingLayer: false }));
     this.head = this.child(new BertLMPredictionHead('cls.predictions', this.bert.config));
   }
 
+  #head(hidden: Var<'f32', 3>) {
+    return (rows: Var<'f32', 2>) => this.head.forward(rows, hidden.graph.param(this.bert.embeddings.words.weight) as Var<'f32', 2>);
+  }
+
   /**
-   * One forward: logits [B, T, V]; with `labels` [B, T] i32 the loss as `loss()` computes it; on
-   * request the hidden states and attention probabilities (see `BertForwardOptions`).
+   * One forward: logits [B, T, V], or [P, V] of the gathered rows when `masked_positions` [P] is given (the
+   * head then runs on those rows only); with labels (`labels` [B, T], or `masked_labels` [P]) the loss as
+   * `loss()` computes it; on request the hidden states and attention probabilities (see `BertForwardOptions`).
    */
-  forward(inputs: BertInputs & { labels?: Var<'i32', 2> }, options: BertForwardOptions = {}): MaskedLMOutput {
+  forward(inputs: BertInputs & MaskedLMLabels & { masked_positions: Var<'i32', 1> }, options?: BertForwardOptions): GatheredMaskedLMOutput;
+  forward(inputs: BertInputs & { labels?: Var<'i32', 2> }, options?: BertForwardOptions): MaskedLMOutput;
+  forward(inputs: BertMaskedLMInputs, options: BertForwardOptions = {}): MaskedLMOutput | GatheredMaskedLMOutput {
     const op = 'BertForMaskedLM.forward';
-    checkInputs(op, inputs, inputs?.labels === undefined ? [] : ['labels']);
+    checkInputs(op, inputs);
     checkForwardOptions(op, options);
     const { lastHiddenState, ...extra } = this.bert.forwardWithOutputs(inputs, options);
-    const rows = this.head.forward(lastHiddenState, lastHiddenState.graph.param(this.bert.embeddings.words.weight) as Var<'f32', 2>); // [B·T, V]
-    const [batch, length] = inputs.input_ids.shape as [number, number];
-    const logits = F.reshape(rows, [batch, length, this.bert.config.vocab_size]) as Var<'f32', 3>;
-    const loss = inputs.labels === undefined ? {} : { loss: F.crossEntropy(rows, F.reshape(inputs.labels, [-1]) as Var<'i32', 1>) };
-    return { logits, ...loss, ...extra };
+    const { logits, loss } = maskedLMForward(op, lastHiddenState, inputs, this.#head(lastHiddenState));
+    return { logits, ...(loss ? { loss } : {}), ...extra } as MaskedLMOutput | GatheredMaskedLMOutput;
   }
 
   /** Vocabulary logits [B·T, V] of every position. */
   logits(inputs: BertInputs): Var<'f32', 2> {
     checkInputs('BertForMaskedLM.logits', inputs);
     const hidden = this.bert.forward(inputs);
-    return this.head.forward(hidden, hidden.graph.param(this.bert.embeddings.words.weight) as Var<'f32', 2>);
+    return this.#head(hidden)(F.reshape(hidden, [-1, this.bert.config.hidden_size]) as Var<'f32', 2>);
   }
 
-  /** Mean cross-entropy over the positions whose label is not -100 (labels [B, T] i32). */
-  loss(inputs: BertInputs & { labels: Var<'i32', 2> }): Var<'f32', 0> {
-    checkInputs('BertForMaskedLM.loss', inputs, ['labels']);
-    const labels = F.reshape(inputs.labels, [-1]) as Var<'i32', 1>;
-    return F.crossEntropy(this.logits(inputs), labels);
+  /** Mean cross-entropy over the labelled positions: labels [B, T] i32 (-100: none), or the gathered masked_positions [P] + masked_labels [P]. */
+  loss(inputs: BertMaskedLMInputs): Var<'f32', 0> {
+    const op = 'BertForMaskedLM.loss';
+    checkInputs(op, inputs);
+    const hidden = this.bert.forward(inputs);
+    return maskedLMLoss(op, hidden, inputs, this.#head(hidden));
   }
 
   /** How this class maps to a Hugging Face folder (config fields, names, tied weights); `savePretrained` reads it. */

@@ -33,8 +33,8 @@ import {
   writeVocabTxt,
 } from '../tokenizers/index.js';
 
-/** The type a config.json field must have. */
-export type ConfigFieldKind = 'integer' | 'number' | 'string' | 'boolean';
+/** The type a config.json field must have; `…|null` also takes null (Python's None: the field's default), 'object' a JSON object. */
+export type ConfigFieldKind = 'integer' | 'number' | 'string' | 'boolean' | 'object' | 'number|null' | 'string|null';
 
 /** How a model class maps to a Hugging Face folder: its config fields, names and tied weights. */
 export interface PretrainedFormat<M extends Module = Module, C = Record<string, unknown>> {
@@ -238,10 +238,20 @@ export function readConfig(where: string, format: PretrainedFormat<Module, unkno
   const config: Record<string, unknown> = {};
   for (const [field, kind] of Object.entries(format.fields)) {
     const value = raw[field];
-    if (value === undefined) continue;
+    if (value === undefined || (value === null && kind.endsWith('|null'))) continue;
+    const base = kind.replace('|null', '');
     const ok =
-      kind === 'integer' ? Number.isSafeInteger(value) : kind === 'number' ? typeof value === 'number' && Number.isFinite(value) : typeof value === kind;
-    if (!ok) throw new PretrainedError(`${where}: field ${field} must be ${kind === 'integer' ? 'an integer' : `a ${kind}`}, got ${describeValue(value)}`);
+      base === 'integer'
+        ? Number.isSafeInteger(value)
+        : base === 'number'
+          ? typeof value === 'number' && Number.isFinite(value)
+          : base === 'object'
+            ? typeof value === 'object' && value !== null && !Array.isArray(value)
+            : typeof value === base;
+    if (!ok) {
+      const want = base === 'integer' ? 'an integer' : base === 'object' ? 'a JSON object' : `a ${base}`;
+      throw new PretrainedError(`${where}: field ${field} must be ${want}${kind.endsWith('|null') ? ' or null' : ''}, got ${describeValue(value)}`);
+    }
     config[field] = value;
   }
   for (const [field, allowed] of Object.entries(format.supported ?? {})) {
