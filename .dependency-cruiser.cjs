@@ -24,7 +24,7 @@ module.exports = {
       severity: 'error',
       comment: 'A kernel knows its shader, its bindings and its CPU reference, never the graph, a layer or a model.',
       from: { path: layer('kernels') },
-      to: { path: layer('nn', 'models', 'graph', 'train', 'optim', 'ops', 'data', 'tokenizers', 'io', 'recipes', 'infer') },
+      to: { path: layer('nn', 'models', 'graph', 'train', 'optim', 'ops', 'data', 'tokenizers', 'io', 'recipes', 'infer', 'metrics') },
     },
     {
       name: 'shaders-belong-to-kernels',
