@@ -13,8 +13,10 @@ export interface TokenizerSpecials {
   padId: number;
   /** Every special added token's id (Hugging Face's `all_special_ids`): never selected for masking. */
   specialIds: number[];
-  /** The number of ids (`len(tokenizer)`): random replacements are drawn from [0, vocabSize). */
+  /** The number of ids (`len(tokenizer)`). */
   vocabSize: number;
+  /** = vocabSize: MLM's random replacements are drawn from the whole vocabulary, as Hugging Face's `randint(len(tokenizer))`. */
+  randomTokenRange: number;
 }
 
 /** Checks that `tokenizer` has what the data functions call. */
@@ -26,7 +28,8 @@ export function checkTokenizer(op: string, tokenizer: unknown): Tokenizer {
 }
 
 /**
- * The mask and pad ids, the special ids and the vocabulary size of a tokenizer. The mask and pad tokens
+ * The mask and pad ids, the special ids and the vocabulary size of a tokenizer, shaped to spread into
+ * the MLM batchers' options (`{ ...tokenizerSpecials(t), batchSize, seqLength, seed }`). The mask and pad tokens
  * are found by name (`[MASK]`/`<mask>`, `[PAD]`/`<pad>`) unless `maskToken`/`padToken` name them.
  */
 export function tokenizerSpecials(tokenizer: Tokenizer, options: { maskToken?: string; padToken?: string } = {}): TokenizerSpecials {
@@ -48,6 +51,7 @@ export function tokenizerSpecials(tokenizer: Tokenizer, options: { maskToken?: s
     padId: find('padToken', options.padToken, ['[PAD]', '<pad>']),
     specialIds: tokenizer.addedTokens.filter((token) => token.special).map((token) => token.id),
     vocabSize: tokenizer.vocabSize,
+    randomTokenRange: tokenizer.vocabSize,
   };
 }
 

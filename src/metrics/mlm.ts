@@ -60,7 +60,14 @@ export interface FixedMaskedSet {
  */
 export function fixedMaskedSet(examples: readonly Int32Array[], options: FixedMaskedSetOptions): FixedMaskedSet {
   if (options === null || typeof options !== 'object') throw new ArgumentError(`fixedMaskedSet: options must be an object, got ${describe(options)}`);
-  const batches = [...mlmLineBatches(examples, { ...options, shuffle: false, epochs: 1 })];
+  let batches: MlmLineBatch[];
+  try {
+    batches = [...mlmLineBatches(examples, { ...options, shuffle: false, epochs: 1 })];
+  } catch (error) {
+    // The batcher checked the arguments; say which public function was called.
+    if (error instanceof ShapeError) throw new ShapeError(`fixedMaskedSet: ${error.message}`);
+    throw error;
+  }
   let maskedCount = 0;
   for (const batch of batches) for (const label of batch.labels) if (label !== IGNORE_INDEX) maskedCount++;
   return { batches, maskedCount };

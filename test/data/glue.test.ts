@@ -37,7 +37,7 @@ describe('readGlueTsv (CoLA)', () => {
     const batches = [...classificationBatches(train, bertWordPiece(), { batchSize: 32, maxLength: 64, seed: 42, epochs: 1 })];
     expect(batches).toHaveLength(268);
     expect(batches.at(-1)!.batchSize).toBe(8551 - 267 * 32);
-    expect(batches.reduce((sum, b) => sum + b.labels.reduce((a, x) => a + x, 0), 0)).toBe(6023);
+    expect(batches.reduce((sum, b) => sum + Array.from(b.labels).reduce((a, x) => a + x, 0), 0)).toBe(6023);
   });
 
   test('CRLF and a trailing newline are fine; malformed rows are DatasetErrors naming the line', () => {

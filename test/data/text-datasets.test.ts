@@ -10,8 +10,20 @@ if (!KANT.present) console.warn(`test/data/text-datasets: skipping the Kant test
 
 describe('tokenizerSpecials', () => {
   test('RoBERTa and BERT specials: mask, pad, every special id, the vocabulary size', () => {
-    expect(tokenizerSpecials(byteBpe())).toEqual({ maskId: 4, padId: 1, specialIds: [0, 1, 2, 3, 4], vocabSize: byteBpe().vocabSize });
-    expect(tokenizerSpecials(bertWordPiece())).toEqual({ maskId: 4, padId: 0, specialIds: [0, 1, 2, 3, 4], vocabSize: bertWordPiece().vocabSize });
+    expect(tokenizerSpecials(byteBpe())).toEqual({
+      maskId: 4,
+      padId: 1,
+      specialIds: [0, 1, 2, 3, 4],
+      vocabSize: byteBpe().vocabSize,
+      randomTokenRange: byteBpe().vocabSize,
+    });
+    expect(tokenizerSpecials(bertWordPiece())).toEqual({
+      maskId: 4,
+      padId: 0,
+      specialIds: [0, 1, 2, 3, 4],
+      vocabSize: bertWordPiece().vocabSize,
+      randomTokenRange: bertWordPiece().vocabSize,
+    });
     expect(tokenizerSpecials(byteBpe(), { maskToken: '</s>' }).maskId).toBe(2);
     expect(() => tokenizerSpecials(byteBpe(), { maskToken: '[MASK]' })).toThrow(
       /^tokenizerSpecials: the tokenizer has no "\[MASK\]" token; name it with options\.maskToken/,

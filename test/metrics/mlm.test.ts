@@ -69,5 +69,7 @@ describe('fixedMaskedSet', () => {
     // With probability 1, every non-special position is labelled with its own id: all 23 tokens.
     expect(set.maskedCount).toBe(23);
     expect(() => tokenWindows(tokens, { seqLength: 2, clsId: 0, sepId: 2 })).toThrow(/^tokenWindows: seqLength 2 leaves no room/);
+    expect(() => fixedMaskedSet(rows, { ...options, padId: -1 })).toThrow(/^fixedMaskedSet: mlmLineBatches: padId must be an integer/);
+    expect(() => fixedMaskedSet([], options)).toThrow(/^fixedMaskedSet: .*examples must be a non-empty array/);
   });
 });
