@@ -312,30 +312,58 @@ describe('configs and inputs checked', () => {
 });
 
 describe('fromPretrained → savePretrained → fromPretrained', () => {
+  // SHADERFORMER_KEEP_SAVED=1 keeps the saved folders for scripts/hf/check-saved-heads.py (transformers loads them).
+  const keep = process.env.SHADERFORMER_KEEP_SAVED ? join(tmpdir(), 'sf-heads-saved') : undefined;
+  const classes: [LoadableClass & { name: string }, string][] = [
+    [RobertaForMaskedLM, 'tiny-roberta-mlm'],
+    [BertForSequenceClassification, 'tiny-bert-seqcls'],
+    [BertForSequenceClassification, 'tiny-bert-regression'],
+    [BertForPreTraining, 'tiny-bert-pretraining'],
+    [BertForTokenClassification, 'tiny-bert-tokcls'],
+    [BertForQuestionAnswering, 'tiny-bert-qa'],
+    [RobertaModel, 'tiny-roberta-model'],
+    [RobertaForSequenceClassification, 'tiny-roberta-seqcls'],
+  ];
+  test.each(classes.map(([cls, fixture]) => [cls.name, fixture, cls] as const))(
+    '%s from %s: config.json has every field transformers wrote, the same values; the same tensors',
+    async (_, fixture, cls) => {
+      const first = await load(cls, fixture);
+      const folder = keep ? join(keep, fixture) : await mkdtemp(join(tmpdir(), 'sf-heads-'));
+      try {
+        await savePretrained(folder, first);
+        const original = JSON.parse(await readFile(join(dir(fixture), 'config.json'), 'utf8'));
+        const saved = JSON.parse(await readFile(join(folder, 'config.json'), 'utf8'));
+        for (const [key, value] of Object.entries(original)) {
+          if (key !== 'transformers_version') expect(saved[key], `config.json ${key}`).toEqual(value);
+        }
+        const again = await load(cls, folder);
+        expect(again.model.parameters().map((p) => p.name)).toEqual(first.model.parameters().map((p) => p.name));
+        for (const p of first.model.parameters()) expect(await again.parameters.get(p.name), p.name).toEqual(await first.parameters.get(p.name));
+        first.parameters.dispose();
+        again.parameters.dispose();
+      } finally {
+        if (keep) console.log(`saved for scripts/hf/check-saved-heads.py: ${folder}`);
+        else await rm(folder, { recursive: true });
+      }
+    },
+  );
+
   test.each([
-    ['RobertaForMaskedLM', 'tiny-roberta-mlm'],
-    ['BertForSequenceClassification', 'tiny-bert-seqcls'],
-  ] as const)('%s: the same config fields, tensors and logits', async (name, fixture) => {
-    const cls = name === 'RobertaForMaskedLM' ? RobertaForMaskedLM : BertForSequenceClassification;
+    ['RobertaForMaskedLM', 'tiny-roberta-mlm', RobertaForMaskedLM, [...ROBERTA_INPUTS, 'position_ids']],
+    ['BertForSequenceClassification', 'tiny-bert-seqcls', BertForSequenceClassification, BERT_INPUTS],
+  ] as const)('%s from %s: the reloaded model gives the same logits, bit for bit', async (_, fixture, cls, keys) => {
     const e = await expectedOf(fixture);
-    const keys = name === 'RobertaForMaskedLM' ? [...ROBERTA_INPUTS, 'position_ids'] : BERT_INPUTS;
-    const logitsOf = (model: Module & { forward(x: never): { logits: Var } }, parameters: ParameterStore) =>
-      run(backend, parameters, feedOf(e, keys), (x) => [model.forward(x as never).logits]);
-    const first = await load(cls as never, fixture);
+    const logitsOf = (model: Module, parameters: ParameterStore) =>
+      run(backend, parameters, feedOf(e, keys), (x) => [(model as unknown as { forward(x: unknown): { logits: Var } }).forward(x).logits]);
+    const first = await load(cls as LoadableClass, fixture);
     const folder = await mkdtemp(join(tmpdir(), 'sf-heads-'));
     try {
-      await savePretrained(folder, first as never);
-      const original = JSON.parse(await readFile(join(dir(fixture), 'config.json'), 'utf8'));
-      const saved = JSON.parse(await readFile(join(folder, 'config.json'), 'utf8'));
-      for (const [key, value] of Object.entries(original)) {
-        if (key !== 'transformers_version') expect(saved[key], `config.json ${key}`).toEqual(value);
-      }
-      const again = await load(cls as never, folder);
-      const [a] = await logitsOf(first.model as never, first.parameters);
-      const [b] = await logitsOf(again.model as never, again.parameters);
+      await savePretrained(folder, first);
+      const again = await load(cls as LoadableClass, folder);
+      const [a] = await logitsOf(first.model, first.parameters);
+      const [b] = await logitsOf(again.model, again.parameters);
       expect(Array.from(b!)).toEqual(Array.from(a!));
       expectClose('logits vs transformers', a!, flat(e.logits));
-      for (const p of first.model.parameters()) expect(await again.parameters.get(p.name), p.name).toEqual(await first.parameters.get(p.name));
       first.parameters.dispose();
       again.parameters.dispose();
     } finally {
