@@ -10,14 +10,15 @@ import type { StepSource } from './step-values.js';
 // ---- elementwise
 
 /**
- * Elementwise ops. In the binary ops `b` has `a`'s shape or a suffix of it and is repeated over
- * `a`'s leading dims; the result has `a`'s shape.
+ * Elementwise ops. `add` and `mul` broadcast both sides by NumPy's rules to `shape`, the checked
+ * result shape (at most 6 dims unless b's shape is a suffix of a's). In `addScaled` `b` has `a`'s
+ * shape or a suffix of it and is repeated over `a`'s leading dims; the result has `a`'s shape.
  */
 export interface ElementwiseOps {
-  /** out = a + b, elementwise, b broadcast. */
-  add(a: Tensor, b: Tensor): Tensor;
-  /** out = a · b, elementwise, b broadcast. */
-  mul(a: Tensor, b: Tensor): Tensor;
+  /** out = a + b, elementwise, both broadcast to `shape`. */
+  add(a: Tensor, b: Tensor, shape: readonly number[]): Tensor;
+  /** out = a · b, elementwise, both broadcast to `shape`. */
+  mul(a: Tensor, b: Tensor, shape: readonly number[]): Tensor;
   /** out = s · x (f32, f16). */
   scale(x: Tensor, s: number): Tensor;
   /** out = a + s · b, b broadcast (f32, f16). */

@@ -55,14 +55,16 @@ const GRAD_RULES: { [K in ComputeOp]: GradRule<K> } = {
     const dbias = bias && needs[2] ? reduceToShape(dy, bias.shape) : null;
     return [da, db, dbias];
   },
+  // Either side may have been broadcast: its cotangent is summed back to its own shape.
   add: ({ node, dOuts: [dy], needs }) => {
-    const [, b] = node.inputs;
-    return [needs[0] ? dy! : null, needs[1] ? reduceToShape(dy! as Var<'f32'>, b!.shape) : null];
+    const [a, b] = node.inputs;
+    const g = dy as Var<'f32'>;
+    return [needs[0] ? reduceToShape(g, a!.shape) : null, needs[1] ? reduceToShape(g, b!.shape) : null];
   },
   mul: ({ node, dOuts: [dy], needs }) => {
     const [a, b] = node.inputs as [Var<'f32'>, Var<'f32'>];
     const g = dy as Var<'f32'>;
-    return [needs[0] ? F.mul(g, b) : null, needs[1] ? reduceToShape(F.mul(g, a), b.shape) : null];
+    return [needs[0] ? reduceToShape(F.mul(g, b), a.shape) : null, needs[1] ? reduceToShape(F.mul(g, a), b.shape) : null];
   },
   scale: ({ node, dOuts: [dy] }) => [F.scale(dy as Var<'f32'>, node.attrs.s)],
   reshape: ({ node, dOuts: [dy] }) => [F.reshape(dy!, node.inputs[0]!.shape)],
@@ -186,11 +188,29 @@ function constantValue(v: Var): number | undefined {
   return typeof value === 'number' ? value : value[0];
 }
 
-/** Sums dy over the leading dims it was broadcast along, back to `shape` (a suffix of dy's shape). */
+/**
+ * Sums dy over the dims it was broadcast along, back to `shape` (NumPy broadcasting: dims missing
+ * at the front of `shape`, or of size 1 in it, were repeated). Neighbouring dims that are both
+ * summed, or both kept, are merged first, so each run of summed dims costs one sum.
+ */
 function reduceToShape(dy: Var<'f32'>, shape: readonly number[]): Var<'f32'> {
-  if (shape.length === dy.rank) return dy;
-  const summed = F.sum(F.reshape(dy, [-1, shapeSize(shape)]), 0);
-  return F.reshape(summed, shape);
+  if (shape.length === dy.rank && shape.every((d, k) => d === dy.shape[k])) return dy;
+  const padded = [...new Array<number>(dy.rank - shape.length).fill(1), ...shape];
+  // Runs of dims with the same fate; a dim of size 1 in dy joins whichever run it sits in.
+  const runs: { size: number; summed: boolean }[] = [];
+  dy.shape.forEach((d, k) => {
+    const summed = padded[k] === 1 && d !== 1;
+    const last = runs[runs.length - 1];
+    if (last && (last.summed === summed || d === 1)) last.size *= d;
+    else runs.push({ size: d, summed });
+  });
+  let x = F.reshape(
+    dy,
+    runs.map((r) => r.size),
+  );
+  // From the last run to the first, so the axes still to be summed keep their index.
+  for (let k = runs.length - 1; k >= 0; k--) if (runs[k]!.summed) x = F.sum(x, k);
+  return F.reshape(x, shape);
 }
 
 /** dx of a sum over `axis`: dy [x.shape without axis] repeated along axis. */

@@ -13,8 +13,8 @@ class MetaBackend implements OpBackend {
   readonly name = 'meta' as const;
 
   readonly ops: BackendOps = {
-    add: (a) => this.like(a),
-    mul: (a) => this.like(a),
+    add: (a, _b, shape) => this.make(shape, a.dtype),
+    mul: (a, _b, shape) => this.make(shape, a.dtype),
     scale: (x) => this.like(x),
     addScaled: (a) => this.like(a),
     accumulate: () => {},

@@ -32,13 +32,17 @@ export function linear<R extends number>(x: Var<'f32', R>, weight: Var<'f32', 2>
   return matmul(x, weight, { transposeB: true, ...(bias ? { bias } : {}) });
 }
 
-/** a + b, b of a's shape or a suffix of it (broadcast over a's leading dims). */
+/**
+ * a + b with NumPy broadcasting (sizes aligned from the last dim, equal or 1; a bias [N] onto
+ * [M, N], or [B, 1, D] + [1, T, D]). The result has the broadcast shape; its static rank is a's,
+ * so put the operand of the larger rank first.
+ */
 export function add<D extends DType, R extends number>(a: Var<D, R>, b: Var<D>): Var<D, R> {
   checkVars('F.add', { a, b });
   return a.graph.apply('add', [a, b], {})[0] as Var<D, R>;
 }
 
-/** a · b elementwise, b of a's shape or a suffix of it. */
+/** a · b elementwise with NumPy broadcasting, as `add`. */
 export function mul<R extends number>(a: Var<'f32', R>, b: Var<'f32'>): Var<'f32', R> {
   checkVars('F.mul', { a, b });
   return a.graph.apply('mul', [a, b], {})[0] as Var<'f32', R>;

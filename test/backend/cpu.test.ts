@@ -45,7 +45,7 @@ describe('errors name the op and the shapes', () => {
     [
       'add shape',
       () => add(a, cpu.tensor([1, 2, 3, 4, 5, 6], [3, 2])),
-      /^add: b's shape must equal a's shape or a suffix of it, got a \[2, 3\] and b \[3, 2\]$/,
+      /^add: a \[2, 3\] and b \[3, 2\] do not broadcast: sizes 3 and 2 meet at dim -1 \(aligned from the last dim, sizes must be equal or 1\)$/,
     ],
     ['mul dtype', () => mul(a, cpu.tensor(Int32Array.from([1, 2, 3, 4, 5, 6]), [2, 3])), /^mul: dtypes differ: f32\[2, 3\] on cpu and i32\[2, 3\] on cpu$/],
     ['matmul inner', () => matmul(a, a), /^matmul: expected A \[M, K\] and B \[K, N\] with the same K, got A \[2, 3\] and B \[2, 3\]$/],

@@ -1,4 +1,5 @@
-// The gradient rules of the ops the model heads need (tanh, gatherRows, slice) against central
+// The gradient rules of the ops the model heads need (tanh, gatherRows, slice, add and mul with
+// NumPy broadcasting of both sides) against central
 // finite differences in float64 on the CPU backend, with the harness of autograd.test.ts:
 // |ad − fd| ≤ 1e-8 + 1e-6·|fd|, h = 1e-6, every element of every differentiated tensor.
 import { afterAll, describe, expect, test } from 'vitest';
@@ -85,6 +86,44 @@ describe('slice', () => {
     expect(() => F.slice(x, 1, -1, 2)).toThrowError(/^slice: start must be a non-negative integer, got -1/);
     expect(() => F.slice(x, 0, 0, 1.5)).toThrowError(/^slice: length must be a non-negative integer, got 1.5/);
     expect(() => F.slice(x, 0, 0, 1.5)).toThrowError(ShapeError);
+  });
+});
+
+describe('add and mul with NumPy broadcasting: each cotangent summed back to its own shape', () => {
+  test.each([
+    [
+      [2, 1, 4],
+      [3, 1],
+    ],
+    [
+      [3, 1],
+      [1, 4],
+    ],
+    [[4], [2, 3, 4]],
+    [
+      [2, 1, 3, 1],
+      [1, 4, 1, 5],
+    ],
+    [
+      [1, 3],
+      [2, 1, 1],
+    ],
+    [[2, 3], []],
+  ] as const)('a %j, b %j', (aShape, bShape) => {
+    for (const op of ['add', 'mul'] as const) {
+      const c = new Case(110);
+      const [a, b] = [c.param('a', aShape), c.param('b', bShape)];
+      const out = op === 'add' ? F.add(a, b) : F.mul(a, b);
+      check(op, c, out);
+    }
+  });
+
+  test('the inferred shape is the broadcast one; sizes that clash are a build-time error', () => {
+    const c = new Case(111);
+    expect(F.add(c.param('a', [2, 1]), c.param('b', [3])).shape).toEqual([2, 3]);
+    expect(F.mul(c.param('c', [5]), c.param('d', [4, 1, 1])).shape).toEqual([4, 1, 5]);
+    expect(() => F.add(c.param('e', [2, 3]), c.param('f', [2]))).toThrowError(ShapeError);
+    expect(() => F.add(c.param('g', [2, 3]), c.param('h', [2]))).toThrowError(/^add: a \[2, 3\] and b \[2\] do not broadcast/);
   });
 });
 

@@ -2,7 +2,17 @@ import { type DType, add, mul } from '../../src/index.js';
 // scale and addScaled are not in src/index.ts's explicit elementwise export list yet (a shared file).
 import { accumulate, addScaled, scale } from '../../src/ops/elementwise.js';
 import { fromHalfBits, toHalfBits } from '../../src/tensor/dtype.js';
-import { accumulateReference, addReference, addScaledReference, mulReference, scaleReference, type NumericArray } from '../../src/reference/elementwise.js';
+import {
+  accumulateReference,
+  addBroadcastReference,
+  addReference,
+  addScaledReference,
+  broadcastShape,
+  mulBroadcastReference,
+  mulReference,
+  scaleReference,
+  type NumericArray,
+} from '../../src/reference/elementwise.js';
 import { type CaseContext, type GpuCase, type Tolerance, defineSuite } from '../harness/cases.js';
 
 // WGSL f32/i32/u32 add and multiply are exact or correctly rounded, as is the reference's store
@@ -53,6 +63,35 @@ function binaryCase(op: 'add' | 'mul', dtype: DType, shape: number[], bShape = s
       const inputY = half ? roundToHalf(y) : y;
       const want = new (inputX.constructor as new (n: number) => NumericArray)(n);
       (op === 'add' ? addReference : mulReference)(inputX, inputY, want);
+      ctx.expectClose(`${op} ${dtype}`, got, half ? roundToHalf(want) : want, TOLERANCE[dtype]);
+    },
+  };
+}
+
+/**
+ * add or mul with NumPy broadcasting of both sides (the general kernel, or the plain one with the
+ * operands swapped when a is a suffix of b), against the general references; tolerances as above.
+ */
+function broadcastCase(op: 'add' | 'mul', dtype: DType, aShape: number[], bShape: number[], note = ''): GpuCase {
+  const outShape = broadcastShape(aShape, bShape)!;
+  return {
+    name: `${op} ${dtype} a [${aShape.join(', ')}] and b [${bShape.join(', ')}] → [${outShape.join(', ')}]${note ? ` (${note})` : ''}`,
+    async run(ctx) {
+      if (dtype === 'f16' && !ctx.gpu.device.features.has('shader-f16')) return ctx.skip('adapter lacks shader-f16');
+      const size = (shape: number[]) => shape.reduce((p, d) => p * d, 1);
+      const x = randomValues(ctx, dtype, size(aShape));
+      const y = randomValues(ctx, dtype, size(bShape));
+      const a = ctx.gpu.tensor(x, aShape, dtype);
+      const b = ctx.gpu.tensor(y, bShape, dtype);
+      const out = op === 'add' ? add(a, b) : mul(a, b);
+      ctx.expectTrue('shape', out.shape.join() === outShape.join() && out.dtype === dtype, `got ${out.describe()}`);
+      const got = await out.data();
+      [a, b, out].forEach((t) => t.dispose());
+      const half = dtype === 'f16';
+      const inputX = half ? roundToHalf(x) : x;
+      const inputY = half ? roundToHalf(y) : y;
+      const want = new (inputX.constructor as new (n: number) => NumericArray)(size(outShape));
+      (op === 'add' ? addBroadcastReference : mulBroadcastReference)(inputX, aShape, inputY, bShape, outShape, want);
       ctx.expectClose(`${op} ${dtype}`, got, half ? roundToHalf(want) : want, TOLERANCE[dtype]);
     },
   };
@@ -147,6 +186,21 @@ export default defineSuite('elementwise', [
     ]),
   ),
   binaryCase('add', 'f32', [512, 3072], [3072]),
+  // NumPy broadcasting of both sides: an outer sum, [B, 1, D] with [1, T, D], a smaller-rank a, a
+  // rank-6 pattern no merge shortens, size-1 dims of both, and a 2-D dispatch grid.
+  ...(['add', 'mul'] as const).flatMap((op) =>
+    (['f32', 'f16', 'i32', 'u32'] as const).flatMap((dtype) => [
+      broadcastCase(op, dtype, [7, 1], [1, 33]),
+      broadcastCase(op, dtype, [3, 1, 129], [1, 17, 129]),
+      broadcastCase(op, dtype, [33], [5, 7, 33], 'a a suffix of b'),
+      broadcastCase(op, dtype, [3, 1, 5, 1, 2, 1], [1, 4, 1, 3, 1, 5], 'rank 6, nothing merges'),
+    ]),
+  ),
+  broadcastCase('add', 'f32', [2, 1, 1, 257], [5, 3, 1]),
+  broadcastCase('mul', 'f32', [1, 1, 7], [1, 1]),
+  broadcastCase('add', 'f32', [4, 1, 64], [4, 128, 1], 'attention-mask-like'),
+  broadcastCase('add', 'f32', [0, 1], [1, 5], 'empty'),
+  broadcastCase('add', 'f32', [4100, 1], [1, 4100], '2-D grid'),
   ...(['f32', 'f16'] as const).flatMap((dtype) => [
     ...SHAPES.map((shape) => scaledCase('scale', dtype, shape)),
     ...SHAPES.map((shape) => scaledCase('addScaled', dtype, shape)),

@@ -88,7 +88,7 @@ console.log(JSON.stringify({ sum: Array.from(await add(a, a).data()), product: A
     expect(JSON.parse(printed)).toEqual({
       sum: [2, 4, 6, 8, 10, 12],
       product: [58, 64, 139, 154],
-      error: "add: b's shape must equal a's shape or a suffix of it, got a [2, 3] and b [3, 2]",
+      error: 'add: a [2, 3] and b [3, 2] do not broadcast: sizes 3 and 2 meet at dim -1 (aligned from the last dim, sizes must be equal or 1)',
     });
   });
 

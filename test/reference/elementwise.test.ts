@@ -1,9 +1,20 @@
-// The elementwise references and ops: broadcasting a suffix-shaped b, scale and addScaled.
+// The elementwise references and ops: broadcasting (a suffix-shaped b, and NumPy's general rules), scale and addScaled.
 import { describe, expect, test } from 'vitest';
 import { add, createCpuBackend, mul, ShapeError } from '../../src/index.js';
 // scale and addScaled are not in src/index.ts's explicit elementwise export list yet (a shared file).
 import { accumulate, addScaled, scale } from '../../src/ops/elementwise.js';
-import { accumulateReference, addReference, addScaledReference, mulReference, scaleReference } from '../../src/reference/elementwise.js';
+import {
+  accumulateReference,
+  addBroadcastReference,
+  addReference,
+  addScaledReference,
+  broadcastIndices,
+  broadcastShape,
+  mulBroadcastReference,
+  mulReference,
+  scaleReference,
+} from '../../src/reference/elementwise.js';
+import { simplifyBroadcast } from '../../src/kernels/elementwise.js';
 
 describe('elementwise references', () => {
   test('b repeats along a: a bias [3] onto [2, 3]', () => {
@@ -83,8 +94,22 @@ describe('elementwise ops on the CPU backend', () => {
     ['accumulate dtype x', () => accumulate(cpu.zeros([2]), cpu.zeros([2], 'i32'), 1), /^accumulate: x must be f32, got i32\[2\] on cpu$/],
     ['accumulate s', () => accumulate(a, cpu.zeros([2, 3]), NaN), /^accumulate: s must be a finite number, got NaN$/],
     ['accumulate backends', () => accumulate(a, createCpuBackend().zeros([2, 3]), 1), /^accumulate: arguments live on different backends/],
-    ['add prefix', () => add(a, cpu.zeros([2])), /^add: b's shape must equal a's shape or a suffix of it, got a \[2, 3\] and b \[2\]$/],
-    ['mul longer b', () => mul(cpu.zeros([3]), a), /^mul: b's shape must equal a's shape or a suffix of it, got a \[3\] and b \[2, 3\]$/],
+    [
+      'add prefix',
+      () => add(a, cpu.zeros([2])),
+      /^add: a \[2, 3\] and b \[2\] do not broadcast: sizes 3 and 2 meet at dim -1 \(aligned from the last dim, sizes must be equal or 1\)$/,
+    ],
+    [
+      'mul inner dims',
+      () => mul(cpu.zeros([4, 3, 1]), cpu.zeros([2, 5])),
+      /^mul: a \[4, 3, 1\] and b \[2, 5\] do not broadcast: sizes 3 and 2 meet at dim -2 \(aligned from the last dim, sizes must be equal or 1\)$/,
+    ],
+    [
+      'add rank 7 not a suffix',
+      () => add(cpu.zeros([1, 1, 1, 1, 1, 1, 2]), cpu.zeros([2, 1])),
+      /^add: a broadcast result may have at most 6 dims unless b's shape is a suffix of a's, got a \[1, 1, 1, 1, 1, 1, 2\] and b \[2, 1\]$/,
+    ],
+    ['add dtypes', () => add(a, cpu.zeros([3], 'i32')), /^add: dtypes differ: f32\[2, 3\] on cpu and i32\[3\] on cpu$/],
     [
       'addScaled transposed',
       () => addScaled(a, cpu.zeros([3, 2]), 1),
@@ -98,5 +123,65 @@ describe('elementwise ops on the CPU backend', () => {
   ])('%s', (_name, call, message) => {
     expect(call).toThrowError(ShapeError);
     expect(call).toThrowError(message);
+  });
+});
+
+describe('NumPy broadcasting', () => {
+  test('broadcastShape: aligned from the last dim, 1 and missing dims repeat; undefined where sizes clash', () => {
+    expect(broadcastShape([2, 1, 4], [3, 1])).toEqual([2, 3, 4]);
+    expect(broadcastShape([5], [2, 3, 5])).toEqual([2, 3, 5]);
+    expect(broadcastShape([], [2, 3])).toEqual([2, 3]);
+    expect(broadcastShape([1, 0], [4, 1])).toEqual([4, 0]);
+    expect(broadcastShape([2, 3], [3, 2])).toBeUndefined();
+    expect(broadcastShape([2, 3], [2])).toBeUndefined();
+  });
+
+  test('broadcastIndices by hand: [2, 1] and [3] against [2, 3]', () => {
+    expect(Array.from(broadcastIndices([2, 1], [2, 3]))).toEqual([0, 0, 0, 1, 1, 1]);
+    expect(Array.from(broadcastIndices([3], [2, 3]))).toEqual([0, 1, 2, 0, 1, 2]);
+    expect(Array.from(broadcastIndices([1, 3], [2, 3]))).toEqual([0, 1, 2, 0, 1, 2]);
+    expect(Array.from(broadcastIndices([2, 3], [2, 3]))).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  test('an outer sum and product: a column [2, 1] with a row [3]', () => {
+    const out = new Float64Array(6);
+    addBroadcastReference(Float64Array.from([10, 20]), [2, 1], Float64Array.from([1, 2, 3]), [3], [2, 3], out);
+    expect(Array.from(out)).toEqual([11, 12, 13, 21, 22, 23]);
+    mulBroadcastReference(Float64Array.from([10, 20]), [2, 1], Float64Array.from([1, 2, 3]), [3], [2, 3], out);
+    expect(Array.from(out)).toEqual([10, 20, 30, 20, 40, 60]);
+    const ints = new Int32Array(2);
+    mulBroadcastReference(Int32Array.from([65536]), [1], Int32Array.from([65536, -3]), [2], [2], ints);
+    expect(Array.from(ints)).toEqual([0, -196608]);
+  });
+
+  test('[B, 1, D] + [1, T, D] by hand (both sides broadcast)', () => {
+    const out = new Float32Array(2 * 3 * 2);
+    // a[b, 0, d] = 100b + d, b[0, t, d] = 10t
+    addBroadcastReference(Float32Array.from([0, 1, 100, 101]), [2, 1, 2], Float32Array.from([0, 0, 10, 10, 20, 20]), [1, 3, 2], [2, 3, 2], out);
+    expect(Array.from(out)).toEqual([0, 1, 10, 11, 20, 21, 100, 101, 110, 111, 120, 121]);
+  });
+
+  test('simplifyBroadcast merges dims both operands walk as one and drops size-1 dims', () => {
+    expect(simplifyBroadcast([2, 3, 4], [1, 3, 4], [2, 3, 4])).toEqual({ shape: [2, 12], aStride: [12, 1], bStride: [0, 1] });
+    expect(simplifyBroadcast([2, 1, 4], [1, 3, 4], [2, 3, 4])).toEqual({ shape: [2, 3, 4], aStride: [4, 0, 1], bStride: [0, 4, 1] });
+    expect(simplifyBroadcast([5, 1, 1], [1, 6, 7], [5, 6, 7])).toEqual({ shape: [5, 42], aStride: [1, 0], bStride: [0, 1] });
+    expect(simplifyBroadcast([1, 1, 3], [2, 1, 3], [2, 1, 3])).toEqual({ shape: [2, 3], aStride: [0, 1], bStride: [3, 1] });
+    expect(simplifyBroadcast([], [], [])).toEqual({ shape: [], aStride: [], bStride: [] });
+  });
+
+  test('on the CPU backend: the result has the broadcast shape; f16 rounds; the rank-6 limit does not apply to a suffix', async () => {
+    const cpu = createCpuBackend();
+    const column = cpu.tensor([1, 2], [2, 1]);
+    const row = cpu.tensor([10, 20, 30], [3]);
+    const sum = add(column, row);
+    expect(sum.shape).toEqual([2, 3]);
+    expect(Array.from(await sum.data())).toEqual([11, 21, 31, 12, 22, 32]);
+    const product = mul(row, column); // the smaller rank first: still [2, 3]
+    expect(product.shape).toEqual([2, 3]);
+    expect(Array.from(await product.data())).toEqual([10, 20, 30, 20, 40, 60]);
+    const h = add(cpu.tensor([1, 2], [2, 1], 'f16'), cpu.tensor([0.1], [1], 'f16'));
+    expect(h.dtype).toBe('f16');
+    expect(Array.from(await h.data())).toEqual([1.099609375, 2.099609375]);
+    expect(add(cpu.zeros([1, 1, 1, 1, 1, 1, 2]), cpu.zeros([2])).shape).toEqual([1, 1, 1, 1, 1, 1, 2]);
   });
 });

@@ -1,8 +1,18 @@
 import type { ElementwiseOps } from '../contract.js';
-import { accumulateReference, addReference, addScaledReference, mulReference, scaleReference, type NumericArray } from '../../reference/elementwise.js';
+import {
+  accumulateReference,
+  addBroadcastReference,
+  addReference,
+  addScaledReference,
+  mulBroadcastReference,
+  isSuffixShape,
+  mulReference,
+  scaleReference,
+  type NumericArray,
+} from '../../reference/elementwise.js';
 import type { FloatArray } from '../../reference/types.js';
 import { toHalfBits } from '../../tensor/dtype.js';
-import type { Tensor } from '../../tensor/tensor.js';
+import { type Tensor, shapeSize } from '../../tensor/tensor.js';
 import type { CpuContext, CpuStorage } from './context.js';
 
 /** The elementwise ops on the CPU: the reference loops. */
@@ -15,10 +25,26 @@ export function cpuElementwiseOps(cpu: CpuContext): ElementwiseOps {
     reference(x, cpu.values(b), out);
     return result(a, out);
   };
+  type BroadcastReference = (
+    a: NumericArray,
+    aShape: readonly number[],
+    b: NumericArray,
+    bShape: readonly number[],
+    shape: readonly number[],
+    out: NumericArray,
+  ) => void;
+  // b a suffix of a: b repeats along a (the plain loop); otherwise NumPy broadcasting of both sides.
+  const broadcast = (a: Tensor, b: Tensor, shape: readonly number[], suffix: typeof addReference, general: BroadcastReference): Tensor => {
+    if (a.rank === shape.length && isSuffixShape(a.shape, b.shape)) return binary(a, b, suffix);
+    const x = cpu.values(a);
+    const out = new (x.constructor as new (n: number) => NumericArray)(shapeSize(shape));
+    general(x, a.shape, cpu.values(b), b.shape, shape, out);
+    return cpu.wrap(a.dtype === 'f16' ? toHalfBits(out) : out, shape, a.dtype);
+  };
   // The GPU receives s as an f32 uniform (cpu.scalar rounds it, except in f64 mode).
   return {
-    add: (a, b) => binary(a, b, addReference),
-    mul: (a, b) => binary(a, b, mulReference),
+    add: (a, b, shape) => broadcast(a, b, shape, addReference, addBroadcastReference),
+    mul: (a, b, shape) => broadcast(a, b, shape, mulReference, mulBroadcastReference),
     scale: (x, s) => {
       const out = cpu.floats(x.size);
       scaleReference(cpu.values(x), cpu.scalar(s), out);
