@@ -73,9 +73,7 @@ export function addBroadcastReference(
   outShape: readonly number[],
   out: NumericArray,
 ): void {
-  const ia = broadcastIndices(aShape, outShape);
-  const ib = broadcastIndices(bShape, outShape);
-  for (let i = 0; i < out.length; i++) out[i] = a[ia[i]!]! + b[ib[i]!]!;
+  broadcastBinary(a, aShape, b, bShape, outShape, out, (x, y) => x + y);
 }
 
 /** out = a · b with NumPy broadcasting (see `addBroadcastReference`); integer products are the low 32 bits, as in `mulReference`. */
@@ -88,12 +86,22 @@ export function mulBroadcastReference(
   out: NumericArray,
 ): void {
   const integer = out instanceof Int32Array || out instanceof Uint32Array;
+  broadcastBinary(a, aShape, b, bShape, outShape, out, integer ? Math.imul : (x, y) => x * y);
+}
+
+/** out[i] = f(a[ia], b[ib]) over the broadcast pairs (ia, ib) of `broadcastIndices`. */
+function broadcastBinary(
+  a: NumericArray,
+  aShape: readonly number[],
+  b: NumericArray,
+  bShape: readonly number[],
+  outShape: readonly number[],
+  out: NumericArray,
+  f: (x: number, y: number) => number,
+): void {
   const ia = broadcastIndices(aShape, outShape);
   const ib = broadcastIndices(bShape, outShape);
-  for (let i = 0; i < out.length; i++) {
-    const [x, y] = [a[ia[i]!]!, b[ib[i]!]!];
-    out[i] = integer ? Math.imul(x, y) : x * y;
-  }
+  for (let i = 0; i < out.length; i++) out[i] = f(a[ia[i]!]!, b[ib[i]!]!);
 }
 
 /** out[i] = s · x[i]. */
