@@ -14,7 +14,11 @@ import {
   type TrainStep,
   type TrainStepOptions,
   createTrainStep,
+  F,
   linearWarmupDecay,
+  normalInit,
+  Parameter,
+  type Var,
 } from '../../src/index.js';
 import { type CaseContext, type GpuCase, type Rng, type Tolerance, defineSuite } from '../harness/cases.js';
 
@@ -120,6 +124,76 @@ function agreementCase(name: string, steps: number, options: RunOptions): GpuCas
       ctx.expectTrue('the loss on the first batch falls on the CPU', reference.losses[2]! < reference.losses[0]!, `losses ${reference.losses.join(', ')}`);
       compareRuns(ctx, 'compiled vs cpu', await train(ctx.gpu, batches, { ...options, mode: 'compiled' }), reference);
       compareRuns(ctx, 'eager vs cpu', await train(ctx.gpu, batches, { ...options, mode: 'eager' }), reference);
+    },
+  };
+}
+
+/**
+ * The heads' ops in one small model: embeddings plus a [1, T, D] position table and a [T, 1] scale
+ * (NumPy broadcasting of both sides), the masked rows gathered (gatherRows) through dense, tanh and
+ * a decoder, and a pooler on the first position (slice, tanh) with a two-way classifier; the loss
+ * is the sum of both cross-entropies. Trained on the CPU, eager WebGPU and compiled WebGPU.
+ */
+function headOpsCase(): GpuCase {
+  const [V, D, P] = [23, 12, 5];
+  const param = (name: string, shape: number[]) => new Parameter(name, shape, { init: (s, seed) => normalInit(s, { std: 0.3, seed }) });
+  return {
+    name: 'tanh, gatherRows, slice and broadcast add/mul train alike on cpu, eager and compiled (AdamW, 4 steps)',
+    async run(ctx) {
+      const params = {
+        table: param('table', [V, D]),
+        positions: param('positions', [1, T, D]),
+        rowScale: param('rowScale', [T, 1]),
+        dense: param('dense', [D, D]),
+        decoder: param('decoder', [V, D]),
+        pooler: param('pooler', [D, D]),
+        classifier: param('classifier', [2, D]),
+      };
+      const inputs = {
+        ids: { shape: [B, T], dtype: 'i32' },
+        masked_positions: { shape: [P], dtype: 'i32' },
+        masked_labels: { shape: [P], dtype: 'i32' },
+        next: { shape: [B], dtype: 'i32' },
+      } as const;
+      const loss = (x: { ids: Var<'i32'>; masked_positions: Var<'i32'>; masked_labels: Var<'i32'>; next: Var<'i32'> }): Var => {
+        const p = (q: Parameter) => x.ids.graph.param(q) as Var<'f32', 2>;
+        const embedded = F.embedding(p(params.table), x.ids) as Var<'f32', 3>;
+        const h = F.mul(F.add(embedded, p(params.positions)), p(params.rowScale));
+        const rows = F.gatherRows(F.reshape(h, [B * T, D]), x.masked_positions as Var<'i32', 1>);
+        const logits = F.linear(F.tanh(F.linear(rows, p(params.dense))), p(params.decoder));
+        const pooled = F.tanh(F.linear(F.reshape(F.slice(h, 1, 0, 1), [B, D]), p(params.pooler)));
+        const nsp = F.crossEntropy(F.linear(pooled, p(params.classifier)), x.next as Var<'i32', 1>);
+        return F.add(F.crossEntropy(logits, x.masked_labels as Var<'i32', 1>), nsp);
+      };
+      const n = B * T;
+      const batches = Array.from({ length: 2 }, () => ({
+        ids: new Int32Array(n).map(() => Math.floor(ctx.rng.uniform(0, V))),
+        masked_positions: new Int32Array(P).map(() => Math.floor(ctx.rng.uniform(0, n))),
+        masked_labels: new Int32Array(P).map((_, i) => (i === P - 1 ? -100 : Math.floor(ctx.rng.uniform(0, V)))),
+        next: new Int32Array(B).map(() => (ctx.rng.next() < 0.5 ? 0 : 1)),
+      }));
+      const results: { label: string; losses: number[]; values: Record<string, Float32Array> }[] = [];
+      for (const { label, backend, mode } of modes(ctx)) {
+        const parameters = ParameterStore.create(backend, Object.values(params), { seed: 3 });
+        const step = createTrainStep({
+          parameters,
+          inputs,
+          loss,
+          optimizer: new AdamW({ lr: 1e-2, eps: 1e-4 }),
+          ...(mode ? { mode } : {}),
+        });
+        const losses: number[] = [];
+        for (let k = 0; k < 4; k++) losses.push(await step.step(batches[k % 2]!));
+        results.push({ label, losses, values: await parameters.toRecord() });
+        step.dispose();
+        parameters.dispose();
+      }
+      const [cpu, ...gpu] = results;
+      ctx.expectTrue('the loss on the first batch falls on the CPU', cpu!.losses[2]! < cpu!.losses[0]!, `losses ${cpu!.losses.join(', ')}`);
+      for (const run of gpu) {
+        ctx.expectClose(`${run.label}: losses`, run.losses, cpu!.losses, LOSS_TOLERANCE);
+        for (const name of Object.keys(params)) ctx.expectClose(`${run.label}: ${name}`, run.values[name]!, cpu!.values[name]!, PARAM_TOLERANCE);
+      }
     },
   };
 }
@@ -277,6 +351,7 @@ function nonFiniteCase(accumulationSteps: number): GpuCase {
 
 export default defineSuite('train-step', [
   rangeErrorsCase,
+  headOpsCase(),
   nonFiniteCase(1),
   nonFiniteCase(2),
   agreementCase('BERT MLM, AdamW with warm-up, clipping, dropout, padding: compiled = eager = cpu', 4, {
