@@ -127,6 +127,17 @@ describe('add and mul with NumPy broadcasting: each cotangent summed back to its
   });
 });
 
+test('build-time errors carry the module scope', () => {
+  const c = new Case(112);
+  const x = c.param('x', [2, 5, 4]);
+  expect(() => c.g.scoped('bert.pooler', () => F.slice(x, 1, 4, 2))).toThrowError(
+    'slice: start + length must be at most 5 (the size of axis 1 of x [2, 5, 4]), got start 4 + length 2 = 6 (in bert.pooler)',
+  );
+  expect(() => c.g.scoped('lm_head', () => F.add(x, c.param('b', [5, 1, 3])))).toThrowError(
+    'add: a [2, 5, 4] and b [5, 1, 3] do not broadcast: sizes 4 and 3 meet at dim -1 (aligned from the last dim, sizes must be equal or 1) (in lm_head)',
+  );
+});
+
 test('the backward ops have no gradient rule of their own', () => {
   for (const [op, build] of [
     ['tanhBackward', (c: Case, x: Var) => c.g.apply('tanhBackward', [x, c.constant([3, 4])], {})[0]!],
