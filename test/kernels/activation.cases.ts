@@ -14,6 +14,8 @@ import { type CaseContext, type GpuCase, type Tolerance, defineSuite } from '../
 // - tanh: a Taylor polynomial below |x| = 0.5 (truncation < 1e-7 relative) and (1 − e)/(1 + e),
 //   e = e^(−2|x|), above, where nothing cancels; its derivative 4e/(1 + e)² keeps relative accuracy
 //   in the tails. A few roundings and exp's error: atol 1e-7, rtol 1e-6 (8 ulp) for y and dx.
+//   Measured on SwiftShader and lavapipe: y ≤ 1.6e-7 at |y| ≈ 0.59, dx ≤ 2.2e-7 at ≈ 0.89 (≤ 4 ulp),
+//   largest just above the switch at 0.5, where e^(−2|x|) is largest.
 const EXACT: Tolerance = { atol: 0, rtol: 0 };
 const GELU: Tolerance = { atol: 2e-7, rtol: 5e-7 };
 const TANH: Tolerance = { atol: 1e-7, rtol: 1e-6 };
