@@ -1,8 +1,10 @@
 // nspExamples (Hugging Face's TextDatasetForNextSentencePrediction): documents split at blank lines,
 // label 0 pairs are consecutive segments of one document, label 1 pairs take B from another document,
 // the template's specials and type ids, the length cap; nspBatches with masking, labels and state.
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { IGNORE_INDEX, type NspExample, nspBatches, nspExamples, tokenizerSpecials } from '../../src/index.js';
+import { IGNORE_INDEX, type NspExample, corpusLines, nspBatches, nspExamples, stripGutenberg, tokenizerSpecials } from '../../src/index.js';
+import { KANT } from '../harness/data.js';
 import { bertWordPiece, byteBpe, SENTENCES } from './text-fixtures.js';
 
 const encode = (s: string) => bertWordPiece().encode(s, null, { addSpecialTokens: false }).ids;
@@ -97,6 +99,23 @@ describe('nspExamples', () => {
     expect(() => nspExamples([['', ' ']], t, { blockSize: 64, seed: 1 })).toThrow(/^nspExamples: documents hold no tokens/);
     expect(() => nspExamples([[3]] as never, t, { blockSize: 64, seed: 1 })).toThrow(/documents\[0\]\[0\] must be a string/);
     expect(() => nspExamples(docs, t, { blockSize: 64, seed: 1, nspProbability: 2 })).toThrow(/nspProbability must be a number in \[0, 1\]/);
+  });
+});
+
+describe('nspExamples on the Kant text', () => {
+  test.skipIf(!KANT.present)('paragraphs as documents, sentences as segments: pairs fit 128 ids, more random than next', () => {
+    // The file has no blank lines: one paragraph a line. Each paragraph is a document of its sentences.
+    const paragraphs = corpusLines(stripGutenberg(readFileSync(KANT.path, 'utf8')));
+    const docs = paragraphs.map((p) => p.split(/(?<=[.!?])\s+/));
+    const examples = nspExamples(docs, bertWordPiece(), { blockSize: 128, seed: 3 });
+    expect(examples.length).toBeGreaterThan(2000);
+    expect(examples.every((e) => e.inputIds.length <= 128 && e.inputIds[0] === 2 && e.inputIds.at(-1) === 3)).toBe(true);
+    const share = examples.filter((e) => e.nextSentenceLabel === 1).length / examples.length;
+    // As in Hugging Face, a chunk of one segment (a sentence as long as the target, frequent with this
+    // 300-id vocabulary) always takes a random B, so random pairs are more than half (~74% here).
+    expect(share).toBeGreaterThan(0.5);
+    expect(share).toBeLessThan(0.85);
+    console.log(`Kant NSP: ${examples.length} pairs, ${(share * 100).toFixed(1)}% random`);
   });
 });
 
