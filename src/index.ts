@@ -40,6 +40,21 @@ export * from './optim/schedules.js';
 export * from './nn/init.js';
 export * from './tokenizers/index.js';
 export * from './data/index.js';
+export { lineByLineDataset, tokenizerSpecials, type TokenizerSpecials } from './data/text-datasets.js';
+export { mlmLineBatches, type MlmLineBatch, type MlmLineBatchesOptions } from './data/line-batches.js';
+export { nspExamples, nspBatches, type NspExample, type NspExamplesOptions, type NspBatch, type NspBatchesOptions } from './data/nsp.js';
+export {
+  readGlueTsv,
+  classificationBatches,
+  type GlueTask,
+  type LabelledText,
+  type ColaExample,
+  type ClassificationBatch,
+  type ClassificationBatchesOptions,
+} from './data/glue.js';
+export { heldOutSplit, type HeldOutSplitOptions } from './data/split.js';
+export type { EpochBatchStream, EpochOptions, EpochStreamState } from './data/epochs.js';
+export { accuracy, argmax, matthewsCorrelation, fixedMaskedSet, unigramBaseline, type FixedMaskedSet, type FixedMaskedSetOptions } from './metrics/index.js';
 export {
   type ByteSource,
   type ByteInput,
@@ -78,6 +93,7 @@ export {
   ByteSourceError,
   SafetensorsError,
   PretrainedError,
+  DatasetError,
 } from './errors.js';
 export { Graph, Var, Parameter, type Node, type InputSpec, type Initializer, type ParameterOptions } from './graph/graph.js';
 export * as F from './graph/ops.js';
