@@ -2,7 +2,9 @@
 // TextDatasetForNextSentencePrediction (itself Google BERT's create_pretraining_data): documents of
 // segments (lines), chunks filled up to a target length, A = the chunk's first segments, B = the rest
 // (label 0, "is next") or, half the time and always for a one-segment chunk, a run of segments from a
-// random other document (label 1); the pair cut to fit, wrapped in the tokenizer's pair template.
+// random other document (label 1), wrapped in the tokenizer's pair template. One difference: Hugging
+// Face never cuts a pair, so a long segment gives a pair longer than block_size; here the pair is cut
+// as Google BERT's truncate_seq_pair does, so every pair fits blockSize (a fixed-shape graph needs it).
 import { ShapeError } from '../errors.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import { checkInteger, checkTokenIds, describe } from './check.js';
@@ -38,7 +40,10 @@ export interface NspExamplesOptions {
  * is a text (lines trimmed; blank lines end a document) or a list of documents, each a list of segments
  * (sentences or lines). Each segment is tokenized without special tokens; empty segments and documents are
  * dropped (Hugging Face keeps a trailing empty document and can fail on it). With one document, the
- * "random" B comes from the same document, as in Hugging Face.
+ * "random" B comes from the same document, as in Hugging Face. Every pair fits blockSize: the longer of
+ * A and B loses a token from its front or back (at random) until it does (Google BERT's truncation;
+ * Hugging Face does not cut). A chunk of one segment always gets a random B, so with long segments
+ * more than half the pairs are random.
  */
 export function nspExamples(documents: string | readonly (readonly string[])[], tokenizer: Tokenizer, options: NspExamplesOptions): NspExample[] {
   const op = 'nspExamples';
