@@ -93,7 +93,11 @@ export function nspExamples(documents: string | readonly (readonly string[])[], 
         let other = docIndex;
         for (let tries = 0; tries < 10 && other === docIndex; tries++) other = randint(0, docs.length - 1);
         const randomDoc = docs[other]!;
-        for (let j = randint(0, randomDoc.length - 1); j < randomDoc.length && b.length < targetB; j++) b.push(...randomDoc[j]!);
+        // At least one segment, even when A alone reaches the target.
+        for (let j = randint(0, randomDoc.length - 1); j < randomDoc.length; j++) {
+          b.push(...randomDoc[j]!);
+          if (b.length >= targetB) break;
+        }
         // The chunk's unused segments go back, to start the next chunk.
         i -= chunk.length - aEnd;
       } else {

@@ -84,6 +84,17 @@ describe('nspExamples', () => {
     expect(share).toBeLessThan(0.8);
   });
 
+  test('a segment longer than the block: A and B both keep tokens (B takes a whole segment before checking its target)', () => {
+    const long = `${SENTENCES[1]} ${SENTENCES[2]} ${SENTENCES[3]}`;
+    const examples = nspExamples([[long], [long.toUpperCase(), SENTENCES[4]!]], bertWordPiece(), { blockSize: 16, seed: 7 });
+    for (const e of examples) {
+      const [a, b] = split(e);
+      expect(a.length).toBeGreaterThan(0);
+      expect(b.length).toBeGreaterThan(0);
+      expect(e.inputIds.length).toBe(16);
+    }
+  });
+
   test("RoBERTa's template: <s> A </s></s> B </s>, every type id 0", () => {
     const [example] = nspExamples([[SENTENCES[0]!, SENTENCES[1]!]], byteBpe(), { blockSize: 128, seed: 4, nspProbability: 0 });
     const ids = Array.from(example!.inputIds);
@@ -110,6 +121,8 @@ describe('nspExamples on the Kant text', () => {
     const examples = nspExamples(docs, bertWordPiece(), { blockSize: 128, seed: 3 });
     expect(examples.length).toBeGreaterThan(2000);
     expect(examples.every((e) => e.inputIds.length <= 128 && e.inputIds[0] === 2 && e.inputIds.at(-1) === 3)).toBe(true);
+    // A and B are never empty, also where one sentence alone is longer than the block.
+    expect(examples.every((e) => Array.from(e.inputIds).indexOf(3) > 1 && Array.from(e.inputIds).indexOf(3) < e.inputIds.length - 2)).toBe(true);
     const share = examples.filter((e) => e.nextSentenceLabel === 1).length / examples.length;
     // As in Hugging Face, a chunk of one segment (a sentence as long as the target, frequent with this
     // 300-id vocabulary) always takes a random B, so random pairs are more than half (~74% here).
