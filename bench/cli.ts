@@ -24,6 +24,7 @@ import { createTokenizerBenchmark } from './tokenizer/bench.js';
 import { createRowsBenchmark } from './rows/bench.js';
 import { runStartupBench } from './startup/bench.js';
 import { runIoBench } from './io/bench.js';
+import { runRecipesBench } from './recipes/bench.js';
 import type { Benchmark, Row } from './lib/bench.js';
 import { type BenchmarkHost, exposeHost } from './lib/host.js';
 import { type Report, caseRatio, formatTable, metricLabel } from './lib/report.js';
@@ -33,11 +34,12 @@ const BENCHMARKS = ['gemm', 'attention', 'train-step', 'tokenizer', 'rows'];
 /** Benchmarks that need no GPU: they run in Node, whatever --node says, with neither Chromium nor Dawn. */
 const CPU_ONLY: Record<string, () => Benchmark> = { tokenizer: createTokenizerBenchmark };
 /** Benchmarks with a runner of their own (a fresh process per run), taking their own options: `npm run bench -- startup --help`. */
-const STANDALONE: Record<string, (argv: string[]) => Promise<void>> = { startup: runStartupBench, io: runIoBench };
+const STANDALONE: Record<string, (argv: string[]) => Promise<void>> = { startup: runStartupBench, io: runIoBench, recipes: runRecipesBench };
 
 const USAGE = `usage: npm run bench -- <${BENCHMARKS.join('|')}>… [options]
        npm run bench -- startup [--text FILE] [--runs N] [--case S] [--out FILE]   (cold starts; see bench/README.md)
        npm run bench -- io [--size MB] [--case S] [--out FILE]   (safetensors load/save throughput and peak memory)
+       npm run bench -- recipes --recipe NAME [--config NAME] [--steps N] [--node]   (a recorded training run → bench/results/recipes.json)
   --node           run our implementations in Node with Dawn (the webgpu package) instead of Chromium; no peers
   --case S         only cases whose name contains S (repeatable)
   --impl S         only implementations whose name contains S (repeatable)

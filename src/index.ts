@@ -147,7 +147,58 @@ export {
 export * from './optim/optimizers.js';
 export * from './nn/module.js';
 export * from './nn/layers.js';
-export * from './models/bert.js';
+export {
+  BertModel,
+  EncoderModel,
+  BertEmbeddings,
+  BertEncoder,
+  BertPooler,
+  BertLMPredictionHead,
+  BertForMaskedLM,
+  resolveBertConfig,
+  type BertConfig,
+  type BertInputs,
+  type BertMaskedLMInputs,
+  type BertModelOptions,
+  type EmbeddingsModule,
+  type BertModelOutput,
+  type BertForwardOptions,
+  type HiddenAct,
+  type MaskedLMOutput,
+  type GatheredMaskedLMOutput,
+} from './models/bert.js';
+export {
+  BertForPreTraining,
+  BertForSequenceClassification,
+  BertForTokenClassification,
+  BertForQuestionAnswering,
+  type BertPreTrainingInputs,
+  type BertPreTrainingOutput,
+  type SpanLabels,
+  type QuestionAnsweringOutput,
+} from './models/bert-heads.js';
+export {
+  RobertaModel,
+  RobertaEmbeddings,
+  RobertaLMHead,
+  RobertaForMaskedLM,
+  RobertaClassificationHead,
+  RobertaForSequenceClassification,
+  resolveRobertaConfig,
+  robertaPositionIds,
+  type RobertaConfig,
+  type RobertaInputs,
+  type RobertaMaskedLMInputs,
+} from './models/roberta.js';
+export {
+  resolveClassifierConfig,
+  type ClassifierConfig,
+  type ResolvedClassifierConfig,
+  type ClassifierOutput,
+  type SequenceLabels,
+  type MaskedLMLabels,
+  type ForwardOptions,
+} from './models/heads.js';
 export {
   loadPretrained,
   savePretrained,
@@ -162,7 +213,8 @@ export {
   type SaveTarget,
   type SavePretrainedOptions,
 } from './models/pretrained.js';
-export { BERT_CONFIG_FIELDS, bertConfigJson } from './models/bert-hf.js';
+export { BERT_CONFIG_FIELDS, CLASSIFIER_CONFIG_FIELDS, bertConfigJson } from './models/bert-hf.js';
+export { ROBERTA_CONFIG_FIELDS, robertaConfigJson } from './models/roberta-hf.js';
 export {
   openModelFolder,
   nodeDirectoryWriter,
@@ -183,3 +235,43 @@ export {
   type InferenceResult,
 } from './infer/inference.js';
 export { fillMask, type FillMaskOptions, type FillMaskPrediction, type FillMaskResult, type MaskedLMWithParameters } from './infer/fill-mask.js';
+export {
+  BERT_PRETRAINING_CONFIGS,
+  BYTE_MLM_CONFIGS,
+  COLA_CONFIG,
+  fineTuneCola,
+  type ColaConfig,
+  type ColaEpoch,
+  type ColaOptions,
+  type ColaResult,
+  type ColaStart,
+  KANTAIBERT_CONFIGS,
+  KANTAIBERT_PROMPTS,
+  bertPretrainingConfig,
+  byteMlmConfig,
+  kantaiBertConfig,
+  paragraphSentences,
+  pretrainBert,
+  type BertPretrainingConfig,
+  type BertPretrainingOptions,
+  type BertPretrainingResult,
+  pretrainKantaiBert,
+  type KantaiBertConfig,
+  type KantaiBertOptions,
+  type KantaiBertResult,
+  createMaskedLMEvaluator,
+  runMaskedLM,
+  trainByteMlm,
+  type ByteMlmConfig,
+  type ByteMlmOptions,
+  type ByteMlmResult,
+  type GatheredMaskedLM,
+  type GatheredMaskedLMVars,
+  type MaskedLMEvaluation,
+  type MaskedLMEvaluator,
+  type MaskedLMMetrics,
+  type MaskedLMRun,
+  type MaskedLMRunResult,
+  type RecipeRunOptions,
+  type TrainingSchedule,
+} from './recipes/index.js';

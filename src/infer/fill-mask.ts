@@ -3,6 +3,7 @@
 import { ArgumentError, describeNumber, describeValue } from '../errors.js';
 import type { ParameterStore } from '../graph/parameters.js';
 import { BertForMaskedLM } from '../models/bert.js';
+import { RobertaForMaskedLM } from '../models/roberta.js';
 import { type Encoding, Tokenizer } from '../tokenizers/tokenizer.js';
 import { type Inference, createInference } from './inference.js';
 
@@ -33,7 +34,7 @@ export type FillMaskResult = FillMaskPrediction[] | FillMaskPrediction[][];
 
 /** A masked-LM model and its parameters, as a pretrained load returns them. */
 export interface MaskedLMWithParameters {
-  model: BertForMaskedLM;
+  model: BertForMaskedLM | RobertaForMaskedLM;
   parameters: ParameterStore;
 }
 
@@ -57,8 +58,8 @@ export async function fillMask(
   options: FillMaskOptions = {},
 ): Promise<FillMaskResult | FillMaskResult[]> {
   const op = 'fillMask';
-  if (!(model?.model instanceof BertForMaskedLM) || typeof model.parameters?.tensor !== 'function') {
-    throw new ArgumentError(`${op}: model must be { model: BertForMaskedLM, parameters: ParameterStore }, got ${describeValue(model)}`);
+  if (!(model?.model instanceof BertForMaskedLM || model?.model instanceof RobertaForMaskedLM) || typeof model.parameters?.tensor !== 'function') {
+    throw new ArgumentError(`${op}: model must be { model: BertForMaskedLM | RobertaForMaskedLM, parameters: ParameterStore }, got ${describeValue(model)}`);
   }
   if (!(tokenizer instanceof Tokenizer)) throw new ArgumentError(`${op}: tokenizer must be a Tokenizer, got ${describeValue(tokenizer)}`);
   const list = typeof texts === 'string' ? [texts] : texts;
@@ -68,13 +69,16 @@ export async function fillMask(
     if (typeof t !== 'string') throw new ArgumentError(`${op}: texts[${i}] must be a string, got ${describeValue(t)}`);
   });
   if (typeof options !== 'object' || options === null) throw new ArgumentError(`${op}: options must be an object, got ${describeValue(options)}`);
-  const config = model.model.bert.config;
+  const lm = model.model;
+  const config = lm instanceof RobertaForMaskedLM ? lm.roberta.config : lm.bert.config;
   const vocab = config.vocab_size;
   const topK = Math.min(positiveInteger(op, 'topK', options.topK ?? 5), vocab);
   const batchSize = positiveInteger(op, 'batchSize', options.batchSize ?? 8);
-  const maxLength = positiveInteger(op, 'maxLength', options.maxLength ?? config.max_position_embeddings);
-  if (maxLength > config.max_position_embeddings)
-    throw new ArgumentError(`${op}: options.maxLength ${maxLength} is more than the model's max_position_embeddings ${config.max_position_embeddings}`);
+  // RoBERTa's positions start after its padding index: 514 position embeddings hold 512 tokens.
+  const longest =
+    lm instanceof RobertaForMaskedLM ? lm.roberta.config.max_position_embeddings - lm.roberta.config.pad_token_id - 1 : config.max_position_embeddings;
+  const maxLength = positiveInteger(op, 'maxLength', options.maxLength ?? longest);
+  if (maxLength > longest) throw new ArgumentError(`${op}: options.maxLength ${maxLength} is more than the ${longest} tokens the model's positions hold`);
 
   const mask = maskToken(op, tokenizer);
   const encodings = tokenizer.encodeBatch(list, { truncation: { maxLength }, padding: null });

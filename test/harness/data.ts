@@ -16,3 +16,7 @@ export function dataFile(relative: string): { path: string; present: boolean; mi
 
 /** Kant's Critique of Pure Reason, Project Gutenberg #4280, plain text. */
 export const KANT = dataFile('kant/critique_of_pure_reason.txt');
+
+/** CoLA (GLUE), the training and out-of-domain dev TSVs. */
+export const COLA_TRAIN = dataFile('cola/in_domain_train.tsv');
+export const COLA_DEV = dataFile('cola/out_of_domain_dev.tsv');

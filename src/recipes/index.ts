@@ -1,0 +1,36 @@
+export {
+  createMaskedLMEvaluator,
+  type EvaluationBatch,
+  type GatheredMaskedLM,
+  type GatheredMaskedLMVars,
+  type MaskedLMEvaluation,
+  type MaskedLMEvaluator,
+} from './masked-lm.js';
+export {
+  runMaskedLM,
+  type MaskedLMMetrics,
+  type MaskedLMRun,
+  type MaskedLMRunResult,
+  type RecipeRunOptions,
+  type TrainingSchedule,
+} from './pretrain.js';
+export { BYTE_MLM_CONFIGS, byteMlmConfig, trainByteMlm, type ByteMlmConfig, type ByteMlmOptions, type ByteMlmResult } from './byte-mlm.js';
+export {
+  KANTAIBERT_CONFIGS,
+  KANTAIBERT_PROMPTS,
+  kantaiBertConfig,
+  pretrainKantaiBert,
+  type KantaiBertConfig,
+  type KantaiBertOptions,
+  type KantaiBertResult,
+} from './kantaibert.js';
+export {
+  BERT_PRETRAINING_CONFIGS,
+  bertPretrainingConfig,
+  paragraphSentences,
+  pretrainBert,
+  type BertPretrainingConfig,
+  type BertPretrainingOptions,
+  type BertPretrainingResult,
+} from './bert-pretraining.js';
+export { COLA_CONFIG, fineTuneCola, type ColaConfig, type ColaEpoch, type ColaOptions, type ColaResult, type ColaStart } from './cola.js';
