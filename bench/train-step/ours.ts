@@ -2,15 +2,16 @@
 // same graph run op by op through the buffer pool). Both build BertForMaskedLM (or RobertaForMaskedLM
 // with the gathered masked-LM inputs) from the graph API, load the case's parameters by name and
 // train with AdamW, reading back only the loss.
-import { AdamW, BertForMaskedLM, ParameterStore, type WebGPUBackend, createTrainStep, train } from '../../src/index.js';
+import { AdamW, BertForMaskedLM, ParameterStore, RobertaForMaskedLM, type WebGPUBackend, createTrainStep, train } from '../../src/index.js';
 import type { TrainStepConfig } from './cases.js';
 import type { TrainRun, TrainStepImpl, TrainStepRunner } from './bench.js';
 import type { TrainBatch } from './cases.js';
 
-/** The model, its batch inputs' specs and how a batch fills them. */
-function buildModel(c: TrainStepConfig) {
-  if (c.model === 'roberta') throw new Error('train-step bench: RobertaForMaskedLM is not in the library yet');
-  const model = new BertForMaskedLM({
+type Mode = 'compiled' | 'eager';
+
+/** The case's model, its parameters on the GPU, its training step, and how a batch fills the step's inputs. */
+function buildStep(gpu: WebGPUBackend, mode: Mode, c: TrainStepConfig) {
+  const config = {
     vocab_size: c.vocabSize,
     hidden_size: c.hiddenSize,
     num_hidden_layers: c.numHiddenLayers,
@@ -21,30 +22,39 @@ function buildModel(c: TrainStepConfig) {
     type_vocab_size: c.typeVocabSize,
     hidden_dropout_prob: 0,
     attention_probs_dropout_prob: 0,
-  });
-  const spec = { shape: [c.batchSize, c.seqLength], dtype: 'i32' } as const;
-  return {
-    model,
-    inputs: { input_ids: spec, labels: spec, attention_mask: spec },
-    feed: (batch: TrainBatch) => ({ input_ids: batch.inputIds, labels: batch.labels, attention_mask: batch.attentionMask }),
   };
+  const optimizer = new AdamW({ lr: c.learningRate, betas: [c.beta1, c.beta2], eps: c.adamEps, weightDecay: c.weightDecay });
+  const spec = { shape: [c.batchSize, c.seqLength], dtype: 'i32' } as const;
+  if (c.model === 'roberta') {
+    const model = new RobertaForMaskedLM({ ...config, pad_token_id: c.padTokenId });
+    const parameters = ParameterStore.create(gpu, model.parameters());
+    // The gathered masked-LM form: the head and the loss see only the P rows at masked_positions.
+    const gathered = { shape: [c.batchSize * c.maxPredictions], dtype: 'i32' } as const;
+    const inputs = { input_ids: spec, attention_mask: spec, masked_positions: gathered, masked_labels: gathered };
+    const step = createTrainStep({ parameters, inputs, loss: (x) => model.loss(x), optimizer, mode });
+    const feed = (b: TrainBatch) => ({
+      input_ids: b.inputIds,
+      attention_mask: b.attentionMask,
+      masked_positions: b.maskedPositions!,
+      masked_labels: b.maskedLabels!,
+    });
+    return { parameters, step, feed };
+  }
+  const model = new BertForMaskedLM(config);
+  const parameters = ParameterStore.create(gpu, model.parameters());
+  const inputs = { input_ids: spec, labels: spec, attention_mask: spec };
+  const step = createTrainStep({ parameters, inputs, loss: (x) => model.loss(x), optimizer, mode });
+  const feed = (b: TrainBatch) => ({ input_ids: b.inputIds, labels: b.labels, attention_mask: b.attentionMask });
+  return { parameters, step, feed };
 }
 
-async function createOurs(gpu: WebGPUBackend, mode: 'compiled' | 'eager', c: TrainStepConfig, params: Record<string, Float32Array>): Promise<TrainStepRunner> {
-  const { model, inputs: specs, feed: inputs } = buildModel(c);
-  const parameters = ParameterStore.create(gpu, model.parameters());
+async function createOurs(gpu: WebGPUBackend, mode: Mode, c: TrainStepConfig, params: Record<string, Float32Array>): Promise<TrainStepRunner> {
+  const { parameters, step, feed: inputs } = buildStep(gpu, mode, c);
   for (const name of parameters.names()) {
     const values = params[name];
     if (!values) throw new Error(`train-step bench: no initial values for ${name}`);
     parameters.set(name, values);
   }
-  const step = createTrainStep({
-    parameters,
-    inputs: specs,
-    loss: (x) => model.loss(x),
-    optimizer: new AdamW({ lr: c.learningRate, betas: [c.beta1, c.beta2], eps: c.adamEps, weightDecay: c.weightDecay }),
-    mode,
-  });
   return {
     // The library's own loop, one step at a time (no overlap), so each time is one whole step.
     async train(batch, steps) {
