@@ -564,7 +564,7 @@ describe('BertForMaskedLM config and inputs', () => {
     [
       'hidden_act',
       () => new BertForMaskedLM({ ...tiny, hidden_act: 'swish' as never }),
-      /^BertForMaskedLM: hidden_act must be 'gelu', 'gelu_new' or 'relu', got string "swish"$/,
+      /^BertForMaskedLM: hidden_act must be one of 'gelu', 'gelu_new', 'gelu_pytorch_tanh', 'relu' \(supported activations\), got string "swish"$/,
     ],
     [
       'hidden_dropout_prob',
@@ -593,7 +593,10 @@ describe('BertForMaskedLM config and inputs', () => {
       () => model.logits({ input_ids, attention_mask: i32([1, 1, 1, 1]) as never }),
       /^BertForMaskedLM\.logits: attention_mask must be a graph value \(Var\), got Tensor/,
     );
-    expectArgumentError(() => model.loss({ input_ids } as never), /^BertForMaskedLM\.loss: labels must be a graph value \(Var\), got undefined$/);
+    expectArgumentError(
+      () => model.loss({ input_ids } as never),
+      /^BertForMaskedLM\.loss: labels \[B, T\] i32, or masked_positions \[P\] with masked_labels \[P\] \(i32\), are required$/,
+    );
   });
 });
 
