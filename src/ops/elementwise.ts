@@ -11,12 +11,14 @@ import { broadcastShape, isSuffixShape } from '../reference/elementwise.js';
  * both; a result of more than 6 dims needs one side to be a suffix of the other.
  */
 export function add(a: Tensor, b: Tensor): Tensor {
-  return opsOf(a).add(a, b, checkBroadcastBoth('add', a, b));
+  const shape = checkBroadcastBoth('add', a, b); // before opsOf(a), which needs a to be a tensor
+  return opsOf(a).add(a, b, shape);
 }
 
 /** out = a · b, elementwise, with NumPy broadcasting as `add`. */
 export function mul(a: Tensor, b: Tensor): Tensor {
-  return opsOf(a).mul(a, b, checkBroadcastBoth('mul', a, b));
+  const shape = checkBroadcastBoth('mul', a, b);
+  return opsOf(a).mul(a, b, shape);
 }
 
 /** out = s · x, elementwise (f32 or f16; s is rounded to f32). */
