@@ -144,7 +144,7 @@ def main() -> None:
     print(f'KantaiBERT: BPE asked {args.vocab}, real vocab {vocab}; {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M params, '
           f'{flops / 1e9:.3f} GFLOP/step; train {data_note}; held-out {held_rows.shape[0]} rows, {int((held.labels != IGNORE).sum())} scored', flush=True)
     extra = {'V': vocab, 'data': args.data, 'L': args.layers, 'H': args.hidden, 'A': args.heads, 'F': ffn, 'T': args.seq, 'B': args.batch,
-             'lr': args.lr, 'wu': args.warmup, 'sched': args.schedule, 'do': args.dropout}
+             'lr': args.lr, 'wu': args.warmup, 'sched': args.schedule, 'do': args.dropout, 'init': args.init}
     row = run(model.roberta, model.lm_head, model, batches, held, args, flops, extra)
     print_table([row])
     if args.json:
