@@ -260,6 +260,7 @@ export {
   type KantaiBertOptions,
   type KantaiBertResult,
   createMaskedLMEvaluator,
+  maskEverySelected,
   runMaskedLM,
   trainByteMlm,
   type ByteMlmConfig,

@@ -10,12 +10,12 @@ import puppeteer from 'puppeteer-core';
 import type { PreviewServer } from 'vite';
 import { type AdapterReport, createWebGPUBackend } from '../../src/index.js';
 import { CHROMIUM_ARGS, findChromium } from '../../test/harness/chromium.js';
-import { KANT } from '../../test/harness/data.js';
+import { COLA_DEV, COLA_TRAIN, KANT } from '../../test/harness/data.js';
 import { servePage } from '../lib/processes.js';
 import { type RecipeInput, type RecipeSummary, runRecipe } from './recipes.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const RECIPES = ['byte-mlm'] as const;
+const RECIPES = ['byte-mlm', 'kantaibert', 'bert-pretraining', 'cola'] as const;
 
 const USAGE = `usage: npm run bench -- recipes --recipe <${RECIPES.join('|')}> [options]
   --config NAME      the recipe's named configuration (default recorded)
@@ -24,6 +24,8 @@ const USAGE = `usage: npm run bench -- recipes --recipe <${RECIPES.join('|')}> [
   --seed N           (default 1)
   --node             run in Node through Dawn instead of headless Chromium
   --text FILE        the corpus (default: the Kant text of the test data)
+  --cola-epochs N    cola: fine-tuning epochs (default the seed's 4); --cola-lr X, --cola-batch N likewise
+  (cola pretrains BERT with --config first, then fine-tunes on the CoLA files of the test data)
   --out FILE         the results file to merge into (default bench/results/recipes.json)`;
 
 /** One row of recipes.json. */
@@ -96,6 +98,9 @@ export async function runRecipesBench(argv: string[]): Promise<void> {
       seed: { type: 'string', default: '1' },
       node: { type: 'boolean', default: false },
       text: { type: 'string' },
+      'cola-epochs': { type: 'string' },
+      'cola-lr': { type: 'string' },
+      'cola-batch': { type: 'string' },
       out: { type: 'string', default: join(root, 'bench/results/recipes.json') },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -115,6 +120,16 @@ export async function runRecipesBench(argv: string[]): Promise<void> {
   const textFile = values.text ?? KANT.path;
   if (!existsSync(textFile)) throw new Error(`the corpus ${textFile} is missing${values.text ? '' : ` (${KANT.missing}); pass --text FILE`}`);
   const input: RecipeInput = { recipe, config: values.config, seed, evaluateEvery, text: readFileSync(textFile, 'utf8'), ...(steps ? { steps } : {}) };
+  if (recipe === 'cola') {
+    for (const file of [COLA_TRAIN, COLA_DEV]) if (!file.present) throw new Error(`the cola recipe needs ${file.missing}`);
+    const number = (key: 'cola-epochs' | 'cola-lr' | 'cola-batch') => (values[key] === undefined ? undefined : Number(values[key]));
+    const settings = { epochs: number('cola-epochs'), lr: number('cola-lr'), batchSize: number('cola-batch') };
+    input.cola = {
+      train: readFileSync(COLA_TRAIN.path, 'utf8'),
+      dev: readFileSync(COLA_DEV.path, 'utf8'),
+      ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)),
+    };
+  }
   console.log(`[recipes] ${recipe} (${values.config}${steps ? `, ${steps} steps` : ''}) in ${values.node ? 'Node through Dawn' : 'headless Chromium'}`);
   const { summary, adapter } = values.node ? await inNode(input) : await inChromium(input);
   const date = new Date().toISOString();

@@ -1,11 +1,23 @@
 // The recipes `npm run bench -- recipes` records, run the same way in a page (Chromium's adapter) and
 // in Node (Dawn): each returns its metrics under recipes.json's metric names.
-import { type Backend, type StepProgress, byteMlmConfig, trainByteMlm } from '../../src/index.js';
+import {
+  type Backend,
+  type FillMaskPrediction,
+  type MaskedLMRunResult,
+  type StepProgress,
+  bertPretrainingConfig,
+  byteMlmConfig,
+  fineTuneCola,
+  kantaiBertConfig,
+  pretrainBert,
+  pretrainKantaiBert,
+  trainByteMlm,
+} from '../../src/index.js';
 
 /** What the runner sends: the recipe, its configuration and its data (read from files by the runner). */
 export interface RecipeInput {
-  recipe: 'byte-mlm';
-  /** A named configuration of the recipe ('ci', 'recorded', …). */
+  recipe: 'byte-mlm' | 'kantaibert' | 'bert-pretraining' | 'cola';
+  /** A named configuration of the recipe ('ci', 'recorded', …); for 'cola', of the BERT pretraining it starts from. */
   config: string;
   /** Overrides the configuration's steps. */
   steps?: number;
@@ -14,6 +26,8 @@ export interface RecipeInput {
   evaluateEvery: number;
   /** The corpus (the Kant text). */
   text: string;
+  /** CoLA's in_domain_train.tsv and out_of_domain_dev.tsv ('cola' only). */
+  cola?: { train: string; dev: string; epochs?: number; lr?: number; batchSize?: number };
 }
 
 /** One recorded run: its metrics (recipes.json names), the model it trained and how long it took. */
@@ -61,26 +75,71 @@ export async function runRecipe(backend: Backend, input: RecipeInput, log: (line
       if (p.done === p.total) log(`compiled ${p.total} pipelines`);
     },
   };
+  const withSteps = <C extends { steps: number; warmupSteps: number }>(config: C): C =>
+    input.steps ? { ...config, steps: input.steps, warmupSteps: Math.min(config.warmupSteps, input.steps) } : config;
+  const describeEncoder = (c: { layers: number; hidden: number; heads: number; intermediate: number; seqLength: number; batchSize: number; lr: number }) =>
+    `L${c.layers}-H${c.hidden}-A${c.heads}-F${c.intermediate}, T${c.seqLength} B${c.batchSize} lr ${c.lr}`;
+  const mlmSummary = (recipe: string, model: string, result: MaskedLMRunResult, notes: string[] = []): RecipeSummary => {
+    const { ratio_to_unigram: _ratio, ...metrics } = result.final;
+    return {
+      recipe,
+      model,
+      steps: result.training.steps,
+      wallSeconds: result.wallSeconds,
+      metrics,
+      evaluations: result.evaluations,
+      firstLoss: result.training.losses[0]!,
+      lastLoss: mean(result.training.losses.slice(-10)),
+      notes,
+    };
+  };
   if (input.recipe === 'byte-mlm') {
-    const config = input.config as 'ci' | 'recorded';
-    const result = await trainByteMlm({ ...common, text: input.text, config: input.steps ? { ...byteMlmConfig(config), steps: input.steps } : config });
-    try {
-      const c = result.config;
-      const { heldout_mlm_loss, unigram_loss, heldout_accuracy } = result.final;
-      return {
-        recipe: 'byte-mlm',
-        model: `BertForMaskedLM L${c.layers}-H${c.hidden}-A${c.heads}-F${c.intermediate} bytes, T${c.seqLength} B${c.batchSize} lr ${c.lr} (${input.config})`,
-        steps: result.training.steps,
-        wallSeconds: result.wallSeconds,
-        metrics: { heldout_mlm_loss, unigram_loss, heldout_accuracy },
-        evaluations: result.evaluations,
-        firstLoss: result.training.losses[0]!,
-        lastLoss: mean(result.training.losses.slice(-10)),
-        notes: [],
-      };
-    } finally {
-      result.parameters.dispose();
-    }
+    const config = withSteps(byteMlmConfig(input.config as 'ci'));
+    const result = await trainByteMlm({ ...common, text: input.text, config });
+    result.parameters.dispose();
+    return mlmSummary('byte-mlm', `BertForMaskedLM ${describeEncoder(config)}, bytes (${input.config})`, result);
   }
-  throw new Error(`unknown recipe ${JSON.stringify(input.recipe)}`);
+  if (input.recipe === 'kantaibert') {
+    const config = withSteps(kantaiBertConfig(input.config as 'ci'));
+    const result = await pretrainKantaiBert({ ...common, text: input.text, config, onTokenizer: (t) => log(`byte-level BPE: ${t.vocabSize} ids`) });
+    result.parameters.dispose();
+    const notes = result.fillMask.map(
+      ({ prompt, predictions }) =>
+        `fill-mask ${JSON.stringify(prompt)}: ${(predictions as FillMaskPrediction[]).map((p) => `${JSON.stringify(p.tokenStr)} ${p.score.toFixed(3)}`).join(', ')}`,
+    );
+    const model = `RobertaForMaskedLM ${describeEncoder(config)}, BPE ${result.tokenizer.vocabSize} (asked ${config.vocabSize}), ${config.data} (${input.config})`;
+    return mlmSummary('kantaibert', model, result, notes);
+  }
+  const pretrainingConfig = withSteps(bertPretrainingConfig(input.config as 'ci'));
+  const pretrained = await pretrainBert({ ...common, text: input.text, config: pretrainingConfig, onTokenizer: (t) => log(`WordPiece: ${t.vocabSize} ids`) });
+  const pretrainedModel = `BertForPreTraining ${describeEncoder(pretrainingConfig)}, WordPiece ${pretrained.tokenizer.vocabSize} (${input.config})`;
+  const randomShare = `held-out pairs: ${pretrained.pairs.heldOut}, ${(100 * pretrained.pairs.heldOutRandomShare).toFixed(1)}% random (the majority-class NSP accuracy)`;
+  try {
+    if (input.recipe === 'bert-pretraining') return mlmSummary('bert-pretraining', pretrainedModel, pretrained, [randomShare]);
+    if (!input.cola) throw new Error('the cola recipe needs the CoLA files');
+    const { train, dev, ...settings } = input.cola;
+    const result = await fineTuneCola({
+      ...common,
+      train,
+      dev,
+      from: pretrained,
+      config: { ...settings },
+      onEvaluate: (step, m) => log(`dev @${step}: ${format(m)}`),
+    });
+    result.parameters.dispose();
+    const c = result.config;
+    return {
+      recipe: 'cola',
+      model: `BertForSequenceClassification from ${pretrainedModel}; ${c.epochs} epochs, B${c.batchSize} lr ${c.lr} T${c.maxLength}`,
+      steps: result.training.steps,
+      wallSeconds: result.wallSeconds + pretrained.wallSeconds,
+      metrics: { mcc: result.final.mcc, accuracy: result.final.accuracy },
+      evaluations: result.epochs.map((e) => ({ step: e.step, metrics: { mcc: e.mcc, accuracy: e.accuracy, train_loss: e.trainLoss } })),
+      firstLoss: result.training.losses[0]!,
+      lastLoss: mean(result.training.losses.slice(-10)),
+      notes: [`pretrained first: ${format(pretrained.final)}; ${randomShare}`],
+    };
+  } finally {
+    pretrained.parameters.dispose();
+  }
 }

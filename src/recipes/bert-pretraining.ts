@@ -23,6 +23,7 @@ import {
   resolveConfig,
   runMaskedLM,
 } from './pretrain.js';
+import { maskEverySelected } from './masked-lm.js';
 
 /** The WordPiece vocabulary, the model, the pairs and the training. */
 export interface BertPretrainingConfig extends TrainingSchedule, EncoderSize {
@@ -175,7 +176,7 @@ export async function pretrainBert(options: BertPretrainingOptions): Promise<Ber
           next_sentence_label: b.nextSentenceLabel,
         })),
         tokensPerBatch: config.batchSize * config.seqLength,
-        heldOut: { batches: heldOut },
+        heldOut: { batches: maskEverySelected(heldOut, specials.maskId) },
         unigramLoss,
         schedule: config,
       },

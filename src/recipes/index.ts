@@ -1,5 +1,6 @@
 export {
   createMaskedLMEvaluator,
+  maskEverySelected,
   type EvaluationBatch,
   type GatheredMaskedLM,
   type GatheredMaskedLMVars,

@@ -25,6 +25,7 @@ import {
   resolveConfig,
   runMaskedLM,
 } from './pretrain.js';
+import { maskEverySelected } from './masked-lm.js';
 
 /** KantaiBERT's tokenizer, model, data and training. */
 export interface KantaiBertConfig extends TrainingSchedule, EncoderSize {
@@ -221,7 +222,7 @@ export async function pretrainKantaiBert(options: KantaiBertOptions): Promise<Ka
         loss: (x) => model.loss(x),
         batches,
         tokensPerBatch: config.batchSize * config.seqLength,
-        heldOut,
+        heldOut: { batches: maskEverySelected(heldOut.batches, specials.maskId) },
         unigramLoss,
         schedule: config,
       },
