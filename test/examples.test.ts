@@ -26,8 +26,11 @@ function trainingText(): { text: string; source: string } {
   return { text, source: `a synthetic text (${KANT} is missing)` };
 }
 
-/** ln(260): the loss of a uniform guess over the byte vocabulary, where a freshly initialised model starts. */
+/** ln(260): the loss of a uniform guess over the byte vocabulary, near where a freshly initialised model starts. */
 const UNIFORM_LOSS = Math.log(260);
+// The example initialises with std 0.05, so its first logits spread (std ~0.6) and its first loss sits
+// ~0.2 above ln(260) (about half the logits' variance); 0.4 still catches a broken head or loss.
+const FIRST_LOSS_TOLERANCE = 0.4;
 
 /** Runs `steps` steps of the training example on `backend`, checking the losses; returns them. */
 async function checkTraining(backend: Parameters<typeof trainMlm>[0], steps: number): Promise<number[]> {
@@ -39,7 +42,7 @@ async function checkTraining(backend: Parameters<typeof trainMlm>[0], steps: num
   console.log(`[examples] train-mlm on ${backend.name}, ${source}: ${seconds.toFixed(1)} s; ${lines.join(' | ')}`);
   expect(losses).toHaveLength(steps);
   for (const loss of losses) expect(Number.isFinite(loss), `losses ${losses.join(', ')}`).toBe(true);
-  expect(Math.abs(losses[0]! - UNIFORM_LOSS), `first loss ${losses[0]} vs ln(260) = ${UNIFORM_LOSS}`).toBeLessThan(0.15);
+  expect(Math.abs(losses[0]! - UNIFORM_LOSS), `first loss ${losses[0]} vs ln(260) = ${UNIFORM_LOSS}`).toBeLessThan(FIRST_LOSS_TOLERANCE);
   expect(lines.some((line) => line.startsWith(`step ${steps}/${steps} · loss `))).toBe(true);
   return losses;
 }

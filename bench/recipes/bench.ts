@@ -1,7 +1,8 @@
 // `npm run bench -- recipes --recipe NAME [--config NAME] [--steps N] [--node]`: one recorded training
 // run of a recipe, in headless Chromium (SwiftShader here) or in Node through Dawn, printing progress,
 // and its rows { recipe, model, adapter, steps, wallSeconds, metric, value } merged into
-// bench/results/recipes.json (a row of the same recipe, config, metric and adapter is replaced).
+// bench/results/recipes.json (a row of the same recipe, config, metric and adapter is replaced), with
+// the run's notes (fill-mask predictions) beside them.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,7 +44,7 @@ export interface RecipeRow {
 const adapterName = (report: AdapterReport, environment: string) =>
   `${environment}: ${report.vendor}/${report.architecture}${report.description ? ` (${report.description.split(':')[0]})` : ''}`;
 
-async function inChromium(input: RecipeInput): Promise<{ summary: RecipeSummary; adapter: string }> {
+async function inChromium(input: RecipeInput): Promise<{ summaries: RecipeSummary[]; adapter: string }> {
   const runDir = join(root, '.cache', `bench-recipes-${process.pid}`);
   let server: PreviewServer | undefined;
   const browser = await puppeteer.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_ARGS, protocolTimeout: 6 * 3600_000 });
@@ -59,8 +60,8 @@ async function inChromium(input: RecipeInput): Promise<{ summary: RecipeSummary;
       const gpu = await navigator.gpu.requestAdapter();
       return { vendor: gpu?.info.vendor ?? '?', architecture: gpu?.info.architecture ?? '?', description: gpu?.info.description ?? '' };
     })) as AdapterReport;
-    const summary = (await page.evaluate(`window.shaderformerRecipes.run(${JSON.stringify(input)})`)) as RecipeSummary;
-    return { summary, adapter: adapterName(report, `Chromium ${await browser.version()}`) };
+    const summaries = (await page.evaluate(`window.shaderformerRecipes.run(${JSON.stringify(input)})`)) as RecipeSummary[];
+    return { summaries, adapter: adapterName(report, `Chromium ${await browser.version()}`) };
   } finally {
     await browser.close();
     await server?.close();
@@ -68,22 +69,43 @@ async function inChromium(input: RecipeInput): Promise<{ summary: RecipeSummary;
   }
 }
 
-async function inNode(input: RecipeInput): Promise<{ summary: RecipeSummary; adapter: string }> {
+async function inNode(input: RecipeInput): Promise<{ summaries: RecipeSummary[]; adapter: string }> {
   const backend = await createWebGPUBackend();
   try {
-    const summary = await runRecipe(backend, input, (line) => console.log(`[${input.recipe}] ${line}`));
-    return { summary, adapter: adapterName(backend.report, `Node ${process.version} Dawn`) };
+    const summaries = await runRecipe(backend, input, (line) => console.log(`[${input.recipe}] ${line}`));
+    return { summaries, adapter: adapterName(backend.report, `Node ${process.version} Dawn`) };
   } finally {
     backend.destroy();
   }
 }
 
-/** Merges rows into the results file: a row with the same recipe, config (model), metric and adapter is replaced. */
-function mergeRows(file: string, rows: RecipeRow[]): RecipeRow[] {
-  const old: RecipeRow[] = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { rows: RecipeRow[] }).rows : [];
-  const key = (r: RecipeRow) => `${r.recipe}|${r.model}|${r.metric}|${r.adapter}`;
-  const fresh = new Set(rows.map(key));
-  return [...old.filter((r) => !fresh.has(key(r))), ...rows];
+/** Notes kept beside a run's rows (fill-mask predictions, the NSP class shares). */
+export interface RecipeNote {
+  recipe: string;
+  model: string;
+  adapter: string;
+  date: string;
+  lines: string[];
+}
+
+interface RecipesFile {
+  name: 'recipes';
+  rows: RecipeRow[];
+  notes: RecipeNote[];
+}
+
+/** Merges rows and notes into the results file: one with the same recipe, model (and config), metric and adapter is replaced. */
+function merge(file: string, rows: RecipeRow[], notes: RecipeNote[]): RecipesFile {
+  const old: Partial<RecipesFile> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const run = (r: { recipe: string; model: string; adapter: string }) => `${r.recipe}|${r.model}|${r.adapter}`;
+  const key = (r: RecipeRow) => `${run(r)}|${r.metric}`;
+  const freshRows = new Set(rows.map(key));
+  const freshNotes = new Set(notes.map(run));
+  return {
+    name: 'recipes',
+    rows: [...(old.rows ?? []).filter((r) => !freshRows.has(key(r))), ...rows],
+    notes: [...(old.notes ?? []).filter((n) => !freshNotes.has(run(n))), ...notes],
+  };
 }
 
 /** `npm run bench -- recipes …`. */
@@ -131,22 +153,30 @@ export async function runRecipesBench(argv: string[]): Promise<void> {
     };
   }
   console.log(`[recipes] ${recipe} (${values.config}${steps ? `, ${steps} steps` : ''}) in ${values.node ? 'Node through Dawn' : 'headless Chromium'}`);
-  const { summary, adapter } = values.node ? await inNode(input) : await inChromium(input);
+  const { summaries, adapter } = values.node ? await inNode(input) : await inChromium(input);
   const date = new Date().toISOString();
-  const rows: RecipeRow[] = Object.entries(summary.metrics).map(([metric, value]) => ({
-    recipe: summary.recipe,
-    model: summary.model,
-    adapter,
-    steps: summary.steps,
-    wallSeconds: Math.round(summary.wallSeconds),
-    metric,
-    value: Math.round(value * 1e4) / 1e4,
-    date,
-  }));
+  const rows: RecipeRow[] = summaries.flatMap((summary) =>
+    Object.entries(summary.metrics).map(([metric, value]) => ({
+      recipe: summary.recipe,
+      model: summary.model,
+      adapter,
+      steps: summary.steps,
+      wallSeconds: Math.round(summary.wallSeconds),
+      metric,
+      value: Math.round(value * 1e4) / 1e4,
+      date,
+    })),
+  );
+  const notes: RecipeNote[] = summaries
+    .filter((summary) => summary.notes.length > 0)
+    .map((summary) => ({ recipe: summary.recipe, model: summary.model, adapter, date, lines: summary.notes }));
   mkdirSync(join(values.out, '..'), { recursive: true });
-  writeFileSync(values.out, `${JSON.stringify({ name: 'recipes', rows: mergeRows(values.out, rows) }, null, 2)}\n`);
-  console.log(`[recipes] ${summary.recipe}: ${summary.steps} steps in ${summary.wallSeconds.toFixed(0)} s on ${adapter}`);
-  for (const row of rows) console.log(`  ${row.metric.padEnd(18)} ${row.value}`);
-  for (const note of summary.notes) console.log(`  ${note}`);
-  console.log(`[recipes] loss ${summary.firstLoss.toFixed(4)} → ${summary.lastLoss.toFixed(4)} (mean of the last 10); rows merged into ${values.out}`);
+  writeFileSync(values.out, `${JSON.stringify(merge(values.out, rows, notes), null, 2)}\n`);
+  for (const summary of summaries) {
+    console.log(`[recipes] ${summary.recipe}: ${summary.steps} steps in ${summary.wallSeconds.toFixed(0)} s on ${adapter}`);
+    for (const [metric, value] of Object.entries(summary.metrics)) console.log(`  ${metric.padEnd(18)} ${value.toFixed(4)}`);
+    for (const note of summary.notes) console.log(`  ${note}`);
+    console.log(`  loss ${summary.firstLoss.toFixed(4)} → ${summary.lastLoss.toFixed(4)} (mean of the last 10)`);
+  }
+  console.log(`[recipes] rows merged into ${values.out}`);
 }

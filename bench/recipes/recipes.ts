@@ -26,7 +26,7 @@ export interface RecipeInput {
   evaluateEvery: number;
   /** The corpus (the Kant text). */
   text: string;
-  /** CoLA's in_domain_train.tsv and out_of_domain_dev.tsv ('cola' only). */
+  /** CoLA's in_domain_train.tsv and out_of_domain_dev.tsv ('cola' only: it pretrains BERT, recorded as 'bert-pretraining', then fine-tunes). */
   cola?: { train: string; dev: string; epochs?: number; lr?: number; batchSize?: number };
 }
 
@@ -63,8 +63,8 @@ const format = (metrics: Record<string, number>) =>
     .map(([k, v]) => `${k} ${v.toFixed(4)}`)
     .join(', ');
 
-/** Runs one recipe on `backend`, logging progress; resolves to its summary. */
-export async function runRecipe(backend: Backend, input: RecipeInput, log: (line: string) => void): Promise<RecipeSummary> {
+/** Runs one recipe on `backend`, logging progress; resolves to its summaries ('cola': the pretraining's, then the fine-tuning's). */
+export async function runRecipe(backend: Backend, input: RecipeInput, log: (line: string) => void): Promise<RecipeSummary[]> {
   const common = {
     backend,
     seed: input.seed,
@@ -90,14 +90,17 @@ export async function runRecipe(backend: Backend, input: RecipeInput, log: (line
       evaluations: result.evaluations,
       firstLoss: result.training.losses[0]!,
       lastLoss: mean(result.training.losses.slice(-10)),
-      notes,
+      notes: [
+        ...notes,
+        `held-out loss / unigram by step: ${result.evaluations.map((e) => `${e.step} ${(e.metrics.ratio_to_unigram ?? Number.NaN).toFixed(3)}`).join(', ')}`,
+      ],
     };
   };
   if (input.recipe === 'byte-mlm') {
     const config = withSteps(byteMlmConfig(input.config as 'ci'));
     const result = await trainByteMlm({ ...common, text: input.text, config });
     result.parameters.dispose();
-    return mlmSummary('byte-mlm', `BertForMaskedLM ${describeEncoder(config)}, bytes (${input.config})`, result);
+    return [mlmSummary('byte-mlm', `BertForMaskedLM ${describeEncoder(config)}, bytes (${input.config})`, result)];
   }
   if (input.recipe === 'kantaibert') {
     const config = withSteps(kantaiBertConfig(input.config as 'ci'));
@@ -108,14 +111,15 @@ export async function runRecipe(backend: Backend, input: RecipeInput, log: (line
         `fill-mask ${JSON.stringify(prompt)}: ${(predictions as FillMaskPrediction[]).map((p) => `${JSON.stringify(p.tokenStr)} ${p.score.toFixed(3)}`).join(', ')}`,
     );
     const model = `RobertaForMaskedLM ${describeEncoder(config)}, BPE ${result.tokenizer.vocabSize} (asked ${config.vocabSize}), ${config.data} (${input.config})`;
-    return mlmSummary('kantaibert', model, result, notes);
+    return [mlmSummary('kantaibert', model, result, notes)];
   }
   const pretrainingConfig = withSteps(bertPretrainingConfig(input.config as 'ci'));
   const pretrained = await pretrainBert({ ...common, text: input.text, config: pretrainingConfig, onTokenizer: (t) => log(`WordPiece: ${t.vocabSize} ids`) });
   const pretrainedModel = `BertForPreTraining ${describeEncoder(pretrainingConfig)}, WordPiece ${pretrained.tokenizer.vocabSize} (${input.config})`;
-  const randomShare = `held-out pairs: ${pretrained.pairs.heldOut}, ${(100 * pretrained.pairs.heldOutRandomShare).toFixed(1)}% random (the majority-class NSP accuracy)`;
+  const randomShare = `held-out pairs: ${pretrained.pairs.heldOut}, ${(100 * pretrained.pairs.heldOutRandomShare).toFixed(1)}% with a random B (the accuracy of always answering the larger class)`;
+  const pretraining = mlmSummary('bert-pretraining', pretrainedModel, pretrained, [randomShare]);
   try {
-    if (input.recipe === 'bert-pretraining') return mlmSummary('bert-pretraining', pretrainedModel, pretrained, [randomShare]);
+    if (input.recipe === 'bert-pretraining') return [pretraining];
     if (!input.cola) throw new Error('the cola recipe needs the CoLA files');
     const { train, dev, ...settings } = input.cola;
     const result = await fineTuneCola({
@@ -128,7 +132,7 @@ export async function runRecipe(backend: Backend, input: RecipeInput, log: (line
     });
     result.parameters.dispose();
     const c = result.config;
-    return {
+    const cola: RecipeSummary = {
       recipe: 'cola',
       model: `BertForSequenceClassification from ${pretrainedModel}; ${c.epochs} epochs, B${c.batchSize} lr ${c.lr} T${c.maxLength}`,
       steps: result.training.steps,
@@ -139,6 +143,7 @@ export async function runRecipe(backend: Backend, input: RecipeInput, log: (line
       lastLoss: mean(result.training.losses.slice(-10)),
       notes: [`pretrained first: ${format(pretrained.final)}; ${randomShare}`],
     };
+    return [pretraining, cola];
   } finally {
     pretrained.parameters.dispose();
   }

@@ -3,7 +3,7 @@
 // segments its sentences, as BERT's create_pretraining_data reads one sentence a line.
 import { ArgumentError, describeValue } from '../errors.js';
 import { stripGutenberg } from '../data/corpus.js';
-import { nspBatches, nspExamples } from '../data/nsp.js';
+import { type NspExample, nspBatches, nspExamples } from '../data/nsp.js';
 import { heldOutSplit } from '../data/split.js';
 import { splitLines, tokenizerSpecials } from '../data/text-datasets.js';
 import { ParameterStore } from '../graph/parameters.js';
@@ -48,6 +48,7 @@ const BERT_PRETRAINING_CI: BertPretrainingConfig = {
   heads: 4,
   intermediate: 512,
   dropout: 0,
+  initRange: 0.05,
   seqLength: 64,
   maxPredictions: 12,
   batchSize: 16,
@@ -79,7 +80,7 @@ export interface BertPretrainingResult extends MaskedLMRunResult {
   parameters: ParameterStore;
   tokenizer: Tokenizer;
   config: BertPretrainingConfig;
-  /** Sentence pairs trained on and held out, and the share of held-out pairs whose B is random. */
+  /** Sentence pairs trained on and held out (balanced), and the share of held-out pairs whose B is random (0.5 unless one class is empty). */
   pairs: { train: number; heldOut: number; heldOutRandomShare: number };
 }
 
@@ -100,10 +101,25 @@ export function paragraphSentences(text: string): string[][] {
 }
 
 /**
+ * The pairs with as many random Bs as real next ones (the first of the larger class kept, in order):
+ * Hugging Face's pairing makes a B random whenever a chunk holds one segment, ~75% of Kant's pairs,
+ * so on the raw held-out pairs a model that always answers "random" would score ~75%; here chance is 50%
+ * (unless a tiny corpus yields one class only, when the pairs are kept as they are).
+ */
+function balancedPairs(pairs: NspExample[]): NspExample[] {
+  const next = pairs.filter((p) => p.nextSentenceLabel === 0);
+  const random = pairs.filter((p) => p.nextSentenceLabel === 1);
+  const keep = Math.min(next.length, random.length);
+  if (keep === 0) return pairs; // a tiny corpus with one class only: nothing to balance against
+  const kept = new Set([...next.slice(0, keep), ...random.slice(0, keep)]);
+  return pairs.filter((p) => kept.has(p));
+}
+
+/**
  * BERT pretraining from scratch on `text`: holds out `heldOutFraction` of the paragraphs, trains a
  * WordPiece vocabulary on the rest, makes next-sentence pairs (50% the real next sentences, 50% from
  * another paragraph), and trains a BertForPreTraining on masked-LM + NSP, evaluating both on the
- * held-out pairs (masked once) against the unigram baseline of the same masked tokens.
+ * held-out pairs (masked once; as many random Bs as real ones, so NSP chance is 50%) against the unigram baseline of the same masked tokens.
  */
 export async function pretrainBert(options: BertPretrainingOptions): Promise<BertPretrainingResult> {
   const op = 'pretrainBert';
@@ -120,7 +136,7 @@ export async function pretrainBert(options: BertPretrainingOptions): Promise<Ber
   await options.onTokenizer?.(tokenizer);
   const specials = tokenizerSpecials(tokenizer);
   const trainPairs = nspExamples(split.train, tokenizer, { blockSize: config.seqLength, seed });
-  const heldOutPairs = nspExamples(split.heldOut, tokenizer, { blockSize: config.seqLength, seed: seed + 1 });
+  const heldOutPairs = balancedPairs(nspExamples(split.heldOut, tokenizer, { blockSize: config.seqLength, seed: seed + 1 }));
   const batching = {
     maskId: specials.maskId,
     randomTokenRange: specials.randomTokenRange,

@@ -43,6 +43,11 @@ export interface KantaiBertConfig extends TrainingSchedule, EncoderSize {
   heldOutFraction: number;
 }
 
+// What makes the small model learn context fast (scripts/recipes/kantaibert.py measured these on the
+// held-out lines, every scored token shown as <mask>): short packed rows (at T 64 it sits on the
+// unigram plateau for 1000+ steps, at T 16 it leaves it in a few hundred), a 2,000-id BPE, and a
+// wider initialiser (0.05: attention logits start less flat than at BERT's 0.02, and the plateau is
+// about half as long).
 const KANTAIBERT_CI: KantaiBertConfig = {
   vocabSize: 2000,
   layers: 2,
@@ -50,14 +55,15 @@ const KANTAIBERT_CI: KantaiBertConfig = {
   heads: 4,
   intermediate: 512,
   dropout: 0,
-  maxPositions: 66,
-  seqLength: 64,
+  initRange: 0.05,
+  maxPositions: 18,
+  seqLength: 16,
   data: 'packed',
-  maxPredictions: 16,
-  batchSize: 16,
-  steps: 300,
-  lr: 2e-3,
-  warmupSteps: 30,
+  maxPredictions: 6,
+  batchSize: 64,
+  steps: 800,
+  lr: 1e-3,
+  warmupSteps: 50,
   weightDecay: 0.01,
   maxGradNorm: 1,
   heldOutFraction: 0.05,
@@ -72,6 +78,7 @@ export const KANTAIBERT_CONFIGS = {
     heads: 12,
     intermediate: 3072,
     dropout: 0.1,
+    initRange: 0.02,
     maxPositions: 514,
     seqLength: 128,
     data: 'lines',
@@ -85,7 +92,7 @@ export const KANTAIBERT_CONFIGS = {
     heldOutFraction: 0.05,
   },
   ci: KANTAIBERT_CI,
-  recorded: { ...KANTAIBERT_CI, steps: 1500, warmupSteps: 100 },
+  recorded: { ...KANTAIBERT_CI, steps: 1500, lr: 2e-3, warmupSteps: 100 },
 } as const satisfies Record<string, KantaiBertConfig>;
 
 /** The seed's fill-mask prompt and two more. */

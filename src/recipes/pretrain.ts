@@ -58,6 +58,8 @@ export interface EncoderSize {
   intermediate: number;
   /** Dropout after embeddings and sublayers, and on attention probabilities. */
   dropout: number;
+  /** std of the normal initialiser (Hugging Face's initializer_range; BERT's is 0.02). */
+  initRange: number;
 }
 
 /** An encoder size as Hugging Face's config fields. */
@@ -69,6 +71,7 @@ export function encoderFields(size: EncoderSize) {
     intermediate_size: size.intermediate,
     hidden_dropout_prob: size.dropout,
     attention_probs_dropout_prob: size.dropout,
+    initializer_range: size.initRange,
   };
 }
 

@@ -1,11 +1,11 @@
 // The page `npm run bench -- recipes` opens: runs one recipe on the page's WebGPU adapter, logging
-// progress to the console (the runner prints it) and returning the run's summary as JSON.
+// progress to the console (the runner prints it) and returning the run's summaries as JSON.
 import { createWebGPUBackend } from '../../../src/index.js';
 import { type RecipeInput, type RecipeSummary, runRecipe } from '../recipes.js';
 
 declare global {
   interface Window {
-    shaderformerRecipes: { run(input: RecipeInput): Promise<RecipeSummary> };
+    shaderformerRecipes: { run(input: RecipeInput): Promise<RecipeSummary[]> };
   }
 }
 
