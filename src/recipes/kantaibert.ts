@@ -151,7 +151,9 @@ export async function pretrainKantaiBert(options: KantaiBertOptions): Promise<Ka
   // Trained on the training lines only, each with its newline, as Hugging Face's training from a file.
   const tokenizer = trainByteLevelBpe(
     split.train.map((line) => `${line}\n`),
-    { vocabSize: config.vocabSize, minFrequency: 2 },
+    // `<mask>` absorbs the space before it, as the seed's RobertaTokenizer defines it: a prompt's
+    // "human <mask>" then reads like the training rows, where a masked word's space is masked with it.
+    { vocabSize: config.vocabSize, minFrequency: 2, lstripTokens: ['<mask>'] },
   );
   await options.onTokenizer?.(tokenizer);
   const specials = tokenizerSpecials(tokenizer);

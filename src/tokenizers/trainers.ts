@@ -24,6 +24,11 @@ export interface ByteLevelBpeTrainOptions {
   addPrefixSpace?: boolean;
   /** `max_token_length` (default none). */
   maxTokenLength?: number | null;
+  /**
+   * Special tokens that absorb the spaces before them (default none, as the trainer writes them). RoBERTa's
+   * tokenizer defines `<mask>` so: "human <mask>." then ends "Ġhuman", `<mask>`, not "Ġhuman", "Ġ", `<mask>`.
+   */
+  lstripTokens?: readonly string[];
 }
 
 /** Options of `trainWordPiece` (Hugging Face's names in the comments). */
@@ -60,8 +65,8 @@ function forEachText(texts: Iterable<string>, where: string, visit: (text: strin
   }
 }
 
-function specialTokens(names: readonly string[]): AddedToken[] {
-  return names.map((content, id) => ({ id, content, special: true, singleWord: false, lstrip: false, rstrip: false, normalized: false }));
+function specialTokens(names: readonly string[], lstrip: readonly string[] = []): AddedToken[] {
+  return names.map((content, id) => ({ id, content, special: true, singleWord: false, lstrip: lstrip.includes(content), rstrip: false, normalized: false }));
 }
 
 /**
@@ -105,7 +110,7 @@ export function trainByteLevelBpe(texts: Iterable<string>, options: ByteLevelBpe
     preTokenizer: { type: 'ByteLevel', addPrefixSpace, trimOffsets: true, useRegex: true },
     postProcessor: cls !== undefined && sep !== undefined ? robertaTemplate(['<s>', cls], ['</s>', sep], { addPrefixSpace }) : null,
     decoder: { type: 'ByteLevel' },
-    addedTokens: specialTokens(specials),
+    addedTokens: specialTokens(specials, options.lstripTokens),
   });
 }
 

@@ -110,6 +110,21 @@ describe('byte-level BPE round trips and offsets', () => {
     expect(tokenizer.decode(enc.ids)).toBe('before  after');
   });
 
+  test('lstripTokens: <mask> absorbs the spaces before it (RobertaTokenizer), which are then not a token of their own', () => {
+    const corpus = Array.from({ length: 20 }, () => 'the theory of pure reason and the critique of practical reason');
+    const plain = trainByteLevelBpe(corpus, { vocabSize: 400 });
+    const lstrip = trainByteLevelBpe(corpus, { vocabSize: 400, lstripTokens: ['<mask>'] });
+    const s = 'of pure  <mask> of reason';
+    const before = (t: Tokenizer) => {
+      const enc = t.encode(s, null, { addSpecialTokens: false });
+      const at = enc.tokens.indexOf('<mask>');
+      return enc.tokens[at - 1];
+    };
+    expect(before(plain)).toMatch(/^Ġ+$/);
+    expect(before(lstrip)).toBe('Ġpure');
+    expect(lstrip.encode('pure reason', null, { addSpecialTokens: false }).ids).toEqual(plain.encode('pure reason', null, { addSpecialTokens: false }).ids);
+  });
+
   test("offsets: each token's source text is its bytes (whole characters), spaces trimmed as RoBERTa does", () => {
     const rng = new Rng(5);
     let checked = 0;
