@@ -115,13 +115,13 @@ describe('byte-level BPE round trips and offsets', () => {
     const plain = trainByteLevelBpe(corpus, { vocabSize: 400 });
     const lstrip = trainByteLevelBpe(corpus, { vocabSize: 400, lstripTokens: ['<mask>'] });
     const s = 'of pure  <mask> of reason';
-    const before = (t: Tokenizer) => {
+    const tokenBeforeMask = (t: Tokenizer) => {
       const enc = t.encode(s, null, { addSpecialTokens: false });
       const at = enc.tokens.indexOf('<mask>');
       return enc.tokens[at - 1];
     };
-    expect(before(plain)).toMatch(/^Ġ+$/);
-    expect(before(lstrip)).toBe('Ġpure');
+    expect(tokenBeforeMask(plain)).toMatch(/^Ġ+$/);
+    expect(tokenBeforeMask(lstrip)).toBe('Ġpure');
     expect(lstrip.encode('pure reason', null, { addSpecialTokens: false }).ids).toEqual(plain.encode('pure reason', null, { addSpecialTokens: false }).ids);
   });
 
