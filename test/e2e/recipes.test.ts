@@ -94,24 +94,28 @@ describe.skipIf(!KANT.present)('recipes on Kant, end to end', () => {
     }
   });
 
-  test.skipIf(!dawn)(`KantaiBERT learns context: ${KANTAIBERT_CONFIGS.ci.steps} steps end below the unigram baseline`, { timeout: LEARNING_TIMEOUT_MS }, async () => {
-    const backend = await createWebGPUBackend();
-    try {
-      const result = await pretrainKantaiBert({
-        backend,
-        text,
-        config: 'ci',
-        seed: SEED,
-        onStep: (p) => void (p.step % 100 === 0 && console.log(`[e2e] KantaiBERT step ${p.step}`)),
-      });
-      result.parameters.dispose();
-      expectBelowUnigram('KantaiBERT', result.training.steps, result.wallSeconds, result.final);
-      const [first] = result.fillMask;
-      console.log(`[e2e] KantaiBERT fill-mask ${JSON.stringify(first!.prompt)}: ${JSON.stringify(first!.predictions)}`);
-    } finally {
-      backend.destroy();
-    }
-  });
+  test.skipIf(!dawn)(
+    `KantaiBERT learns context: ${KANTAIBERT_CONFIGS.ci.steps} steps end below the unigram baseline`,
+    { timeout: LEARNING_TIMEOUT_MS },
+    async () => {
+      const backend = await createWebGPUBackend();
+      try {
+        const result = await pretrainKantaiBert({
+          backend,
+          text,
+          config: 'ci',
+          seed: SEED,
+          onStep: (p) => void (p.step % 100 === 0 && console.log(`[e2e] KantaiBERT step ${p.step}`)),
+        });
+        result.parameters.dispose();
+        expectBelowUnigram('KantaiBERT', result.training.steps, result.wallSeconds, result.final);
+        const [first] = result.fillMask;
+        console.log(`[e2e] KantaiBERT fill-mask ${JSON.stringify(first!.prompt)}: ${JSON.stringify(first!.predictions)}`);
+      } finally {
+        backend.destroy();
+      }
+    },
+  );
 });
 
 describe.skipIf(!(COLA_TRAIN.present && COLA_DEV.present) || !dawn)('CoLA fine-tuning, end to end', () => {
