@@ -54,7 +54,26 @@ export {
 } from './data/glue.js';
 export { heldOutSplit, type HeldOutSplitOptions } from './data/split.js';
 export type { EpochBatchStream, EpochOptions, EpochStreamState } from './data/epochs.js';
-export { accuracy, argmax, matthewsCorrelation, fixedMaskedSet, unigramBaseline, type FixedMaskedSet, type FixedMaskedSetOptions } from './metrics/index.js';
+export {
+  accuracy,
+  argmax,
+  matthewsCorrelation,
+  fixedMaskedSet,
+  unigramBaseline,
+  type FixedMaskedSet,
+  type FixedMaskedSetOptions,
+  corpusBleu,
+  sentenceBleu,
+  tokenize13a,
+  type BleuOptions,
+  type BleuScore,
+  type BleuSmoothing,
+  type BleuTokenizer,
+  corpusChrf,
+  type ChrfOptions,
+  type ChrfScore,
+  type ReferenceStreams,
+} from './metrics/index.js';
 export {
   type ByteSource,
   type ByteInput,
