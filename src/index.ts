@@ -232,6 +232,16 @@ export {
   type SaveTarget,
   type SavePretrainedOptions,
 } from './models/pretrained.js';
+export {
+  Transformer,
+  TRANSFORMER_SIZES,
+  resolveTransformerConfig,
+  type TransformerConfig,
+  type TransformerInputs,
+  type TransformerOutput,
+  type DecodeStepOutput,
+} from './models/transformer.js';
+export { Seq2SeqGenerator, createSeq2SeqGenerator, type GenerateOptions } from './infer/seq2seq.js';
 export { BERT_CONFIG_FIELDS, CLASSIFIER_CONFIG_FIELDS, bertConfigJson } from './models/bert-hf.js';
 export { ROBERTA_CONFIG_FIELDS, robertaConfigJson } from './models/roberta-hf.js';
 export {
@@ -294,4 +304,16 @@ export {
   type MaskedLMRunResult,
   type RecipeRunOptions,
   type TrainingSchedule,
+  checkSeq2SeqSchedule,
+  runSeq2Seq,
+  type Seq2SeqRun,
+  type Seq2SeqRunResult,
+  type Seq2SeqSchedule,
+  type Seq2SeqShape,
+  COPY_TASK_CONFIGS,
+  copyTaskConfig,
+  trainCopyTask,
+  type CopyTaskConfig,
+  type CopyTaskOptions,
+  type CopyTaskResult,
 } from './recipes/index.js';

@@ -129,7 +129,11 @@ const GRAD_RULES: { [K in ComputeOp]: GradRule<K> } = {
   reluBackward: notDifferentiable('reluBackward'),
   tanhBackward: notDifferentiable('tanhBackward'),
   gatherRowsBackward: notDifferentiable('gatherRowsBackward'),
-  sliceBackward: notDifferentiable('sliceBackward'),
+  // Padding's gradient is the slice it was padded from (so F.concat trains).
+  sliceBackward: ({ node, dOuts: [dy] }) => {
+    const { axis, start } = node.attrs;
+    return [F.slice(dy!, axis, start, node.inputs[0]!.shape[axis]!)];
+  },
   layerNormBackward: notDifferentiable('layerNormBackward'),
   softmaxBackward: notDifferentiable('softmaxBackward'),
   embeddingBackward: notDifferentiable('embeddingBackward'),

@@ -122,6 +122,12 @@ export interface AttentionInputs {
   causal?: boolean;
 }
 
+/** One attention's keys and values split into heads, [B, H, Tk, Dh] each. */
+export interface AttentionCache {
+  key: Var<'f32', 4>;
+  value: Var<'f32', 4>;
+}
+
 /**
  * Multi-head scaled dot-product attention on the fused kernel, with Hugging Face BERT's names:
  * `{name}.self.{query,key,value}` and `{name}.output.dense`.
@@ -167,6 +173,25 @@ export class MultiHeadAttention extends Module {
     return { output, probabilities: probabilities! };
   }
 
+  /**
+   * The keys and values of `context` [B, Tk, hidden] as heads [B, H, Tk, Dh]: what a decoder's cache
+   * holds (cross-attention computes them once per source; self-attention appends one row per step).
+   */
+  keysAndValues(context: Var<'f32', 3>): AttentionCache {
+    checkVar('MultiHeadAttention.keysAndValues', 'context', context);
+    return context.graph.scoped(this.name, () => ({ key: this.#heads(this.key.forward(context)), value: this.#heads(this.value.forward(context)) }));
+  }
+
+  /** x [B, Tq, hidden] attends to keys and values already split into heads [B, H, Tk, Dh] (`keysAndValues`) → [B, Tq, hidden]. */
+  attendTo(x: Var<'f32', 3>, cache: AttentionCache, masks: { keyMask?: Var<'i32', 2>; causal?: boolean } = {}): Var<'f32', 3> {
+    const op = 'MultiHeadAttention.attendTo';
+    checkVar(op, 'x', x);
+    checkVar(op, 'cache.key', cache?.key);
+    checkVar(op, 'cache.value', cache?.value);
+    if (masks.keyMask !== undefined) checkVar(op, 'keyMask', masks.keyMask);
+    return x.graph.scoped(this.name, () => this.#combine(this.#heads(this.query.forward(x)), cache, masks));
+  }
+
   #attend(op: string, x: Var<'f32', 3>, inputs: AttentionInputs, withProbabilities: boolean): { output: Var<'f32', 3>; probabilities?: Var<'f32', 4> } {
     checkVar(op, 'x', x);
     checkOptions(op, '', inputs, [], false, 'inputs');
@@ -175,18 +200,22 @@ export class MultiHeadAttention extends Module {
     const context = inputs.context ?? x;
     return x.graph.scoped(this.name, () => {
       const q = this.#heads(this.query.forward(x));
-      const k = this.#heads(this.key.forward(context));
-      const v = this.#heads(this.value.forward(context));
-      const attended = F.attention(q, k, v, {
-        causal: inputs.causal === true,
-        ...(inputs.keyMask ? { keyMask: inputs.keyMask } : {}),
-        dropout: this.training ? (this.options.dropout ?? 0) : 0,
-      }); // [B, H, Tq, Dh]
-      const [batch, , tq] = attended.shape as [number, number, number, number];
-      const merged = F.reshape(F.transpose(attended, [0, 2, 1, 3]), [batch, tq, this.options.hiddenSize]); // [B, Tq, hidden]
-      const output = this.output.forward(merged);
-      return withProbabilities ? { output, probabilities: attentionProbabilities(q, k, inputs) } : { output };
+      const cache = { key: this.#heads(this.key.forward(context)), value: this.#heads(this.value.forward(context)) };
+      const output = this.#combine(q, cache, inputs);
+      return withProbabilities ? { output, probabilities: attentionProbabilities(q, cache.key, inputs) } : { output };
     });
+  }
+
+  /** softmax(q·Kᵀ/√Dh)·V on the fused kernel, heads merged, then the output projection. */
+  #combine(q: Var<'f32', 4>, cache: AttentionCache, masks: { keyMask?: Var<'i32', 2>; causal?: boolean }): Var<'f32', 3> {
+    const attended = F.attention(q, cache.key, cache.value, {
+      causal: masks.causal === true,
+      ...(masks.keyMask ? { keyMask: masks.keyMask } : {}),
+      dropout: this.training ? (this.options.dropout ?? 0) : 0,
+    }); // [B, H, Tq, Dh]
+    const [batch, , tq] = attended.shape as [number, number, number, number];
+    const merged = F.reshape(F.transpose(attended, [0, 2, 1, 3]), [batch, tq, this.options.hiddenSize]); // [B, Tq, hidden]
+    return this.output.forward(merged);
   }
 
   /** [B, T, hidden] → [B, H, T, Dh]. */
@@ -368,6 +397,40 @@ export class DecoderLayer extends Module {
       this.#dropout.forward(this.selfAttention.forward(h, { causal: true, ...(masks.selfKeyMask ? { keyMask: masks.selfKeyMask } : {}) }));
     const cross = (h: Var<'f32', 3>) =>
       this.#dropout.forward(this.crossAttention.forward(h, { context: memory, ...(masks.memoryKeyMask ? { keyMask: masks.memoryKeyMask } : {}) }));
+    return this.#sublayers(x, self, cross);
+  }
+
+  /**
+   * One decoding step, incremental: x [B, 1, hidden] (the newest position) attends to `past` (the
+   * self-attention keys and values of the earlier positions, [B, H, t, Dh]; none at the first step)
+   * plus its own, and to `memory` (the cross-attention keys and values of the encoder output, computed
+   * once by `crossAttention.keysAndValues`). Returns the output and the self-attention cache grown by
+   * one position. Gives what `forward` gives at that position (eval mode).
+   */
+  forwardStep(
+    x: Var<'f32', 3>,
+    memory: AttentionCache,
+    past?: AttentionCache,
+    masks: { memoryKeyMask?: Var<'i32', 2> } = {},
+  ): { output: Var<'f32', 3>; cache: AttentionCache } {
+    const op = 'DecoderLayer.forwardStep';
+    checkVar(op, 'x', x);
+    if (x.shape[1] !== 1) throw new ShapeError(`${op}: x must be one position [B, 1, hidden], got ${x.describe()}${where(this.name)}`);
+    const memoryMask = masks.memoryKeyMask ? { keyMask: masks.memoryKeyMask } : {};
+    let cache: AttentionCache | undefined;
+    // The newest position sees every cached one: no causal mask (a 1-row causal mask would hide all but key 0).
+    const self = (h: Var<'f32', 3>) => {
+      const own = this.selfAttention.keysAndValues(h);
+      cache = past ? { key: F.concat(past.key, own.key, 2), value: F.concat(past.value, own.value, 2) } : own;
+      return this.#dropout.forward(this.selfAttention.attendTo(h, cache));
+    };
+    const cross = (h: Var<'f32', 3>) => this.#dropout.forward(this.crossAttention.attendTo(h, memory, memoryMask));
+    const output = this.#sublayers(x, self, cross);
+    return { output, cache: cache! };
+  }
+
+  /** Self-attention, cross-attention and feed-forward with their residuals, LayerNorm before (pre-LN) or after each. */
+  #sublayers(x: Var<'f32', 3>, self: (h: Var<'f32', 3>) => Var<'f32', 3>, cross: (h: Var<'f32', 3>) => Var<'f32', 3>): Var<'f32', 3> {
     const feed = (h: Var<'f32', 3>) => this.#dropout.forward(this.feedForward.forward(h));
     if (this.options.preLayerNorm) {
       const a = F.add(x, self(this.selfNorm.forward(x)));

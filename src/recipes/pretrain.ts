@@ -168,6 +168,31 @@ export interface MaskedLMRunResult {
   wallSeconds: number;
 }
 
+/** The parts of a recipe's run options that `train()` takes as they are. */
+export function loopOptions(options: RecipeRunOptions) {
+  return {
+    ...(options.evaluateEvery ? { evaluateEvery: options.evaluateEvery } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onStep ? { onStep: options.onStep } : {}),
+    ...(options.onCompile ? { onCompile: options.onCompile } : {}),
+    ...(options.onEvaluate ? { onEvaluate: options.onEvaluate } : {}),
+    ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
+    ...(options.resume ? { resume: true } : {}),
+  };
+}
+
+/** An aborted run skips the loop's final evaluation; a recipe's result always ends with one. */
+export async function evaluateAtEnd<M extends Record<string, number>>(
+  steps: number,
+  evaluations: readonly { step: number }[],
+  evaluate: (step: number) => Promise<M>,
+  options: RecipeRunOptions,
+): Promise<void> {
+  if (evaluations.at(-1)?.step === steps) return;
+  const metrics = await evaluate(steps);
+  await options.onEvaluate?.(steps, metrics);
+}
+
 /** Trains `run.loss` with AdamW + warm-up/decay through `train()`, evaluating on the held-out set. */
 export async function runMaskedLM<I extends Readonly<Record<string, InputSpec>>>(run: MaskedLMRun<I>, options: RecipeRunOptions): Promise<MaskedLMRunResult> {
   const { schedule } = run;
@@ -205,19 +230,9 @@ export async function runMaskedLM<I extends Readonly<Record<string, InputSpec>>>
       steps: schedule.steps,
       tokensPerBatch: run.tokensPerBatch,
       evaluate,
-      ...(options.evaluateEvery ? { evaluateEvery: options.evaluateEvery } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onStep ? { onStep: options.onStep } : {}),
-      ...(options.onCompile ? { onCompile: options.onCompile } : {}),
-      ...(options.onEvaluate ? { onEvaluate: options.onEvaluate } : {}),
-      ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
-      ...(options.resume ? { resume: true } : {}),
+      ...loopOptions(options),
     });
-    // An aborted run skips the loop's final evaluation; the recipe's result always ends with one.
-    if (evaluations.at(-1)?.step !== training.steps) {
-      const metrics = await evaluate(training.steps);
-      await options.onEvaluate?.(training.steps, metrics);
-    }
+    await evaluateAtEnd(training.steps, evaluations, evaluate, options);
     return { training, evaluations, final: evaluations.at(-1)!.metrics, wallSeconds: (performance.now() - started) / 1000 };
   } finally {
     evaluator.dispose();
