@@ -242,6 +242,24 @@ export {
   type DecodeStepOutput,
 } from './models/transformer.js';
 export { Seq2SeqGenerator, createSeq2SeqGenerator, type GenerateOptions } from './infer/seq2seq.js';
+export {
+  GPT2Model,
+  GPT2LMHeadModel,
+  GPT2Block,
+  GPT2Attention,
+  GPT2MLP,
+  Conv1D,
+  resolveGPT2Config,
+  type GPT2Config,
+  type ResolvedGPT2Config,
+  type GPT2Activation,
+  type GPT2Inputs,
+  type GPT2LMInputs,
+  type GPT2ModelOutput,
+  type CausalLMOutput,
+} from './models/gpt2.js';
+export { GPT2_CONFIG_FIELDS, gpt2ConfigJson } from './models/gpt2-hf.js';
+export { TextGenerator, createTextGenerator, sampleToken, type TextGenerateOptions } from './infer/generate.js';
 export { BERT_CONFIG_FIELDS, CLASSIFIER_CONFIG_FIELDS, bertConfigJson } from './models/bert-hf.js';
 export { ROBERTA_CONFIG_FIELDS, robertaConfigJson } from './models/roberta-hf.js';
 export {

@@ -5,14 +5,14 @@
 // recomputes the decoder over the whole prefix instead (the reference the cached path is tested
 // against, and the baseline of the decode bench). Step graphs depend on the batch shape and the
 // position, so they are built once per (rows, source length, position) and kept.
-import { ArgumentError, ShaderformerError, describeNumber, describeValue } from '../errors.js';
-import { type ConstantCache, execute } from '../graph/execute.js';
-import { Graph, type Var } from '../graph/graph.js';
+import { ArgumentError, describeNumber, describeValue } from '../errors.js';
+import type { Graph, Var } from '../graph/graph.js';
 import type { ParameterStore } from '../graph/parameters.js';
 import * as F from '../graph/ops.js';
 import type { Transformer } from '../models/transformer.js';
 import type { AttentionCache } from '../nn/layers.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { type StepGraph, StepGraphs, inBatches } from './step-graphs.js';
 
 /** Options of `Seq2SeqGenerator.generate`. */
 export interface GenerateOptions {
@@ -31,20 +31,12 @@ export interface GenerateOptions {
 /** Generate options checked, with their defaults. */
 type CheckedOptions = Required<Omit<GenerateOptions, 'maxLength'>> & { maxLength: number | undefined };
 
-/** One built step graph: its inputs by name and its outputs in order. */
-interface StepGraph {
-  graph: Graph;
-  outputs: Var[];
-}
-
 /**
  * Generates target token ids from source token ids with a `Transformer` and its parameters: greedy
  * or beam search, batched, on the backend the parameters live on.
  */
 export class Seq2SeqGenerator {
-  readonly #graphs = new Map<string, StepGraph>();
-  readonly #constants: ConstantCache = new Map();
-  #disposed = false;
+  readonly #steps: StepGraphs;
 
   constructor(
     readonly model: Transformer,
@@ -53,6 +45,7 @@ export class Seq2SeqGenerator {
     if (typeof model?.decodeStep !== 'function') throw new ArgumentError(`Seq2SeqGenerator: model must be a Transformer, got ${describeValue(model)}`);
     if (typeof parameters?.tensor !== 'function')
       throw new ArgumentError(`Seq2SeqGenerator: parameters must be a ParameterStore, got ${describeValue(parameters)}`);
+    this.#steps = new StepGraphs(parameters);
   }
 
   /**
@@ -61,7 +54,7 @@ export class Seq2SeqGenerator {
    */
   async generate(sources: readonly (readonly number[])[], options: GenerateOptions = {}): Promise<number[][]> {
     const op = 'Seq2SeqGenerator.generate';
-    if (this.#disposed) throw new ShaderformerError(`${op}: the generator was disposed`);
+    this.#steps.checkLive(op);
     const checked = this.#checkOptions(op, options);
     const { sourceVocabSize, eosId, maxPositions } = this.model.config;
     if (!Array.isArray(sources)) throw new ArgumentError(`${op}: sources must be an array of token id arrays, got ${describeValue(sources)}`);
@@ -79,27 +72,12 @@ export class Seq2SeqGenerator {
         );
       return withEos;
     });
-    const results: number[][] = [];
-    // Step graphs are built in eval mode (no dropout); the model's own mode is restored after.
-    const training = this.model.training;
-    this.model.eval();
-    try {
-      for (let start = 0; start < encoded.length; start += checked.batchSize) {
-        results.push(...(await this.#generateBatch(encoded.slice(start, start + checked.batchSize), checked)));
-      }
-    } finally {
-      this.model.train(training);
-    }
-    return results;
+    return inBatches(this.model, encoded, checked.batchSize, (batch) => this.#generateBatch(batch, checked));
   }
 
   /** Frees the step graphs' constants (the parameters stay). */
   dispose(): void {
-    if (this.#disposed) return;
-    this.#disposed = true;
-    for (const t of this.#constants.values()) t.dispose();
-    this.#constants.clear();
-    this.#graphs.clear();
+    this.#steps.dispose();
   }
 
   #checkOptions(op: string, options: GenerateOptions): CheckedOptions {
@@ -189,12 +167,7 @@ export class Seq2SeqGenerator {
 
   /** Runs a step graph on named input tensors; every output is the caller's to dispose. */
   #run(step: StepGraph, inputs: Record<string, Tensor>): Tensor[] {
-    return execute(step.graph, step.outputs, {
-      backend: this.parameters.backend,
-      inputs,
-      parameter: (p) => this.parameters.tensor(p),
-      constants: this.#constants,
-    });
+    return this.#steps.run(step, inputs);
   }
 
   /** The graph a batch starts with: the encoder, then (cached) the cross-attention keys and values of every layer, or (recompute) the memory. */
@@ -250,13 +223,7 @@ export class Seq2SeqGenerator {
   }
 
   #graph(key: string, build: (g: Graph) => Var[]): StepGraph {
-    let step = this.#graphs.get(key);
-    if (!step) {
-      const graph = new Graph();
-      step = { graph, outputs: build(graph) };
-      this.#graphs.set(key, step);
-    }
-    return step;
+    return this.#steps.get(key, build);
   }
 }
 

@@ -34,7 +34,7 @@ import {
 } from '../tokenizers/index.js';
 
 /** The type a config.json field must have; `…|null` also takes null (Python's None: the field's default), 'object' a JSON object. */
-export type ConfigFieldKind = 'integer' | 'number' | 'string' | 'boolean' | 'object' | 'number|null' | 'string|null';
+export type ConfigFieldKind = 'integer' | 'number' | 'string' | 'boolean' | 'object' | 'integer|null' | 'number|null' | 'string|null';
 
 /** How a model class maps to a Hugging Face folder: its config fields, names and tied weights. */
 export interface PretrainedFormat<M extends Module = Module, C = Record<string, unknown>> {
@@ -54,6 +54,8 @@ export interface PretrainedFormat<M extends Module = Module, C = Record<string, 
   readonly tied: Readonly<Record<string, string>>;
   /** Other checkpoint names of one of our parameters (used when ours is absent from the file). */
   readonly aliases: Readonly<Record<string, string>>;
+  /** The config field holding the longest sequence, written as the tokenizer's model_max_length (default 'max_position_embeddings'). */
+  readonly positionsField?: string;
   /** Builds the model (the config is checked there). */
   create(config: C): M;
   /** The model's resolved config. */
@@ -527,7 +529,7 @@ async function writeFolder(op: string, writer: FolderWriter, options: SavePretra
       await text('vocab.json', writeVocabJson(tokenizer));
       await text('merges.txt', writeMergesTxt(tokenizer));
     }
-    const maxLength = format.configOf(options.model).max_position_embeddings;
+    const maxLength = format.configOf(options.model)[format.positionsField ?? 'max_position_embeddings'];
     await text(
       TOKENIZER_CONFIG_FILE,
       `${JSON.stringify(tokenizerConfig(tokenizer, special, typeof maxLength === 'number' ? maxLength : undefined), null, 2)}\n`,
@@ -537,12 +539,15 @@ async function writeFolder(op: string, writer: FolderWriter, options: SavePretra
   return written;
 }
 
-/** The special tokens by role (`cls_token: '[CLS]'`…), BERT's or RoBERTa's by the tokenizer's kind, those in its vocabulary. */
+/** The special tokens by role (`cls_token: '[CLS]'`…), BERT's, RoBERTa's or GPT-2's by the tokenizer's kind, those in its vocabulary. */
 function specialTokens(tokenizer: Tokenizer): Record<string, string> {
   const bert = { cls_token: '[CLS]', mask_token: '[MASK]', pad_token: '[PAD]', sep_token: '[SEP]', unk_token: '[UNK]' };
   const roberta = { bos_token: '<s>', cls_token: '<s>', eos_token: '</s>', mask_token: '<mask>', pad_token: '<pad>', sep_token: '</s>', unk_token: '<unk>' };
+  // GPT-2's one special token is every role it has (and it has no padding token).
+  const gpt2 = { bos_token: '<|endoftext|>', eos_token: '<|endoftext|>', unk_token: '<|endoftext|>' };
+  const byteLevel = tokenizer.tokenToId('<s>') === undefined && tokenizer.tokenToId('<|endoftext|>') !== undefined ? gpt2 : roberta;
   const out: Record<string, string> = {};
-  for (const [role, token] of Object.entries(tokenizer.model instanceof WordPieceModel ? bert : roberta)) {
+  for (const [role, token] of Object.entries(tokenizer.model instanceof WordPieceModel ? bert : byteLevel)) {
     if (tokenizer.tokenToId(token) !== undefined) out[role] = token;
   }
   return out;

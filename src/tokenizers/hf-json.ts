@@ -584,7 +584,8 @@ export function readVocabAndMerges(vocabJson: FileInput, mergesTxt: FileInput, o
     preTokenizer: { type: 'ByteLevel', addPrefixSpace, trimOffsets: true, useRegex: true },
     postProcessor: cls !== undefined && sep !== undefined ? robertaTemplate(['<s>', cls], ['</s>', sep], { addPrefixSpace }) : null,
     decoder: { type: 'ByteLevel' },
-    addedTokens: specialAddedTokens(vocab, ROBERTA_SPECIALS),
+    // GPT-2's <|endoftext|> is special too: never split by BPE, as GPT2Tokenizer adds it.
+    addedTokens: specialAddedTokens(vocab, [...ROBERTA_SPECIALS, '<|endoftext|>']),
   });
 }
 
