@@ -22,6 +22,7 @@ import { createTrainStepBenchmark } from './train-step/bench.js';
 import { ourTrainStepImpls } from './train-step/ours.js';
 import { createTokenizerBenchmark } from './tokenizer/bench.js';
 import { createRowsBenchmark } from './rows/bench.js';
+import { createDecodeBenchmark } from './decode/bench.js';
 import { runStartupBench } from './startup/bench.js';
 import { runIoBench } from './io/bench.js';
 import { runRecipesBench } from './recipes/bench.js';
@@ -30,7 +31,7 @@ import { type BenchmarkHost, exposeHost } from './lib/host.js';
 import { type Report, caseRatio, formatTable, metricLabel } from './lib/report.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const BENCHMARKS = ['gemm', 'attention', 'train-step', 'tokenizer', 'rows'];
+const BENCHMARKS = ['gemm', 'attention', 'train-step', 'tokenizer', 'rows', 'decode'];
 /** Benchmarks that need no GPU: they run in Node, whatever --node says, with neither Chromium nor Dawn. */
 const CPU_ONLY: Record<string, () => Benchmark> = { tokenizer: createTokenizerBenchmark };
 /** Benchmarks with a runner of their own (a fresh process per run), taking their own options: `npm run bench -- startup --help`. */
@@ -130,6 +131,7 @@ function nodeHost(): BenchmarkHost {
         attention: () => createAttentionBenchmark(ourAttentionImpls(gpu)),
         'train-step': () => createTrainStepBenchmark(ourTrainStepImpls(gpu)),
         rows: () => createRowsBenchmark(gpu),
+        decode: () => createDecodeBenchmark(gpu),
       },
     };
   });
@@ -141,7 +143,7 @@ function describeRow(row: Row): string {
   if (row.value === null) return `error: ${row.error}`;
   const check = row.ok ? (row.maxAbsErr === null ? 'checked' : `max|err| ${row.maxAbsErr}`) : `CHECK FAILED: ${row.error}`;
   const memory = row.peakBytes === undefined ? '' : `, peak ${(row.peakBytes / 2 ** 20).toFixed(1)} MiB`;
-  const value = `${row.value} ${{ ms: 'ms', gflops: 'GFLOP/s', seconds: 's', 'MB/s': 'MB/s' }[row.metric]}`;
+  const value = `${row.value} ${{ ms: 'ms', gflops: 'GFLOP/s', seconds: 's', 'MB/s': 'MB/s', 'tokens/s': 'tokens/s' }[row.metric]}`;
   const losses = row.firstLoss === undefined ? '' : `, loss ${row.firstLoss} → ${row.lastLoss} (reference ${row.referenceLoss})`;
   return `${value}${memory}${losses}  (${row.ms} ms/op, median of ${row.rounds}×${row.perRound}; ${check})${row.note ? ` [${row.note}]` : ''}`;
 }

@@ -5,8 +5,8 @@ export interface Row {
   case: string;
   /** `shaderformer/<variant>` for ours, the npm package name for a peer. */
   impl: string;
-  /** GFLOP/s or MB/s (higher is better), milliseconds per operation or seconds (lower is better). */
-  metric: 'gflops' | 'ms' | 'seconds' | 'MB/s';
+  /** GFLOP/s, MB/s or tokens/s (higher is better), milliseconds per operation or seconds (lower is better). */
+  metric: 'gflops' | 'ms' | 'seconds' | 'MB/s' | 'tokens/s';
   /** The metric's value (median over rounds); null when the implementation failed to run. */
   value: number | null;
   /** Largest |result − float64 CPU reference| over the read-back result; null when not run. */

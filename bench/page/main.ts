@@ -11,6 +11,7 @@ import { createTrainStepBenchmark } from '../train-step/bench.js';
 import { ourTrainStepImpls } from '../train-step/ours.js';
 import { peerTrainStepImpls } from '../train-step/peers.js';
 import { createRowsBenchmark } from '../rows/bench.js';
+import { createDecodeBenchmark } from '../decode/bench.js';
 
 declare global {
   interface Window {
@@ -27,6 +28,7 @@ window.shaderformerBench = exposeHost(async () => {
       attention: () => createAttentionBenchmark([...ourAttentionImpls(gpu), ...peerAttentionImpls]),
       'train-step': () => createTrainStepBenchmark([...ourTrainStepImpls(gpu), ...peerTrainStepImpls]),
       rows: () => createRowsBenchmark(gpu),
+      decode: () => createDecodeBenchmark(gpu),
     },
   };
 });

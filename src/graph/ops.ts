@@ -66,7 +66,11 @@ export function reshape<D extends DType, const S extends readonly number[]>(x: V
 export function transpose<D extends DType, R extends number>(x: Var<D, R>, perm: readonly number[]): Var<D, R> {
   checkVar('F.transpose', 'x', x);
   if (!Array.isArray(perm)) throw new ArgumentError(`F.transpose: perm must be an array of dims, got ${describeValue(perm)}`);
-  return x.graph.apply('transpose', [x], { perm: [...perm] })[0] as Var<D, R>;
+  const node = x.graph.apply('transpose', [x], { perm: [...perm] })[0] as Var<D, R>;
+  // A permutation that only moves dims of size 1 keeps the element order: a view (no copy, no
+  // dispatch), as the heads of a one-token decoding step are. The node above still checked perm.
+  const moved = perm.filter((d) => x.shape[d] !== 1);
+  return moved.every((d, i) => i === 0 || d > moved[i - 1]!) ? (reshape(x, node.shape) as Var<D, R>) : node;
 }
 
 /** Σ over one axis (negative counts from the end), which is removed. */

@@ -22,6 +22,8 @@ export interface GenerateOptions {
   lengthPenalty?: number;
   /** Most tokens generated per source, `</s>` included (default: source length + 50, within the model's positions). */
   maxLength?: number;
+  /** `</s>` is not chosen before this many tokens (default 0; the decode bench sets it to time a fixed length). */
+  minLength?: number;
   /** Sources decoded together (default 16). */
   batchSize?: number;
   /** Incremental decoding on the KV cache (default true); false recomputes the whole prefix every step. */
@@ -82,7 +84,7 @@ export class Seq2SeqGenerator {
 
   #checkOptions(op: string, options: GenerateOptions): CheckedOptions {
     if (typeof options !== 'object' || options === null) throw new ArgumentError(`${op}: options must be an object, got ${describeValue(options)}`);
-    const { beamSize = 1, lengthPenalty = 0.6, batchSize = 16, cache = true, maxLength } = options;
+    const { beamSize = 1, lengthPenalty = 0.6, batchSize = 16, cache = true, maxLength, minLength = 0 } = options;
     const vocab = this.model.config.targetVocabSize;
     if (!Number.isSafeInteger(beamSize) || beamSize < 1) throw new ArgumentError(`${op}: beamSize must be an integer ≥ 1, got ${describeNumber(beamSize)}`);
     if (beamSize > vocab) throw new ArgumentError(`${op}: beamSize ${beamSize} is larger than the target vocabulary (${vocab} tokens)`);
@@ -92,13 +94,14 @@ export class Seq2SeqGenerator {
       throw new ArgumentError(
         `${op}: maxLength must be an integer in [1, ${this.model.config.maxPositions - 1}] (config.maxPositions − 1), got ${describeNumber(maxLength)}`,
       );
+    if (!Number.isSafeInteger(minLength) || minLength < 0) throw new ArgumentError(`${op}: minLength must be an integer ≥ 0, got ${describeNumber(minLength)}`);
     if (typeof cache !== 'boolean') throw new ArgumentError(`${op}: cache must be a boolean, got ${describeValue(cache)}`);
-    return { beamSize, lengthPenalty, batchSize, cache, maxLength };
+    return { beamSize, lengthPenalty, batchSize, cache, maxLength, minLength };
   }
 
   /** Decodes one batch of sources (each ending in `</s>`). */
   async #generateBatch(sources: number[][], options: CheckedOptions): Promise<number[][]> {
-    const { padId, maxPositions } = this.model.config;
+    const { padId, maxPositions, targetVocabSize: vocab } = this.model.config;
     const beams = options.beamSize;
     const rows = sources.length * beams;
     const sourceLength = Math.max(...sources.map((s) => s.length));
@@ -112,10 +115,8 @@ export class Seq2SeqGenerator {
         mask.fill(1, (b * beams + k) * sourceLength, (b * beams + k) * sourceLength + source.length);
       }
     });
-    const search =
-      beams === 1
-        ? new GreedySearch(sources.length, this.model.config.eosId)
-        : new BeamSearch(sources.length, beams, maxLength, options.lengthPenalty, this.model.config.eosId);
+    const { eosId } = this.model.config;
+    const search = beams === 1 ? new GreedySearch(sources.length, eosId) : new BeamSearch(sources.length, beams, maxLength, options.lengthPenalty, eosId);
     const owned: Tensor[] = [];
     const track = <T extends Tensor | Tensor[]>(t: T): T => {
       owned.push(...(Array.isArray(t) ? t : [t]));
@@ -153,7 +154,10 @@ export class Seq2SeqGenerator {
         for (const t of past ?? []) t.dispose();
         past = options.cache ? caches : undefined;
         try {
-          search.advance((await logits!.data()) as Float32Array, this.model.config.targetVocabSize);
+          const values = (await logits!.data()) as Float32Array;
+          // Before minLength, </s> cannot win.
+          if (position < options.minLength) for (let r = 0; r < rows; r++) values[r * vocab + eosId] = Number.NEGATIVE_INFINITY;
+          search.advance(values, vocab);
         } finally {
           logits!.dispose();
         }

@@ -169,7 +169,7 @@ export async function pretrainKantaiBert(options: KantaiBertOptions): Promise<Ka
   const rows = (part: readonly string[]) =>
     config.data === 'lines'
       ? lineByLineDataset(part, tokenizer, { blockSize: config.seqLength })
-      : tokenWindows(encodeStream(tokenizer, part), { seqLength: config.seqLength, clsId: bos, sepId: eos });
+      : tokenWindows(encodeLines(tokenizer, part), { seqLength: config.seqLength, clsId: bos, sepId: eos });
   const heldOut = fixedMaskedSet(rows(split.heldOut), {
     ...masking,
     batchSize: config.batchSize,
@@ -177,7 +177,7 @@ export async function pretrainKantaiBert(options: KantaiBertOptions): Promise<Ka
     padId: specials.padId,
     seed: seed + 1,
   });
-  const trainStream = encodeStream(tokenizer, split.train);
+  const trainStream = encodeLines(tokenizer, split.train);
   const special = new Set(specials.specialIds);
   const unigramLoss = unigramBaseline(
     trainStream.filter((id) => !special.has(id)),
@@ -247,7 +247,7 @@ export async function pretrainKantaiBert(options: KantaiBertOptions): Promise<Ka
 }
 
 /** The lines encoded without special tokens, each with its newline, as one id stream. */
-function encodeStream(tokenizer: Tokenizer, lines: readonly string[]): Int32Array {
+export function encodeLines(tokenizer: Tokenizer, lines: readonly string[]): Int32Array {
   const ids: number[] = [];
   for (const line of lines) for (const id of tokenizer.encode(`${line}\n`, null, { addSpecialTokens: false }).ids) ids.push(id);
   return Int32Array.from(ids);

@@ -6,7 +6,7 @@ import { ArgumentError, describeNumber } from '../errors.js';
 import type { ParameterStore } from '../graph/parameters.js';
 import * as F from '../graph/ops.js';
 import { createInference } from '../infer/inference.js';
-import type { Transformer } from '../models/transformer.js';
+import { Transformer, type TransformerConfig } from '../models/transformer.js';
 import { AdamW } from '../optim/optimizers.js';
 import { noamSchedule } from '../optim/schedules.js';
 import { type TrainResult, train } from '../train/loop.js';
@@ -23,6 +23,23 @@ export interface Seq2SeqSchedule {
   lrFactor: number;
   /** Gradients are clipped to this global norm. */
   maxGradNorm: number;
+}
+
+/** A recipe's Transformer: d_model, heads, layers per stack, feed-forward width, dropout, label smoothing ε. */
+export interface Seq2SeqModelSize {
+  dModel: number;
+  numHeads: number;
+  /** Encoder layers, and as many decoder layers. */
+  layers: number;
+  ffnSize: number;
+  dropout: number;
+  labelSmoothing: number;
+}
+
+/** A recipe's Transformer: its size, one joint vocabulary (shared embeddings), and the rest of the config from `extra`. */
+export function recipeTransformer(size: Seq2SeqModelSize, extra: TransformerConfig): Transformer {
+  const { dModel, numHeads, layers, ffnSize, dropout, labelSmoothing } = size;
+  return new Transformer({ dModel, numHeads, encoderLayers: layers, decoderLayers: layers, ffnSize, dropout, labelSmoothing, shareEmbeddings: true, ...extra });
 }
 
 /** The shape every batch of a run has: the compiled step is built for it. */
