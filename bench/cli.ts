@@ -143,7 +143,7 @@ function describeRow(row: Row): string {
   if (row.value === null) return `error: ${row.error}`;
   const check = row.ok ? (row.maxAbsErr === null ? 'checked' : `max|err| ${row.maxAbsErr}`) : `CHECK FAILED: ${row.error}`;
   const memory = row.peakBytes === undefined ? '' : `, peak ${(row.peakBytes / 2 ** 20).toFixed(1)} MiB`;
-  const value = `${row.value} ${{ ms: 'ms', gflops: 'GFLOP/s', seconds: 's', 'MB/s': 'MB/s', 'tokens/s': 'tokens/s' }[row.metric]}`;
+  const value = `${row.value} ${{ ms: 'ms', gflops: 'GFLOP/s', seconds: 's', 'MB/s': 'MB/s', tokens_per_s: 'tokens/s' }[row.metric]}`;
   const losses = row.firstLoss === undefined ? '' : `, loss ${row.firstLoss} → ${row.lastLoss} (reference ${row.referenceLoss})`;
   return `${value}${memory}${losses}  (${row.ms} ms/op, median of ${row.rounds}×${row.perRound}; ${check})${row.note ? ` [${row.note}]` : ''}`;
 }

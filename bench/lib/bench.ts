@@ -6,7 +6,7 @@ export interface Row {
   /** `shaderformer/<variant>` for ours, the npm package name for a peer. */
   impl: string;
   /** GFLOP/s, MB/s or tokens/s (higher is better), milliseconds per operation or seconds (lower is better). */
-  metric: 'gflops' | 'ms' | 'seconds' | 'MB/s' | 'tokens/s';
+  metric: 'gflops' | 'ms' | 'seconds' | 'MB/s' | 'tokens_per_s';
   /** The metric's value (median over rounds); null when the implementation failed to run. */
   value: number | null;
   /** Largest |result − float64 CPU reference| over the read-back result; null when not run. */

@@ -67,7 +67,7 @@ export function naiveRatio(rows: Row[]): { ours?: Row; ratio?: number } {
 /** The unit line of a report's table. */
 export function metricLabel(report: Report): string {
   const metrics = [...new Set(report.rows.map((r) => r.metric))];
-  if (metrics.some((m) => m === 'seconds' || m === 'MB/s' || m === 'tokens/s')) {
+  if (metrics.some((m) => m === 'seconds' || m === 'MB/s' || m === 'tokens_per_s')) {
     return metrics.map((m) => `${m === 'gflops' ? 'GFLOP/s' : m} (${lowerIsBetter(m) ? 'lower' : 'higher'} is better)`).join(', ');
   }
   return report.rows[0]?.metric === 'ms' ? 'ms per operation (lower is better; peak GPU MiB held, where known, in parentheses)' : 'GFLOP/s (higher is better)';

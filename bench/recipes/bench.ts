@@ -9,14 +9,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import puppeteer from 'puppeteer-core';
 import type { PreviewServer } from 'vite';
-import { type AdapterReport, createWebGPUBackend } from '../../src/index.js';
+import { type AdapterReport, createWebGPUBackend, gunzipText } from '../../src/index.js';
 import { CHROMIUM_ARGS, findChromium } from '../../test/harness/chromium.js';
-import { COLA_DEV, COLA_TRAIN, KANT } from '../../test/harness/data.js';
+import { COLA_DEV, COLA_TRAIN, KANT, dataFile } from '../../test/harness/data.js';
 import { servePage } from '../lib/processes.js';
 import { type RecipeInput, type RecipeSummary, runRecipe } from './recipes.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const RECIPES = ['byte-mlm', 'kantaibert', 'bert-pretraining', 'cola'] as const;
+const RECIPES = ['byte-mlm', 'kantaibert', 'bert-pretraining', 'cola', 'copy-task', 'translate-multi30k', 'gpt-kant'] as const;
 
 const USAGE = `usage: npm run bench -- recipes --recipe <${RECIPES.join('|')}> [options]
   --config NAME      the recipe's named configuration (default recorded)
@@ -151,6 +151,17 @@ export async function runRecipesBench(argv: string[]): Promise<void> {
       dev: readFileSync(COLA_DEV.path, 'utf8'),
       ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)),
     };
+  }
+  if (recipe === 'translate-multi30k') {
+    const read = (split: string) => {
+      const [en, de] = ['en', 'de'].map((lang) => {
+        const file = dataFile(`multi30k/${split}.${lang}.gz`);
+        if (!file.present) throw new Error(`the translate-multi30k recipe needs ${file.missing}`);
+        return gunzipText(readFileSync(file.path));
+      });
+      return { source: en!, target: de! };
+    };
+    input.multi30k = { train: read('train'), validation: read('val'), test: read('test_2016_flickr') };
   }
   console.log(`[recipes] ${recipe} (${values.config}${steps ? `, ${steps} steps` : ''}) in ${values.node ? 'Node through Dawn' : 'headless Chromium'}`);
   const { summaries, adapter } = values.node ? await inNode(input) : await inChromium(input);

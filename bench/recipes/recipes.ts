@@ -7,8 +7,15 @@ import {
   type StepProgress,
   bertPretrainingConfig,
   byteMlmConfig,
+  copyTaskConfig,
   fineTuneCola,
+  gptKantConfig,
   kantaiBertConfig,
+  readParallelText,
+  trainCopyTask,
+  trainGptKant,
+  trainTranslator,
+  translateConfig,
   pretrainBert,
   pretrainKantaiBert,
   trainByteMlm,
@@ -16,7 +23,7 @@ import {
 
 /** What the runner sends: the recipe, its configuration and its data (read from files by the runner). */
 export interface RecipeInput {
-  recipe: 'byte-mlm' | 'kantaibert' | 'bert-pretraining' | 'cola';
+  recipe: 'byte-mlm' | 'kantaibert' | 'bert-pretraining' | 'cola' | 'copy-task' | 'translate-multi30k' | 'gpt-kant';
   /** A named configuration of the recipe ('ci', 'recorded', …); for 'cola', of the BERT pretraining it starts from. */
   config: string;
   /** Overrides the configuration's steps. */
@@ -28,6 +35,8 @@ export interface RecipeInput {
   text: string;
   /** CoLA's in_domain_train.tsv and out_of_domain_dev.tsv ('cola' only: it pretrains BERT, recorded as 'bert-pretraining', then fine-tunes). */
   cola?: { train: string; dev: string; epochs?: number; lr?: number; batchSize?: number };
+  /** Multi30k en–de (train, val, test_2016_flickr) as texts, line N of one side translating line N of the other ('translate-multi30k' only). */
+  multi30k?: Record<'train' | 'validation' | 'test', { source: string; target: string }>;
 }
 
 /** One recorded run: its metrics (recipes.json names), the model it trained and how long it took. */
@@ -112,6 +121,78 @@ export async function runRecipe(backend: Backend, input: RecipeInput, log: (line
     );
     const model = `RobertaForMaskedLM ${describeEncoder(config)}, BPE ${result.tokenizer.vocabSize} (asked ${config.vocabSize}), ${config.data} (${input.config})`;
     return [mlmSummary('kantaibert', model, result, notes)];
+  }
+  const summary = (
+    recipe: string,
+    model: string,
+    result: { training: { steps: number; losses: number[] }; wallSeconds: number; final: Record<string, number>; evaluations: RecipeSummary['evaluations'] },
+    notes: string[],
+  ): RecipeSummary => ({
+    recipe,
+    model,
+    steps: result.training.steps,
+    wallSeconds: result.wallSeconds,
+    metrics: result.final,
+    evaluations: result.evaluations,
+    firstLoss: result.training.losses[0]!,
+    lastLoss: mean(result.training.losses.slice(-10)),
+    notes,
+  });
+  const describeSeq2Seq = (c: {
+    dModel: number;
+    numHeads: number;
+    layers: number;
+    ffnSize: number;
+    batchSize: number;
+    lrFactor: number;
+    warmupSteps: number;
+  }) => `Transformer d${c.dModel}-A${c.numHeads}-L${c.layers}+${c.layers}-F${c.ffnSize}, B${c.batchSize}, Noam factor ${c.lrFactor} warm-up ${c.warmupSteps}`;
+  if (input.recipe === 'copy-task') {
+    const config = withSteps(copyTaskConfig(input.config as 'ci'));
+    const result = await trainCopyTask({ ...common, config });
+    result.parameters.dispose();
+    const wrong = result.samples.filter((s) => s.output.join() !== (config.task === 'copy' ? s.source : [...s.source].reverse()).join());
+    const notes = [`${config.task}: ${wrong.length} of ${result.samples.length} held-out sequences wrong; e.g. ${JSON.stringify(wrong.slice(0, 3))}`];
+    return [
+      summary(
+        'copy-task',
+        `${describeSeq2Seq(config)}, ${config.task}, ${config.symbols} symbols, lengths ${config.minLength}-${config.maxLength} (${input.config})`,
+        result,
+        notes,
+      ),
+    ];
+  }
+  if (input.recipe === 'translate-multi30k') {
+    if (!input.multi30k) throw new Error('the translate-multi30k recipe needs the Multi30k files');
+    const [train, validation, test] = (['train', 'validation', 'test'] as const).map((part) =>
+      readParallelText(input.multi30k![part].source, input.multi30k![part].target),
+    );
+    const config = withSteps(translateConfig(input.config as 'ci'));
+    const result = await trainTranslator({ ...common, train: train!, validation: validation!, test: test!, config });
+    result.parameters.dispose();
+    const notes = [
+      `${result.translations.length} test sentences, beam ${config.beamSize}, α ${config.lengthPenalty}; ${result.droppedPairs} training pairs longer than ${config.length} tokens left out`,
+      ...result.translations
+        .slice(0, 3)
+        .map(
+          (t) => `${JSON.stringify(t.source)} → greedy ${JSON.stringify(t.greedy)}, beam ${JSON.stringify(t.beam)} (reference ${JSON.stringify(t.reference)})`,
+        ),
+    ];
+    return [
+      summary('translate-multi30k', `${describeSeq2Seq(config)}, joint BPE ${result.tokenizer.vocabSize}, T${config.length} (${input.config})`, result, notes),
+    ];
+  }
+  if (input.recipe === 'gpt-kant') {
+    const config = withSteps(gptKantConfig(input.config as 'ci'));
+    const result = await trainGptKant({ ...common, text: input.text, config });
+    result.parameters.dispose();
+    const { ratio_to_unigram: ratio, ...metrics } = result.final;
+    const notes = [
+      `held-out loss / unigram by step: ${result.evaluations.map((e) => `${e.step} ${e.metrics.ratio_to_unigram.toFixed(3)}`).join(', ')}`,
+      ...result.samples.map((s) => `sample (temperature 0.8, top-k 40, seed 1): ${JSON.stringify(s.text)}`),
+    ];
+    const model = `GPT2LMHeadModel L${config.layers}-H${config.hidden}-A${config.heads}, BPE ${result.tokenizer.vocabSize}, T${config.seqLength} B${config.batchSize} lr ${config.lr} (${input.config})`;
+    return [{ ...summary('gpt-kant', model, { ...result, final: metrics }, notes), metrics: { ...metrics, ratio_to_unigram: ratio } }];
   }
   const pretrainingConfig = withSteps(bertPretrainingConfig(input.config as 'ci'));
   const pretrained = await pretrainBert({ ...common, text: input.text, config: pretrainingConfig, onTokenizer: (t) => log(`WordPiece: ${t.vocabSize} ids`) });
