@@ -146,7 +146,9 @@ export async function runRecipe(backend: Backend, input: RecipeInput, log: (line
     batchSize: number;
     lrFactor: number;
     warmupSteps: number;
-  }) => `Transformer d${c.dModel}-A${c.numHeads}-L${c.layers}+${c.layers}-F${c.ffnSize}, B${c.batchSize}, Noam factor ${c.lrFactor} warm-up ${c.warmupSteps}`;
+    decay?: string;
+  }) =>
+    `Transformer d${c.dModel}-A${c.numHeads}-L${c.layers}+${c.layers}-F${c.ffnSize}, B${c.batchSize}, Noam factor ${c.lrFactor} warm-up ${c.warmupSteps}${c.decay === 'linear' ? ' then linear decay to 0' : ''}`;
   if (input.recipe === 'copy-task') {
     const config = withSteps(copyTaskConfig(input.config as 'ci'));
     const result = await trainCopyTask({ ...common, config });

@@ -2,13 +2,13 @@
 // schedule (Vaswani et al. §5.3), the label-smoothed loss of the model's config, the one training
 // loop, and a held-out evaluation: the cross-entropy per target token without smoothing (val_loss),
 // plus whatever the recipe measures by decoding (exact match, BLEU).
-import { ArgumentError, describeNumber } from '../errors.js';
+import { ArgumentError, describeNumber, describeValue } from '../errors.js';
 import type { ParameterStore } from '../graph/parameters.js';
 import * as F from '../graph/ops.js';
 import { createInference } from '../infer/inference.js';
 import { Transformer, type TransformerConfig } from '../models/transformer.js';
 import { AdamW } from '../optim/optimizers.js';
-import { noamSchedule } from '../optim/schedules.js';
+import { linearWarmupDecay, noamSchedule } from '../optim/schedules.js';
 import { type TrainResult, train } from '../train/loop.js';
 import { type Batch, createTrainStep } from '../train/train-step.js';
 import { type RecipeRunOptions, evaluateAtEnd, loopOptions } from './pretrain.js';
@@ -21,6 +21,8 @@ export interface Seq2SeqSchedule {
   warmupSteps: number;
   /** Multiplies the Noam rate, whose peak is factor / √(d_model · warmup). */
   lrFactor: number;
+  /** After the warm-up: 'noam' decays as 1/√step (the paper); 'linear' falls from the same peak to 0 at the last step. Default 'noam'. */
+  decay?: 'noam' | 'linear';
   /** Gradients are clipped to this global norm. */
   maxGradNorm: number;
 }
@@ -85,6 +87,16 @@ export function checkSeq2SeqSchedule(op: string, schedule: Seq2SeqSchedule): voi
     if (!(Number.isFinite(schedule[field]) && schedule[field] > 0))
       throw new ArgumentError(`${op}: ${field} must be a finite number > 0, got ${describeNumber(schedule[field])}`);
   }
+  if (schedule.decay !== undefined && schedule.decay !== 'noam' && schedule.decay !== 'linear')
+    throw new ArgumentError(`${op}: decay must be 'noam' or 'linear', got ${describeValue(schedule.decay)}`);
+  if (schedule.warmupSteps > schedule.steps) throw new ArgumentError(`${op}: warmupSteps ${schedule.warmupSteps} must not exceed steps ${schedule.steps}`);
+}
+
+/** The schedule's learning rate: Noam's, or its peak decaying linearly to 0. */
+function learningRate(schedule: Seq2SeqSchedule, dModel: number) {
+  const { warmupSteps, lrFactor, steps } = schedule;
+  if ((schedule.decay ?? 'noam') === 'noam') return noamSchedule({ dModel, warmupSteps, factor: lrFactor });
+  return linearWarmupDecay({ peakLr: lrFactor / Math.sqrt(dModel * warmupSteps), warmupSteps, totalSteps: steps });
 }
 
 /** Trains the model's label-smoothed loss with Adam on the Noam schedule through `train()`, evaluating on the held-out batches. */
@@ -103,7 +115,7 @@ export async function runSeq2Seq(run: Seq2SeqRun, options: RecipeRunOptions): Pr
     inputs,
     loss: (x) => model.forward(x).loss!,
     optimizer: new AdamW({
-      lr: noamSchedule({ dModel: model.config.dModel, warmupSteps: schedule.warmupSteps, factor: schedule.lrFactor }),
+      lr: learningRate(schedule, model.config.dModel),
       betas: [0.9, 0.98],
       eps: 1e-9,
       weightDecay: 0,
