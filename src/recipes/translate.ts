@@ -10,7 +10,7 @@ import { corpusBleu } from '../metrics/bleu.js';
 import { TRANSFORMER_SIZES, type Transformer } from '../models/transformer.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import type { Batch } from '../train/train-step.js';
-import { type RecipeRunOptions, checkRunOptions, resolveConfig } from './pretrain.js';
+import { type RecipeRunOptions, checkRunOptions, renameBatches, resolveConfig } from './pretrain.js';
 import { type Seq2SeqRunResult, type Seq2SeqModelSize, type Seq2SeqSchedule, checkSeq2SeqSchedule, recipeTransformer, runSeq2Seq } from './seq2seq.js';
 
 /** The tokenizer, the model, the batches and the decoding of a translation run. */
@@ -134,12 +134,7 @@ export async function trainTranslator(options: TranslateOptions): Promise<Transl
   const parameters = ParameterStore.create(options.backend, model.parameters(), { seed });
   try {
     const modelInputs = (b: TranslationBatch): Batch => ({ source_ids: b.source_ids, source_mask: b.source_mask, target_ids: b.target_ids, labels: b.labels });
-    const batches = Object.assign(
-      (function* () {
-        for (const b of stream) yield modelInputs(b);
-      })(),
-      { getState: () => stream.getState(), setState: (state: unknown) => stream.setState(state as never) },
-    );
+    const batches = renameBatches(stream, modelInputs);
     const valStream = translationBatches(encodeParallel(first(options.validation, config.valPairs), tokenizer), { ...bucket, seed, shuffle: false, epochs: 1 });
     const heldOut = [...valStream].map(modelInputs);
     const result = await runSeq2Seq(
