@@ -1,7 +1,8 @@
-// The train-step cases: a BERT-style encoder trained with masked-language modelling, its
-// parameters (Hugging Face BertForMaskedLM or RobertaForMaskedLM names), a seeded batch, and a
-// float64 CPU forward that gives the loss of the first step (the check every implementation's first
-// loss is compared with).
+// The train-step cases: a BERT-style encoder trained with masked-language modelling, the library's
+// encoder-decoder `Transformer` and its GPT2LMHeadModel; their parameters (Hugging Face
+// BertForMaskedLM or RobertaForMaskedLM names, the library's names for the other two), a seeded
+// batch, and a float64 CPU forward that gives the loss of the first step (the check every
+// implementation's first loss is compared with).
 //
 // A step is forward + backward + AdamW update on one batch, reading back only the loss.
 // Post-LN encoder: x = LN(E[ids] + P[0..T)); per layer x = LN(x + Attn(x)), x = LN(x + FFN(x));
@@ -9,8 +10,14 @@
 // loss = mean cross-entropy over the positions whose label is not −100. No dropout, exact GELU.
 // RoBERTa differs in the embeddings (positions padding_idx + 1 … padding_idx + T, plus the one
 // token-type row) and runs its head only on the P gathered masked rows (`masked_positions`).
+// The Transformer (`transformer`): source and target embeddings one shared table, scaled by √d, plus
+// sinusoidal positions; post-LN encoder layers (ReLU FFN, source key mask), post-LN decoder layers
+// (causal self-attention, cross-attention to the encoder output, ReLU FFN); logits = h·Eᵀ (no bias);
+// label-smoothed (ε 0.1) cross-entropy over labels ≠ −100. GPT-2 (`gpt2`): x = wte[ids] + wpe[0..T);
+// pre-LN blocks x += attn(ln_1(x)) (causal, q k v from one Conv1D), x += mlp(ln_2(x)) (tanh GELU);
+// logits = ln_f(x)·wteᵀ; the logits at t scored against the label at t + 1.
 import { normalInit } from '../../src/index.js';
-import { geluReference } from '../../src/reference/activation.js';
+import { geluReference, reluReference } from '../../src/reference/activation.js';
 import { type AttentionProblem, attentionReference } from '../../src/reference/attention.js';
 import { embeddingReference } from '../../src/reference/embedding.js';
 import { matmulReference } from '../../src/reference/gemm.js';
@@ -19,14 +26,26 @@ import { layerNormReference } from '../../src/reference/norm.js';
 
 /** The model (Hugging Face BertConfig field names, camel-cased), the batch and the optimiser of a case. */
 export interface TrainStepConfig {
-  /** `bert`: BertForMaskedLM, labels [B, T], the head on every row; `roberta`: RobertaForMaskedLM, the head on the gathered masked rows. */
-  model: 'bert' | 'roberta';
-  /** bert: bytes 0..255, [PAD] 256, [MASK] 257, [CLS] 258, [SEP] 259; roberta: `<s> <pad> </s> <unk> <mask>` 0..4, then BPE tokens. */
+  /**
+   * `bert`: BertForMaskedLM, labels [B, T], the head on every row; `roberta`: RobertaForMaskedLM, the head
+   * on the gathered masked rows; `transformer`: the library's encoder-decoder `Transformer` (shared
+   * embeddings, tied output); `gpt2`: the library's GPT2LMHeadModel (tied lm_head).
+   */
+  model: 'bert' | 'roberta' | 'transformer' | 'gpt2';
+  /**
+   * bert: bytes 0..255, [PAD] 256, [MASK] 257, [CLS] 258, [SEP] 259; roberta: `<s> <pad> </s> <unk> <mask>` 0..4,
+   * then BPE tokens; transformer: the joint vocabulary, `<s> <pad> </s>` 0..2, tokens from 4; gpt2: any ids.
+   */
   vocabSize: number;
+  /** d_model (transformer), n_embd (gpt2). */
   hiddenSize: number;
   numAttentionHeads: number;
   intermediateSize: number;
+  /** Encoder layers (bert, roberta, transformer); blocks (gpt2). */
   numHiddenLayers: number;
+  /** transformer: decoder layers; 0 otherwise. */
+  decoderLayers: number;
+  /** Rows of the position table (transformer: the sinusoidal table's). */
   maxPositionEmbeddings: number;
   /** 0 (no token-type embeddings) for bert, 1 for roberta (KantaiBERT's config). */
   typeVocabSize: number;
@@ -36,8 +55,12 @@ export interface TrainStepConfig {
   maxPredictions: number;
   layerNormEps: number;
   batchSize: number;
-  /** Tokens per sequence (≤ maxPositionEmbeddings). */
+  /** Tokens per sequence (≤ maxPositionEmbeddings); transformer: per target. */
   seqLength: number;
+  /** transformer: tokens per source; 0 otherwise. */
+  sourceLength: number;
+  /** transformer: ε of the label-smoothed cross-entropy; 0 otherwise. */
+  labelSmoothing: number;
   /** AdamW (torch semantics, decoupled decay, bias-corrected moments); constant learning rate. */
   learningRate: number;
   beta1: number;
@@ -56,6 +79,8 @@ export const MASK_ID = 257;
 export const IGNORE_INDEX = -100;
 /** RoBERTa's special tokens (KantaiBERT's tokenizer order): `<s>` 0, `<pad>` 1, `</s>` 2, `<unk>` 3, `<mask>` 4. */
 const ROBERTA = { bos: 0, pad: 1, eos: 2, mask: 4, firstToken: 5 };
+/** The Transformer's special tokens (the copy task's): `<s>` 0, `<pad>` 1, `</s>` 2; tokens from 4. */
+export const SEQ2SEQ = { bos: 0, pad: 1, eos: 2, firstToken: 4 };
 
 function makeCase(layers: number, hidden: number, batch: number, seq: number): TrainStepCase {
   const config: TrainStepConfig = {
@@ -65,6 +90,7 @@ function makeCase(layers: number, hidden: number, batch: number, seq: number): T
     numAttentionHeads: 4,
     intermediateSize: 4 * hidden,
     numHiddenLayers: layers,
+    decoderLayers: 0,
     maxPositionEmbeddings: seq,
     typeVocabSize: 0,
     padTokenId: 256,
@@ -72,6 +98,8 @@ function makeCase(layers: number, hidden: number, batch: number, seq: number): T
     layerNormEps: 1e-12,
     batchSize: batch,
     seqLength: seq,
+    sourceLength: 0,
+    labelSmoothing: 0,
     learningRate: 1e-4,
     beta1: 0.9,
     beta2: 0.999,
@@ -105,10 +133,60 @@ function makeRobertaCase(layers: number, hidden: number, vocab: number, batch: n
   };
 }
 
-/** The benchmark cases, and a small one for smoke runs (`--case L1`). */
-export const trainStepCases: TrainStepCase[] = [makeCase(2, 128, 16, 64), makeCase(1, 64, 8, 32), makeRobertaCase(2, 128, 3000, 16, 64)];
+/**
+ * The library's Transformer as the seq2seq recipes build it (shared embeddings, post-LN, ReLU, label
+ * smoothing 0.1), no dropout, `layers` + `layers` layers, source and target `length` tokens; Adam as
+ * the recipes' (β 0.9/0.98, ε 1e-9, no weight decay) at a constant rate, without their clipping.
+ */
+function makeSeq2SeqCase(layers: number, dModel: number, vocab: number, batch: number, length: number): TrainStepCase {
+  const config: TrainStepConfig = {
+    ...makeCase(layers, dModel, batch, length).config,
+    model: 'transformer',
+    vocabSize: vocab,
+    decoderLayers: layers,
+    typeVocabSize: 0,
+    padTokenId: SEQ2SEQ.pad,
+    layerNormEps: 1e-5,
+    sourceLength: length,
+    labelSmoothing: 0.1,
+    beta2: 0.98,
+    adamEps: 1e-9,
+    weightDecay: 0,
+  };
+  return {
+    case: `seq2seq-L${layers}+${layers}-D${dModel}-V${vocab}-B${batch}-T${length}`,
+    config,
+    detail: `Transformer step (forward, backward, Adam): ${layers}+${layers} layers, d ${dModel}, 4 heads, ffn ${4 * dModel}, shared vocab ${vocab}, batch ${batch}, source and target ${length} (${Math.ceil(length / 2)}–${length - 1} tokens plus </s> or <s>, padded), label smoothing 0.1`,
+  };
+}
 
-/** Every parameter with its shape, in BertForMaskedLM's or RobertaForMaskedLM's order (transformers 5); a Linear weight is [out, in] (y = x·Wᵀ + b). */
+/** GPT2LMHeadModel as the gpt-kant recipe builds it (no dropout, 128 positions), AdamW (β 0.9/0.999, ε 1e-8, weight decay 0.01) at a constant rate, without clipping. */
+function makeGptCase(layers: number, hidden: number, vocab: number, batch: number, seq: number): TrainStepCase {
+  const config: TrainStepConfig = {
+    ...makeCase(layers, hidden, batch, seq).config,
+    model: 'gpt2',
+    vocabSize: vocab,
+    maxPositionEmbeddings: Math.max(seq, 128),
+    layerNormEps: 1e-5,
+    adamEps: 1e-8,
+  };
+  return {
+    case: `gpt-L${layers}-H${hidden}-V${vocab}-B${batch}-T${seq}`,
+    config,
+    detail: `GPT-2 causal-LM step (forward, backward, AdamW): ${layers} blocks, hidden ${hidden}, 4 heads, mlp ${4 * hidden}, vocab ${vocab}, batch ${batch}×${seq}`,
+  };
+}
+
+/** The benchmark cases, and a small one for smoke runs (`--case L1`). */
+export const trainStepCases: TrainStepCase[] = [
+  makeCase(2, 128, 16, 64),
+  makeCase(1, 64, 8, 32),
+  makeRobertaCase(2, 128, 3000, 16, 64),
+  makeSeq2SeqCase(2, 128, 1000, 16, 32),
+  makeGptCase(2, 128, 2000, 16, 64),
+];
+
+/** Every parameter with its shape, in the library model's order (BertForMaskedLM's and RobertaForMaskedLM's as transformers 5); a Linear weight is [out, in] (y = x·Wᵀ + b), a GPT-2 Conv1D weight [in, out] (y = x·W + b). */
 export function parameterShapes(c: TrainStepConfig): [string, number[]][] {
   const { vocabSize: V, hiddenSize: H, intermediateSize: F, maxPositionEmbeddings: P } = c;
   const linear = (name: string, out: number, inp: number): [string, number[]][] => [
@@ -119,6 +197,53 @@ export function parameterShapes(c: TrainStepConfig): [string, number[]][] {
     [`${name}.weight`, [H]],
     [`${name}.bias`, [H]],
   ];
+  /** BERT's attention block names under `prefix` (`attention`, `self_attention`, `cross_attention`). */
+  const attention = (prefix: string): [string, number[]][] => [
+    ...linear(`${prefix}.self.query`, H, H),
+    ...linear(`${prefix}.self.key`, H, H),
+    ...linear(`${prefix}.self.value`, H, H),
+    ...linear(`${prefix}.output.dense`, H, H),
+    ...layerNorm(`${prefix}.output.LayerNorm`),
+  ];
+  const feedForward = (layer: string): [string, number[]][] => [
+    ...linear(`${layer}.intermediate.dense`, F, H),
+    ...linear(`${layer}.output.dense`, H, F),
+    ...layerNorm(`${layer}.output.LayerNorm`),
+  ];
+  const layers = (count: number, shapes: (i: number) => [string, number[]][]) => Array.from({ length: count }, (_, i) => shapes(i)).flat();
+  if (c.model === 'transformer') {
+    return [
+      ['shared.weight', [V, H]],
+      ...layers(c.numHiddenLayers, (i) => [...attention(`encoder.layer.${i}.attention`), ...feedForward(`encoder.layer.${i}`)]),
+      ...layers(c.decoderLayers, (i) => [
+        ...attention(`decoder.layer.${i}.self_attention`),
+        ...attention(`decoder.layer.${i}.cross_attention`),
+        ...feedForward(`decoder.layer.${i}`),
+      ]),
+    ];
+  }
+  if (c.model === 'gpt2') {
+    const conv1d = (name: string, inp: number, out: number): [string, number[]][] => [
+      [`${name}.weight`, [inp, out]],
+      [`${name}.bias`, [out]],
+    ];
+    return [
+      ['transformer.wte.weight', [V, H]],
+      ['transformer.wpe.weight', [P, H]],
+      ...layers(c.numHiddenLayers, (i) => {
+        const block = `transformer.h.${i}`;
+        return [
+          ...layerNorm(`${block}.ln_1`),
+          ...conv1d(`${block}.attn.c_attn`, H, 3 * H),
+          ...conv1d(`${block}.attn.c_proj`, H, H),
+          ...layerNorm(`${block}.ln_2`),
+          ...conv1d(`${block}.mlp.c_fc`, H, F),
+          ...conv1d(`${block}.mlp.c_proj`, F, H),
+        ];
+      }),
+      ...layerNorm('transformer.ln_f'),
+    ];
+  }
   const base = c.model;
   const shapes: [string, number[]][] =
     base === 'roberta'
@@ -129,19 +254,7 @@ export function parameterShapes(c: TrainStepConfig): [string, number[]][] {
           ['roberta.embeddings.position_embeddings.weight', [P, H]],
         ]
       : [['bert.embeddings.word_embeddings.weight', [V, H]], ['bert.embeddings.position_embeddings.weight', [P, H]], ...layerNorm('bert.embeddings.LayerNorm')];
-  for (let i = 0; i < c.numHiddenLayers; i++) {
-    const layer = `${base}.encoder.layer.${i}`;
-    shapes.push(
-      ...linear(`${layer}.attention.self.query`, H, H),
-      ...linear(`${layer}.attention.self.key`, H, H),
-      ...linear(`${layer}.attention.self.value`, H, H),
-      ...linear(`${layer}.attention.output.dense`, H, H),
-      ...layerNorm(`${layer}.attention.output.LayerNorm`),
-      ...linear(`${layer}.intermediate.dense`, F, H),
-      ...linear(`${layer}.output.dense`, H, F),
-      ...layerNorm(`${layer}.output.LayerNorm`),
-    );
-  }
+  shapes.push(...layers(c.numHiddenLayers, (i) => [...attention(`${base}.encoder.layer.${i}.attention`), ...feedForward(`${base}.encoder.layer.${i}`)]));
   if (base === 'roberta') shapes.push(['lm_head.bias', [V]], ...linear('lm_head.dense', H, H), ...layerNorm('lm_head.layer_norm'));
   else shapes.push(...linear('cls.predictions.transform.dense', H, H), ...layerNorm('cls.predictions.transform.LayerNorm'), ['cls.predictions.bias', [V]]);
   return shapes;
@@ -169,19 +282,35 @@ export function firstPosition(c: TrainStepConfig): number {
   return c.model === 'roberta' ? c.padTokenId + 1 : 0;
 }
 
-/** Whether AdamW decays a parameter: not biases, not LayerNorm weights (Hugging Face's `no_decay`). */
-export function hasWeightDecay(name: string): boolean {
-  return !name.endsWith('.bias') && !name.includes('LayerNorm');
+/** Whether a parameter belongs to a LayerNorm (BERT's `LayerNorm`, RoBERTa's head `layer_norm`, GPT-2's `ln_1`, `ln_2`, `ln_f`). */
+function isLayerNorm(name: string): boolean {
+  return /LayerNorm|layer_norm|(^|\.)ln_/.test(name);
 }
 
-/** BERT's initialisation: normal(0, 0.02) for weights and embeddings (seed + parameter index), zero biases, LayerNorm γ = 1, β = 0 (RoBERTa: the padding rows of both embeddings zero, as Hugging Face's padding_idx). */
+/** Whether AdamW decays a parameter: not biases, not LayerNorm weights (Hugging Face's `no_decay`, and the library's `decay: false`). */
+export function hasWeightDecay(name: string): boolean {
+  return !name.endsWith('.bias') && !isLayerNorm(name);
+}
+
+/**
+ * The std of a weight's normal initialiser: BERT's 0.02 (bert, roberta); the Transformer's N(0, d^-½)
+ * embeddings and Xavier-normal projections, √(2 / (in + out)); GPT-2's 0.02, / √(2·n_layer) for the
+ * residual projections (`c_proj`).
+ */
+function initStd(c: TrainStepConfig, name: string, shape: number[]): number {
+  if (c.model === 'transformer') return name === 'shared.weight' ? c.hiddenSize ** -0.5 : Math.sqrt(2 / (shape[0]! + shape[1]!));
+  if (c.model === 'gpt2' && name.endsWith('c_proj.weight')) return 0.02 / Math.sqrt(2 * c.numHiddenLayers);
+  return 0.02;
+}
+
+/** Normal weights and embeddings (seed + parameter index, `initStd`), zero biases, LayerNorm γ = 1, β = 0 (RoBERTa: the padding rows of both embeddings zero, as Hugging Face's padding_idx). */
 export function initialParameters(c: TrainStepConfig, seed: number): Record<string, Float32Array> {
   const params: Record<string, Float32Array> = {};
   for (const [index, [name, shape]] of parameterShapes(c).entries()) {
     const size = shape.reduce((a, b) => a * b, 1);
-    if (name.includes('LayerNorm')) params[name] = new Float32Array(size).fill(name.endsWith('.weight') ? 1 : 0);
+    if (isLayerNorm(name)) params[name] = new Float32Array(size).fill(name.endsWith('.weight') ? 1 : 0);
     else if (name.endsWith('.bias')) params[name] = new Float32Array(size);
-    else params[name] = normalInit(shape, { std: 0.02, seed: (seed + index) >>> 0 });
+    else params[name] = normalInit(shape, { std: initStd(c, name, shape), seed: (seed + index) >>> 0 });
     if (c.model === 'roberta' && /(word|position)_embeddings/.test(name)) params[name]!.fill(0, c.padTokenId * c.hiddenSize, (c.padTokenId + 1) * c.hiddenSize);
   }
   return params;
@@ -189,20 +318,27 @@ export function initialParameters(c: TrainStepConfig, seed: number): Record<stri
 
 /** One batch, [batchSize, seqLength] row-major each. */
 export interface TrainBatch {
+  /** transformer: the target ids (`<s>` then the target, padded); gpt2: the tokens. */
   inputIds: Int32Array;
-  /** The original id at the masked positions, −100 elsewhere. */
+  /** The original id at the masked positions, −100 elsewhere; transformer: the target then `</s>`, −100 on padding; gpt2: the tokens (shifted inside the loss). */
   labels: Int32Array;
-  /** 1 = attend to this key; all ones here (no padding). */
+  /** 1 = attend to this key; all ones here (no padding; unused by transformer and gpt2). */
   attentionMask: Int32Array;
+  /** transformer: [B, sourceLength] source ids (the source then `</s>`, padded). */
+  sourceIds?: Int32Array;
+  /** transformer: [B, sourceLength], 1 on real source tokens, 0 on padding. */
+  sourceMask?: Int32Array;
   /** roberta: the gathered form, [B·maxPredictions] flat row·T + t; unused slots point at the row's first position. */
   maskedPositions?: Int32Array;
   /** roberta: the original ids at `maskedPositions`, −100 in unused slots. */
   maskedLabels?: Int32Array;
 }
 
-/** bert: random byte ids; 15% of positions masked: their label is the id and their input [MASK]. roberta: see `makeRobertaBatch`. */
+/** bert: random byte ids; 15% of positions masked: their label is the id and their input [MASK]. roberta, transformer, gpt2: see `makeRobertaBatch`, `makeSeq2SeqBatch`, `makeGptBatch`. */
 export function makeBatch(c: TrainStepConfig, uniform: () => number): TrainBatch {
   if (c.model === 'roberta') return makeRobertaBatch(c, uniform);
+  if (c.model === 'transformer') return makeSeq2SeqBatch(c, uniform);
+  if (c.model === 'gpt2') return makeGptBatch(c, uniform);
   const n = c.batchSize * c.seqLength;
   const inputIds = new Int32Array(n);
   const labels = new Int32Array(n).fill(IGNORE_INDEX);
@@ -248,11 +384,67 @@ function makeRobertaBatch(c: TrainStepConfig, uniform: () => number): TrainBatch
   return { inputIds, labels, attentionMask: new Int32Array(B * T).fill(1), maskedPositions, maskedLabels };
 }
 
-/** y[rows, out] = x[rows, in]·Wᵀ + b, W stored [out, in] (float64). */
-function linear(x: Float64Array, w: ArrayLike<number>, b: ArrayLike<number>, rows: number, out: number, inp: number): Float64Array {
+/**
+ * A copy task as the copy-task recipe's batches: per row n random tokens (n uniform in
+ * [sourceLength / 2, sourceLength − 1]); source = tokens `</s>`, target ids = `<s>` tokens, labels =
+ * tokens `</s>`; padding `<pad>`, mask 0 and label −100.
+ */
+function makeSeq2SeqBatch(c: TrainStepConfig, uniform: () => number): TrainBatch {
+  const { batchSize: B, sourceLength: S, seqLength: T } = c;
+  const sourceIds = new Int32Array(B * S).fill(SEQ2SEQ.pad);
+  const sourceMask = new Int32Array(B * S);
+  const inputIds = new Int32Array(B * T).fill(SEQ2SEQ.pad);
+  const labels = new Int32Array(B * T).fill(IGNORE_INDEX);
+  const shortest = Math.ceil(S / 2);
+  for (let row = 0; row < B; row++) {
+    const n = Math.min(shortest + Math.floor(uniform() * (S - shortest)), T - 1);
+    const tokens = Array.from({ length: n }, () => SEQ2SEQ.firstToken + Math.floor(uniform() * (c.vocabSize - SEQ2SEQ.firstToken)));
+    sourceIds.set([...tokens, SEQ2SEQ.eos], row * S);
+    sourceMask.fill(1, row * S, row * S + n + 1);
+    inputIds.set([SEQ2SEQ.bos, ...tokens], row * T);
+    labels.set([...tokens, SEQ2SEQ.eos], row * T);
+  }
+  return { inputIds, labels, attentionMask: new Int32Array(B * T).fill(1), sourceIds, sourceMask };
+}
+
+/** Random ids in [0, vocabSize), every position real; the labels are the ids themselves (the model shifts them). */
+function makeGptBatch(c: TrainStepConfig, uniform: () => number): TrainBatch {
+  const n = c.batchSize * c.seqLength;
+  const inputIds = Int32Array.from({ length: n }, () => Math.floor(uniform() * c.vocabSize));
+  return { inputIds, labels: inputIds.slice(), attentionMask: new Int32Array(n).fill(1) };
+}
+
+/** gpt2: the label each position's logits are scored against, labels[b, t + 1], and −100 at the last position (the loss over B·T rows then equals Hugging Face's over the shifted B·(T − 1)). */
+export function nextTokenLabels(c: TrainStepConfig, labels: Int32Array): Int32Array {
+  const T = c.seqLength;
+  return labels.map((_, i) => (i % T === T - 1 ? IGNORE_INDEX : labels[i + 1]!));
+}
+
+/** Rows 0..length−1 of the sinusoidal table [length, d]: sin(pos / 10000^(2i/d)) at column 2i, cos at 2i + 1 (Vaswani et al. §3.5). */
+export function sinusoidTable(length: number, d: number): Float32Array {
+  const table = new Float32Array(length * d);
+  for (let pos = 0; pos < length; pos++)
+    for (let i = 0; i < d; i += 2) {
+      const angle = pos / 10000 ** (i / d);
+      table[pos * d + i] = Math.sin(angle);
+      if (i + 1 < d) table[pos * d + i + 1] = Math.cos(angle);
+    }
+  return table;
+}
+
+/** y[rows, out] = x[rows, in]·Wᵀ + b, W stored [out, in] (float64); `conv1d`: W stored [in, out], y = x·W + b (GPT-2); no `b`: no bias. */
+function linear(
+  x: Float64Array,
+  w: ArrayLike<number>,
+  b: ArrayLike<number> | undefined,
+  rows: number,
+  out: number,
+  inp: number,
+  { conv1d = false } = {},
+): Float64Array {
   const y = new Float64Array(rows * out);
-  matmulReference(x, w, y, rows, out, inp, { transB: true });
-  for (let r = 0; r < rows; r++) for (let j = 0; j < out; j++) y[r * out + j]! += b[j]!;
+  matmulReference(x, w, y, rows, out, inp, { transB: !conv1d });
+  if (b) for (let r = 0; r < rows; r++) for (let j = 0; j < out; j++) y[r * out + j]! += b[j]!;
   return y;
 }
 
@@ -266,9 +458,23 @@ function add(a: Float64Array, b: Float64Array): Float64Array {
   return a.map((x, i) => x + b[i]!);
 }
 
-function gelu(x: Float64Array): Float64Array {
+/** GELU, exact (BERT) or tanh (GPT-2's gelu_new). */
+function gelu(x: Float64Array, approximate: 'none' | 'tanh' = 'none'): Float64Array {
   const y = new Float64Array(x.length);
-  geluReference(x, y, 'none');
+  geluReference(x, y, approximate);
+  return y;
+}
+
+function relu(x: Float64Array): Float64Array {
+  const y = new Float64Array(x.length);
+  reluReference(x, y);
+  return y;
+}
+
+/** Columns [from, from + width) of x [rows, cols]. */
+function columns(x: Float64Array, rows: number, cols: number, from: number, width: number): Float64Array {
+  const y = new Float64Array(rows * width);
+  for (let r = 0; r < rows; r++) y.set(x.subarray(r * cols + from, r * cols + from + width), r * width);
   return y;
 }
 
@@ -286,11 +492,56 @@ function swapHeads(x: Float64Array, b: number, t: number, nh: number, dh: number
   return y;
 }
 
+/** The attention of one problem without dropout (scale 1/√Dh). */
+function attentionProblem(c: TrainStepConfig, tq: number, tk: number, causal: boolean, keyMask: ArrayLike<number> | null): AttentionProblem {
+  const dh = c.hiddenSize / c.numAttentionHeads;
+  return { batch: c.batchSize, heads: c.numAttentionHeads, tq, tk, dh, scale: 1 / Math.sqrt(dh), causal, keyMask, dropout: null };
+}
+
+/** Multi-head attention on token-major rows: q [B·Tq, H], k and v [B·Tk, H], heads side by side → [B·Tq, H]. */
+function attention(s: AttentionProblem, q: Float64Array, k: Float64Array, v: Float64Array): Float64Array {
+  const { batch: B, heads: NH, tq, tk, dh } = s;
+  const out = new Float64Array(q.length);
+  const toHeads = (x: Float64Array, t: number) => swapHeads(x, B, t, NH, dh, true);
+  attentionReference(s, toHeads(q, tq), toHeads(k, tk), toHeads(v, tk), out, new Float64Array(B * NH * tq));
+  return swapHeads(out, B, tq, NH, dh, false);
+}
+
+type Lookup = (name: string) => Float32Array;
+
+/** BERT-named attention (`<prefix>.self.{query,key,value}`, `<prefix>.output.dense`) of x [B·Tq, H] over context [B·Tk, H], then residual and `<prefix>.output.LayerNorm` (post-LN). */
+function postLnAttention(l: Lookup, prefix: string, x: Float64Array, context: Float64Array, s: AttentionProblem, eps: number): Float64Array {
+  const H = s.heads * s.dh;
+  const [rows, keys] = [s.batch * s.tq, s.batch * s.tk];
+  const project = (name: string, input: Float64Array, n: number) =>
+    linear(input, l(`${prefix}.self.${name}.weight`), l(`${prefix}.self.${name}.bias`), n, H, H);
+  const heads = attention(s, project('query', x, rows), project('key', context, keys), project('value', context, keys));
+  const attended = linear(heads, l(`${prefix}.output.dense.weight`), l(`${prefix}.output.dense.bias`), rows, H, H);
+  return layerNorm(add(x, attended), l(`${prefix}.output.LayerNorm.weight`), l(`${prefix}.output.LayerNorm.bias`), rows, H, eps);
+}
+
+/** `intermediate.dense`, the activation, `output.dense`, then residual and `output.LayerNorm` (post-LN). */
+function postLnFeedForward(c: TrainStepConfig, l: Lookup, x: Float64Array, activation: (h: Float64Array) => Float64Array): Float64Array {
+  const { hiddenSize: H, intermediateSize: F, layerNormEps: eps } = c;
+  const rows = x.length / H;
+  const inner = activation(linear(x, l('intermediate.dense.weight'), l('intermediate.dense.bias'), rows, F, H));
+  const fed = linear(inner, l('output.dense.weight'), l('output.dense.bias'), rows, H, F);
+  return layerNorm(add(x, fed), l('output.LayerNorm.weight'), l('output.LayerNorm.bias'), rows, H, eps);
+}
+
+/** The mean (label-smoothed) cross-entropy of logits [rows, V] over the labels that are not −100. */
+function crossEntropy(logits: Float64Array, labels: ArrayLike<number>, rows: number, vocab: number, smoothing: number): number {
+  const loss = new Float64Array(1);
+  crossEntropyReference(logits, labels, rows, vocab, IGNORE_INDEX, smoothing, loss, new Float64Array(rows));
+  return loss[0]!;
+}
+
 /** The loss of the model at `params` on `batch`, in float64 from the src/reference loops: what every implementation's first step must report. */
 export function referenceLoss(c: TrainStepConfig, params: Record<string, Float32Array>, batch: TrainBatch): number {
-  const { batchSize: B, seqLength: T, hiddenSize: H, intermediateSize: F, vocabSize: V, numAttentionHeads: NH, layerNormEps: eps } = c;
+  if (c.model === 'transformer') return seq2seqReferenceLoss(c, params, batch);
+  if (c.model === 'gpt2') return gptReferenceLoss(c, params, batch);
+  const { batchSize: B, seqLength: T, hiddenSize: H, vocabSize: V, layerNormEps: eps } = c;
   const N = B * T;
-  const Dh = H / NH;
   const p = (name: string) => params[name]!;
   const names = parameterNames(c);
   const embedded = new Float64Array(N * H);
@@ -300,28 +551,11 @@ export function referenceLoss(c: TrainStepConfig, params: Record<string, Float32
   const tokenType = names.tokenType ? p(names.tokenType) : new Float32Array(H); // row 0: every token's type is 0
   for (let r = 0; r < N; r++) for (let j = 0; j < H; j++) embedded[r * H + j]! += positions[(first + (r % T)) * H + j]! + tokenType[j]!;
   let x = layerNorm(embedded, p(`${names.embeddingsNorm}.weight`), p(`${names.embeddingsNorm}.bias`), N, H, eps);
-  const problem: AttentionProblem = {
-    batch: B,
-    heads: NH,
-    tq: T,
-    tk: T,
-    dh: Dh,
-    scale: 1 / Math.sqrt(Dh),
-    causal: false,
-    keyMask: batch.attentionMask,
-    dropout: null,
-  };
+  const problem = attentionProblem(c, T, T, false, batch.attentionMask);
   for (let i = 0; i < c.numHiddenLayers; i++) {
     const l = (name: string) => p(`${names.layer(i)}.${name}`);
-    const project = (name: string) => swapHeads(linear(x, l(`attention.self.${name}.weight`), l(`attention.self.${name}.bias`), N, H, H), B, T, NH, Dh, true); // [B, Nh, T, Dh]
-    const heads = new Float64Array(N * H);
-    attentionReference(problem, project('query'), project('key'), project('value'), heads, new Float64Array(B * NH * T));
-    const merged = swapHeads(heads, B, T, NH, Dh, false); // [B·T, H]
-    const attended = linear(merged, l('attention.output.dense.weight'), l('attention.output.dense.bias'), N, H, H);
-    x = layerNorm(add(x, attended), l('attention.output.LayerNorm.weight'), l('attention.output.LayerNorm.bias'), N, H, eps);
-    const inner = gelu(linear(x, l('intermediate.dense.weight'), l('intermediate.dense.bias'), N, F, H));
-    const fed = linear(inner, l('output.dense.weight'), l('output.dense.bias'), N, H, F);
-    x = layerNorm(add(x, fed), l('output.LayerNorm.weight'), l('output.LayerNorm.bias'), N, H, eps);
+    x = postLnAttention(l, 'attention', x, x, problem, eps);
+    x = postLnFeedForward(c, l, x, (h) => gelu(h));
   }
   // The gathered form: the head sees only the rows at maskedPositions, with maskedLabels.
   let [rows, labels] = [N, batch.labels];
@@ -332,8 +566,56 @@ export function referenceLoss(c: TrainStepConfig, params: Record<string, Float32
   }
   const transformed = gelu(linear(x, p(`${names.headDense}.weight`), p(`${names.headDense}.bias`), rows, H, H));
   const h = layerNorm(transformed, p(`${names.headNorm}.weight`), p(`${names.headNorm}.bias`), rows, H, eps);
-  const logits = linear(h, p(names.words), p(names.decoderBias), rows, V, H);
-  const loss = new Float64Array(1);
-  crossEntropyReference(logits, labels, rows, V, IGNORE_INDEX, 0, loss, new Float64Array(rows));
-  return loss[0]!;
+  return crossEntropy(linear(h, p(names.words), p(names.decoderBias), rows, V, H), labels, rows, V, 0);
+}
+
+/** The Transformer's label-smoothed loss (see the module comment). */
+function seq2seqReferenceLoss(c: TrainStepConfig, params: Record<string, Float32Array>, batch: TrainBatch): number {
+  const { batchSize: B, sourceLength: S, seqLength: T, hiddenSize: H, vocabSize: V, layerNormEps: eps } = c;
+  const table = params['shared.weight']!;
+  const positions = sinusoidTable(Math.max(S, T), H);
+  const embed = (ids: Int32Array, length: number): Float64Array => {
+    const x = new Float64Array(ids.length * H);
+    embeddingReference(table, ids, V, H, x);
+    for (let r = 0; r < ids.length; r++) for (let j = 0; j < H; j++) x[r * H + j] = x[r * H + j]! * Math.sqrt(H) + positions[(r % length) * H + j]!;
+    return x;
+  };
+  const sourceMask = batch.sourceMask!;
+  let memory = embed(batch.sourceIds!, S);
+  for (let i = 0; i < c.numHiddenLayers; i++) {
+    const l = (name: string) => params[`encoder.layer.${i}.${name}`]!;
+    memory = postLnAttention(l, 'attention', memory, memory, attentionProblem(c, S, S, false, sourceMask), eps);
+    memory = postLnFeedForward(c, l, memory, relu);
+  }
+  let x = embed(batch.inputIds, T);
+  for (let i = 0; i < c.decoderLayers; i++) {
+    const l = (name: string) => params[`decoder.layer.${i}.${name}`]!;
+    x = postLnAttention(l, 'self_attention', x, x, attentionProblem(c, T, T, true, null), eps);
+    x = postLnAttention(l, 'cross_attention', x, memory, attentionProblem(c, T, S, false, sourceMask), eps);
+    x = postLnFeedForward(c, l, x, relu);
+  }
+  return crossEntropy(linear(x, table, undefined, B * T, V, H), batch.labels, B * T, V, c.labelSmoothing);
+}
+
+/** GPT-2's causal-LM loss (see the module comment). */
+function gptReferenceLoss(c: TrainStepConfig, params: Record<string, Float32Array>, batch: TrainBatch): number {
+  const { batchSize: B, seqLength: T, hiddenSize: H, intermediateSize: F, vocabSize: V, layerNormEps: eps } = c;
+  const N = B * T;
+  const p = (name: string) => params[name]!;
+  let x: Float64Array = new Float64Array(N * H);
+  embeddingReference(p('transformer.wte.weight'), batch.inputIds, V, H, x);
+  const wpe = p('transformer.wpe.weight');
+  for (let r = 0; r < N; r++) for (let j = 0; j < H; j++) x[r * H + j]! += wpe[(r % T) * H + j]!;
+  const problem = attentionProblem(c, T, T, true, null);
+  const conv1d = { conv1d: true };
+  for (let i = 0; i < c.numHiddenLayers; i++) {
+    const l = (name: string) => p(`transformer.h.${i}.${name}`);
+    const qkv = linear(layerNorm(x, l('ln_1.weight'), l('ln_1.bias'), N, H, eps), l('attn.c_attn.weight'), l('attn.c_attn.bias'), N, 3 * H, H, conv1d);
+    const part = (k: number) => columns(qkv, N, 3 * H, k * H, H);
+    x = add(x, linear(attention(problem, part(0), part(1), part(2)), l('attn.c_proj.weight'), l('attn.c_proj.bias'), N, H, H, conv1d));
+    const inner = gelu(linear(layerNorm(x, l('ln_2.weight'), l('ln_2.bias'), N, H, eps), l('mlp.c_fc.weight'), l('mlp.c_fc.bias'), N, F, H, conv1d), 'tanh');
+    x = add(x, linear(inner, l('mlp.c_proj.weight'), l('mlp.c_proj.bias'), N, H, F, conv1d));
+  }
+  const h = layerNorm(x, p('transformer.ln_f.weight'), p('transformer.ln_f.bias'), N, H, eps);
+  return crossEntropy(linear(h, p('transformer.wte.weight'), undefined, N, V, H), nextTokenLabels(c, batch.labels), N, V, 0);
 }

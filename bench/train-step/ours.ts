@@ -1,9 +1,10 @@
 // Ours: `shaderformer/compiled` (the recorded plan replayed each step) and `shaderformer/eager` (the
 // same graph run op by op through the buffer pool). Both build BertForMaskedLM (or RobertaForMaskedLM
-// with the gathered masked-LM inputs) from the graph API, load the case's parameters by name and
-// train with AdamW, reading back only the loss.
-import { AdamW, BertForMaskedLM, ParameterStore, RobertaForMaskedLM, type WebGPUBackend, createTrainStep, train } from '../../src/index.js';
-import type { TrainStepConfig } from './cases.js';
+// with the gathered masked-LM inputs, the seq2seq recipes' Transformer, GPT2LMHeadModel) from the
+// graph API, load the case's parameters by name and train with AdamW, reading back only the loss.
+import { AdamW, BertForMaskedLM, GPT2LMHeadModel, ParameterStore, RobertaForMaskedLM, type WebGPUBackend, createTrainStep, train } from '../../src/index.js';
+import { recipeTransformer } from '../../src/recipes/seq2seq.js';
+import { SEQ2SEQ, type TrainStepConfig } from './cases.js';
 import type { TrainRun, TrainStepImpl, TrainStepRunner } from './bench.js';
 import type { TrainBatch } from './cases.js';
 
@@ -25,6 +26,48 @@ function buildStep(gpu: WebGPUBackend, mode: Mode, c: TrainStepConfig) {
   };
   const optimizer = new AdamW({ lr: c.learningRate, betas: [c.beta1, c.beta2], eps: c.adamEps, weightDecay: c.weightDecay });
   const spec = { shape: [c.batchSize, c.seqLength], dtype: 'i32' } as const;
+  if (c.model === 'transformer') {
+    // As the seq2seq recipes build the model (shared embeddings) and the step's inputs (runSeq2Seq's).
+    const size = { dModel: c.hiddenSize, numHeads: c.numAttentionHeads, layers: c.numHiddenLayers, ffnSize: c.intermediateSize, dropout: 0 };
+    const model = recipeTransformer(
+      { ...size, labelSmoothing: c.labelSmoothing },
+      {
+        sourceVocabSize: c.vocabSize,
+        decoderLayers: c.decoderLayers,
+        maxPositions: c.maxPositionEmbeddings,
+        layerNormEps: c.layerNormEps,
+        bosId: SEQ2SEQ.bos,
+        padId: SEQ2SEQ.pad,
+        eosId: SEQ2SEQ.eos,
+      },
+    );
+    const parameters = ParameterStore.create(gpu, model.parameters());
+    const source = { shape: [c.batchSize, c.sourceLength], dtype: 'i32' } as const;
+    const inputs = { source_ids: source, source_mask: source, target_ids: spec, labels: spec };
+    const step = createTrainStep({ parameters, inputs, loss: (x) => model.forward(x).loss!, optimizer, mode });
+    const feed = (b: TrainBatch) => ({ source_ids: b.sourceIds!, source_mask: b.sourceMask!, target_ids: b.inputIds, labels: b.labels });
+    return { parameters, step, feed };
+  }
+  if (c.model === 'gpt2') {
+    // As the gpt-kant recipe builds the model and its step (labels are the ids; the model shifts them).
+    const model = new GPT2LMHeadModel({
+      vocab_size: c.vocabSize,
+      n_positions: c.maxPositionEmbeddings,
+      n_embd: c.hiddenSize,
+      n_layer: c.numHiddenLayers,
+      n_head: c.numAttentionHeads,
+      n_inner: c.intermediateSize,
+      layer_norm_epsilon: c.layerNormEps,
+      resid_pdrop: 0,
+      embd_pdrop: 0,
+      attn_pdrop: 0,
+    });
+    const parameters = ParameterStore.create(gpu, model.parameters());
+    const inputs = { input_ids: spec, labels: spec };
+    const step = createTrainStep({ parameters, inputs, loss: (x) => model.forward({ input_ids: x.input_ids, labels: x.labels }).loss!, optimizer, mode });
+    const feed = (b: TrainBatch) => ({ input_ids: b.inputIds, labels: b.labels });
+    return { parameters, step, feed };
+  }
   if (c.model === 'roberta') {
     const model = new RobertaForMaskedLM({ ...config, pad_token_id: c.padTokenId });
     const parameters = ParameterStore.create(gpu, model.parameters());
