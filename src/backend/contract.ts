@@ -378,11 +378,18 @@ export interface CompileProgress {
   kernel: string;
 }
 
-/** What a run reads back: the first `words` f32 of output `output` of `programs[program]` (at most 4 words in all). */
+/** What a run reads back: the first `words` f32 of output `output` of `programs[program]`. */
 export interface ProgramRead {
   readonly program: number;
   readonly output: number;
   readonly words: number;
+}
+
+/** What a run copies after the programs: output `output` of `programs[program]` into `into` (its byte length), e.g. a decoder's updated caches back into the caches its next run reads. */
+export interface ProgramCopy {
+  readonly program: number;
+  readonly output: number;
+  readonly into: Tensor;
 }
 
 /** Records and replays programs (the WebGPU backend has this; the CPU always runs op by op). */
@@ -396,11 +403,12 @@ export interface ProgramRunner {
   /** Compiles every pipeline the programs use (asynchronously where the device can), reporting each. */
   compile(programs: readonly RecordedProgram[], onProgress?: (progress: CompileProgress) => void): Promise<void>;
   /**
-   * Submits the programs in order in one command buffer (compiling first if needed) and resolves
-   * to the values `reads` name, as f32, one after the other, through one small readback. The work
-   * is queued before the promise returns once the pipelines are compiled.
+   * Submits the programs in order in one command buffer (compiling first if needed), then the
+   * `copies`, and resolves to the values `reads` name, as f32, one after the other, through one
+   * readback (none when `reads` is empty). The work is queued before the promise returns once the
+   * pipelines are compiled.
    */
-  run(programs: readonly RecordedProgram[], reads: readonly ProgramRead[]): Promise<Float32Array>;
+  run(programs: readonly RecordedProgram[], reads: readonly ProgramRead[], copies?: readonly ProgramCopy[]): Promise<Float32Array>;
   /** As `run`, with a timestamp pair around every dispatch; the GPU time per kernel name, largest first. */
   profile(programs: readonly RecordedProgram[]): Promise<KernelTime[]>;
 }

@@ -2,10 +2,11 @@
 // prompts. Prompts of different lengths are left-padded into one batch: an attention mask keeps every
 // real token off the padding, and each row's position ids count from its own first real token, so a
 // row's tokens do not depend on what it is batched with (Hugging Face's generate does the same). The
-// prompt runs once, returning every block's keys and values; each step then feeds only the newest
-// token, whose keys and values are appended to that cache, which stays on the GPU between steps.
-// With `cache: false` every step recomputes the whole sequence instead (the reference the cached path
-// is tested against). Sampling runs on the CPU over the logits read back each step, with a seeded
+// cache holds a fixed slot per sequence position and stays on the GPU; each step feeds one token,
+// whose keys and values go into its slot, so one step graph serves every position: on WebGPU it is
+// recorded once per batch and replayed (see `StepLoop`). The prompt goes through the same step, one
+// token at a time. With `cache: false` every step recomputes the whole sequence instead (the
+// reference the cached path is tested against). Sampling runs on the CPU over the logits read back each step, with a seeded
 // Xoshiro128 per prompt: the same seed, prompts and logits give the same tokens, whatever the batch size.
 import { Xoshiro128 } from '../data/rng.js';
 import { ArgumentError, describeNumber, describeValue } from '../errors.js';
@@ -15,7 +16,7 @@ import * as F from '../graph/ops.js';
 import type { GPT2LMHeadModel } from '../models/gpt2.js';
 import type { AttentionCache } from '../nn/layers.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { type StepGraph, StepGraphs, inBatches } from './step-graphs.js';
+import { type StepGraph, StepGraphs, StepLoop, inBatches } from './step-graphs.js';
 
 /** Options of `TextGenerator.generate`. */
 export interface TextGenerateOptions {
@@ -39,6 +40,9 @@ export interface TextGenerateOptions {
 
 /** Generate options checked, with their defaults. */
 type CheckedOptions = Required<Omit<TextGenerateOptions, 'eosTokenId'>> & { eosTokenId: number | null };
+
+/** The logits after the newest token of every row (each call feeds what was appended since the last), and what frees the steps' resources. */
+type Steps = (() => Promise<Float32Array>) & { dispose(): void };
 
 /** What the step graphs feed per batch: the padded prompt and what grows with every token. */
 interface BatchState {
@@ -133,39 +137,10 @@ export class TextGenerator {
     const rngs = prompts.map((_, i) => new Xoshiro128((options.seed + Math.imul(first + i, 0x9e3779b9)) >>> 0));
     const generated: number[][] = prompts.map(() => []);
     const finished = new Array<boolean>(rows).fill(false);
-    const backend = this.parameters.backend;
-    let past: Tensor[] | undefined;
+    const next = options.cache ? this.#cachedSteps(state, longest + options.maxNewTokens - 1) : this.#recomputedSteps(state);
     try {
       for (let step = 0; step < options.maxNewTokens && !finished.every(Boolean); step++) {
-        const length = state.ids[0]!.length;
-        const incremental = options.cache && past !== undefined;
-        // An incremental step feeds the newest token only; the first step and every recomputed one feed the whole sequence.
-        const fed = incremental ? 1 : length;
-        const inputs: Record<string, Tensor> = {
-          ids: backend.tensor(Int32Array.from(state.ids.flatMap((r) => r.slice(length - fed))), [rows, fed], 'i32'),
-          mask: backend.tensor(Int32Array.from(state.mask.flat()), [rows, length], 'i32'),
-          positions: backend.tensor(positionRows(state, fed), [rows, fed], 'i32'),
-        };
-        const made = Object.values(inputs);
-        past?.forEach((t, i) => {
-          inputs[`past_${i}`] = t;
-        });
-        const graph = incremental ? this.#cachedStep(rows, length - 1) : this.#wholeSequence(rows, length, options.cache);
-        let outputs: Tensor[];
-        try {
-          outputs = this.#steps.run(graph, inputs);
-        } finally {
-          for (const t of made) t.dispose();
-        }
-        const [logits, ...caches] = outputs;
-        for (const t of past ?? []) t.dispose();
-        past = options.cache ? caches : undefined;
-        let values: Float32Array;
-        try {
-          values = (await logits!.data()) as Float32Array;
-        } finally {
-          logits!.dispose();
-        }
+        const values = await next();
         for (let r = 0; r < rows; r++) {
           // A finished row keeps its place in the batch, fed its last token again; what it gives is dropped.
           const token = finished[r] ? state.ids[r]!.at(-1)! : sampleToken(values.subarray(r * vocab, (r + 1) * vocab), options, rngs[r]!);
@@ -178,15 +153,101 @@ export class TextGenerator {
         }
       }
     } finally {
-      for (const t of past ?? []) t.dispose();
+      next.dispose();
     }
     return generated;
   }
 
-  /** The model over a whole left-padded sequence [rows, length]: the logits of its last position, then (with `caches`) every block's keys and values. */
-  #wholeSequence(rows: number, length: number, caches: boolean): StepGraph {
+  /**
+   * Cached steps over caches of `slots` fixed slots (one per sequence position), run by a `StepLoop`
+   * (recorded once per batch and replayed on WebGPU): each call feeds the tokens not fed yet one at a
+   * time, the prompt included, and returns the logits after the newest.
+   */
+  #cachedSteps(state: BatchState, slots: number): Steps {
+    const { n_head: heads, n_embd: d } = this.model.config;
+    const { rows } = state;
+    const backend = this.parameters.backend;
+    const inputs: Record<string, Tensor> = {
+      ids: backend.tensor(new Int32Array(rows), [rows, 1], 'i32'),
+      positions: backend.tensor(new Int32Array(rows), [rows, 1], 'i32'),
+      slot_onehot: backend.tensor(new Float32Array(slots), [1, 1, slots, 1], 'f32'),
+      slot_mask: backend.tensor(new Int32Array(rows * slots), [rows, slots], 'i32'),
+    };
+    const stepInputs = Object.values(inputs);
+    const carried = Array.from({ length: 2 * this.model.transformer.h.length }, (_, i) => `past_${i}`);
+    let loop: StepLoop;
+    try {
+      for (const name of carried) inputs[name] = backend.zeros([rows, heads, slots, d / heads], 'f32');
+      loop = new StepLoop(this.#steps, this.#slotStep(rows, slots), inputs, carried);
+    } catch (error) {
+      for (const t of stepInputs) t.dispose();
+      throw error;
+    }
+    const padding = state.mask.map((m) => m.indexOf(1));
+    const onehot = new Float32Array(slots);
+    const seen = new Int32Array(rows * slots);
+    let fed = 0;
+    const step = async () => {
+      const length = state.ids[0]!.length;
+      let logits: Float32Array | undefined;
+      for (; fed < length; fed++) {
+        const slot = fed;
+        onehot.fill(0)[slot] = 1;
+        // A slot holding padding is seen by no later token, but by itself, so that its own row stays finite.
+        for (let r = 0; r < rows; r++) {
+          if (slot > 0) seen[r * slots + slot - 1] = state.mask[r]![slot - 1]!;
+          seen[r * slots + slot] = 1;
+        }
+        logits = await loop.run(
+          {
+            ids: Int32Array.from(state.ids, (ids) => ids[slot]!),
+            positions: Int32Array.from(padding, (p) => Math.max(0, slot - p)),
+            slot_onehot: onehot,
+            slot_mask: seen,
+          },
+          fed === length - 1,
+        );
+      }
+      return logits!;
+    };
+    return Object.assign(step, {
+      dispose: () => {
+        loop.dispose();
+        for (const t of stepInputs) t.dispose();
+      },
+    });
+  }
+
+  /** Steps without a cache: each runs the model over the whole sequence so far. */
+  #recomputedSteps(state: BatchState): Steps {
+    const backend = this.parameters.backend;
+    const { rows } = state;
+    const step = async () => {
+      const length = state.ids[0]!.length;
+      const inputs: Record<string, Tensor> = {
+        ids: backend.tensor(Int32Array.from(state.ids.flat()), [rows, length], 'i32'),
+        mask: backend.tensor(Int32Array.from(state.mask.flat()), [rows, length], 'i32'),
+        positions: backend.tensor(positionRows(state, length), [rows, length], 'i32'),
+      };
+      let logits: Tensor;
+      try {
+        [logits] = this.#steps.run(this.#wholeSequence(rows, length), inputs) as [Tensor];
+      } finally {
+        for (const t of Object.values(inputs)) t.dispose();
+      }
+      try {
+        return (await logits.data()) as Float32Array;
+      } finally {
+        logits.dispose();
+      }
+    };
+    return Object.assign(step, { dispose: () => {} });
+  }
+
+  /** The model over a whole left-padded sequence [rows, length]: the logits of its last position. */
+  #wholeSequence(rows: number, length: number): StepGraph {
     const { n_embd: d } = this.model.config;
-    return this.#steps.get(`whole:${rows}:${length}:${caches}`, (g) => {
+    return this.#steps.get(`whole:${rows}:${length}`, (g) => {
       const out = this.model.transformer.forwardWithCaches({
         input_ids: g.input('ids', [rows, length], 'i32') as Var<'i32', 2>,
         attention_mask: g.input('mask', [rows, length], 'i32') as Var<'i32', 2>,
@@ -194,21 +255,21 @@ export class TextGenerator {
       });
       // Left padding puts every row's newest token last.
       const last = F.reshape(F.slice(out.lastHiddenState, 1, length - 1, 1), [rows, d]) as Var<'f32', 2>;
-      return [this.model.project(last), ...(caches ? flatCaches(out.caches) : [])];
+      return [this.model.project(last)];
     });
   }
 
-  /** One incremental step after `cached` positions: the newest token's logits, then every block's grown keys and values. */
-  #cachedStep(rows: number, cached: number): StepGraph {
+  /** One cached step over caches of `slots` slots: the newest token's logits, then every block's caches with it written in. */
+  #slotStep(rows: number, slots: number): StepGraph {
     const { n_head: heads, n_embd: d } = this.model.config;
-    return this.#steps.get(`step:${rows}:${cached}`, (g) => {
-      const kv = (name: string) => g.input(name, [rows, heads, cached, d / heads], 'f32') as Var<'f32', 4>;
+    return this.#steps.get(`slots:${rows}:${slots}`, (g) => {
+      const kv = (name: string) => g.input(name, [rows, heads, slots, d / heads], 'f32') as Var<'f32', 4>;
       const past: AttentionCache[] = this.model.transformer.h.map((_, i) => ({ key: kv(`past_${2 * i}`), value: kv(`past_${2 * i + 1}`) }));
-      const step = this.model.decodeStep(g.input('ids', [rows, 1], 'i32') as Var<'i32', 2>, cached, past, {
-        attention_mask: g.input('mask', [rows, cached + 1], 'i32') as Var<'i32', 2>,
-        position_ids: g.input('positions', [rows, 1], 'i32') as Var<'i32', 2>,
+      const step = this.model.decodeSlotStep(g.input('ids', [rows, 1], 'i32') as Var<'i32', 2>, g.input('positions', [rows, 1], 'i32') as Var<'i32', 2>, past, {
+        onehot: g.input('slot_onehot', [1, 1, slots, 1], 'f32') as Var<'f32', 4>,
+        keyMask: g.input('slot_mask', [rows, slots], 'i32') as Var<'i32', 2>,
       });
-      return [step.logits, ...flatCaches(step.caches)];
+      return [step.logits, ...step.caches.flatMap((c) => [c.key, c.value])];
     });
   }
 }
@@ -216,11 +277,6 @@ export class TextGenerator {
 /** Builds a text generator for `model` on `parameters`' backend (see `TextGenerator`). */
 export function createTextGenerator(model: GPT2LMHeadModel, parameters: ParameterStore): TextGenerator {
   return new TextGenerator(model, parameters);
-}
-
-/** Keys and values of every block, in order: key 0, value 0, key 1, … */
-function flatCaches(caches: readonly AttentionCache[]): Var[] {
-  return caches.flatMap((c) => [c.key, c.value]);
 }
 
 /** The position ids of the last `fed` slots of each row [rows, fed]: a real token's index among its row's real tokens; 0 on padding. */

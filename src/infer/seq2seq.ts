@@ -1,10 +1,11 @@
 // Translating with a trained Transformer: greedy and beam search, batched, with incremental decoding.
 // The encoder runs once per batch and the cross-attention keys and values are computed from its
 // output once; each step then feeds only the newest token, whose self-attention keys and values are
-// appended to a per-layer cache that stays on the GPU between steps. With `cache: false` every step
-// recomputes the decoder over the whole prefix instead (the reference the cached path is tested
-// against, and the baseline of the decode bench). Step graphs depend on the batch shape and the
-// position, so they are built once per (rows, source length, position) and kept.
+// written into a cache of fixed size (a slot per position) that stays on the GPU. Because the cache
+// does not grow, one step graph serves every position: on WebGPU it is recorded once per batch and
+// replayed (see `StepLoop`). With `cache: false` every step recomputes the decoder over the whole
+// prefix instead (the reference the cached path is tested against, and the baseline of the decode
+// bench); its graphs are built once per (rows, source length, position) and kept.
 import { ArgumentError, describeNumber, describeValue } from '../errors.js';
 import type { Graph, Var } from '../graph/graph.js';
 import type { ParameterStore } from '../graph/parameters.js';
@@ -12,7 +13,7 @@ import * as F from '../graph/ops.js';
 import type { Transformer } from '../models/transformer.js';
 import type { AttentionCache } from '../nn/layers.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { type StepGraph, StepGraphs, inBatches } from './step-graphs.js';
+import { type StepGraph, StepGraphs, StepLoop, inBatches } from './step-graphs.js';
 
 /** Options of `Seq2SeqGenerator.generate`. */
 export interface GenerateOptions {
@@ -127,46 +128,93 @@ export class Seq2SeqGenerator {
       const sourceMask = track(backend.tensor(mask, [rows, sourceLength], 'i32'));
       const prepared = this.#prepare(rows, sourceLength, options.cache);
       const memory = track(this.#run(prepared, { source_ids: sourceIds, source_mask: sourceMask }));
-      let past: Tensor[] | undefined;
-      for (let position = 0; position < maxLength && !search.done; position++) {
-        const stepGraph = options.cache ? this.#cachedStep(rows, sourceLength, position, beams > 1) : this.#recomputeStep(rows, sourceLength, position);
-        const inputs: Record<string, Tensor> = { source_mask: sourceMask };
-        memory.forEach((t, i) => {
-          inputs[`memory_${i}`] = t;
-        });
-        const made: Tensor[] = [];
-        if (options.cache) {
-          made.push((inputs.ids = backend.tensor(search.lastTokens(this.model.config.bosId, padId), [rows, 1], 'i32')));
-          past?.forEach((t, i) => {
-            inputs[`past_${i}`] = t;
-          });
-          if (past && beams > 1) made.push((inputs.reorder = backend.tensor(search.reorder(), [rows], 'i32')));
-        } else {
-          made.push((inputs.ids = backend.tensor(search.prefixes(this.model.config.bosId, padId, position + 1), [rows, position + 1], 'i32')));
-        }
-        let outputs: Tensor[];
-        try {
-          outputs = this.#run(stepGraph, inputs);
-        } finally {
-          for (const t of made) t.dispose();
-        }
-        const [logits, ...caches] = outputs;
-        for (const t of past ?? []) t.dispose();
-        past = options.cache ? caches : undefined;
-        try {
-          const values = (await logits!.data()) as Float32Array;
+      const next = options.cache
+        ? await this.#cachedSteps(rows, sourceLength, maxLength, beams > 1, sourceMask, memory, track)
+        : this.#recomputedSteps(rows, sourceLength, sourceMask, memory[0]!);
+      try {
+        for (let position = 0; position < maxLength && !search.done; position++) {
+          const values = await next(position, search);
           // Before minLength, </s> cannot win.
           if (position < options.minLength) for (let r = 0; r < rows; r++) values[r * vocab + eosId] = Number.NEGATIVE_INFINITY;
           search.advance(values, vocab);
-        } finally {
-          logits!.dispose();
         }
+      } finally {
+        next.dispose();
       }
-      for (const t of past ?? []) t.dispose();
       return search.finish();
     } finally {
       for (const t of owned) t.dispose();
     }
+  }
+
+  /**
+   * The cached steps of a batch: one graph over self-attention caches of `slots` fixed slots (a
+   * position per slot), run by a `StepLoop` (recorded once and replayed on WebGPU). Each step writes
+   * the newest tokens, their position, the slot they fill and the slots they see.
+   */
+  async #cachedSteps(
+    rows: number,
+    sourceLength: number,
+    slots: number,
+    reorders: boolean,
+    sourceMask: Tensor,
+    memory: readonly Tensor[],
+    track: <T extends Tensor | Tensor[]>(t: T) => T,
+  ): Promise<Steps> {
+    const { numHeads, dModel, bosId, padId } = this.model.config;
+    const backend = this.parameters.backend;
+    const inputs: Record<string, Tensor> = { source_mask: sourceMask };
+    memory.forEach((t, i) => {
+      inputs[`memory_${i}`] = t;
+    });
+    inputs.ids = track(backend.tensor(new Int32Array(rows), [rows, 1], 'i32'));
+    inputs.positions = track(backend.tensor(new Int32Array(rows), [rows, 1], 'i32'));
+    inputs.slot_onehot = track(backend.tensor(new Float32Array(slots), [1, 1, slots, 1], 'f32'));
+    inputs.slot_mask = track(backend.tensor(new Int32Array(rows * slots), [rows, slots], 'i32'));
+    if (reorders) inputs.reorder = track(backend.tensor(new Int32Array(rows), [rows], 'i32'));
+    const carried = Array.from({ length: 2 * this.model.decoder.length }, (_, i) => `past_${i}`);
+    for (const name of carried) inputs[name] = backend.zeros([rows, numHeads, slots, dModel / numHeads], 'f32');
+    const loop = new StepLoop(this.#steps, this.#slotStep(rows, sourceLength, slots, reorders), inputs, carried);
+    const onehot = new Float32Array(slots);
+    const seen = new Int32Array(rows * slots);
+    return Object.assign(
+      async (position: number, search: Search) => {
+        onehot.fill(0)[position] = 1;
+        for (let r = 0; r < rows; r++) seen[r * slots + position] = 1;
+        const values: Record<string, Int32Array | Float32Array> = {
+          ids: search.lastTokens(bosId, padId),
+          positions: new Int32Array(rows).fill(position),
+          slot_onehot: onehot,
+          slot_mask: seen,
+        };
+        if (reorders) values.reorder = search.reorder();
+        return (await loop.run(values, true))!;
+      },
+      { dispose: () => loop.dispose() },
+    );
+  }
+
+  /** The steps of a batch without a cache: each runs the decoder over the whole prefix. */
+  #recomputedSteps(rows: number, sourceLength: number, sourceMask: Tensor, memory: Tensor): Steps {
+    const { bosId, padId } = this.model.config;
+    const backend = this.parameters.backend;
+    return Object.assign(
+      async (position: number, search: Search) => {
+        const ids = backend.tensor(search.prefixes(bosId, padId, position + 1), [rows, position + 1], 'i32');
+        let logits: Tensor;
+        try {
+          [logits] = this.#run(this.#recomputeStep(rows, sourceLength, position), { ids, source_mask: sourceMask, memory_0: memory }) as [Tensor];
+        } finally {
+          ids.dispose();
+        }
+        try {
+          return (await logits.data()) as Float32Array;
+        } finally {
+          logits.dispose();
+        }
+      },
+      { dispose: () => {} },
+    );
   }
 
   /** Runs a step graph on named input tensors; every output is the caller's to dispose. */
@@ -184,12 +232,13 @@ export class Seq2SeqGenerator {
     });
   }
 
-  /** One incremental step at `position`: outputs the logits, then every layer's grown key and value caches. */
-  #cachedStep(rows: number, sourceLength: number, position: number, reorders: boolean): StepGraph {
+  /** One cached step over self-attention caches of `slots` slots: outputs the logits, then every layer's caches with the newest position written in. */
+  #slotStep(rows: number, sourceLength: number, slots: number, reorders: boolean): StepGraph {
     const { numHeads, dModel } = this.model.config;
     const headDim = dModel / numHeads;
-    return this.#graph(`step:${rows}:${sourceLength}:${position}:${reorders}`, (g) => {
+    return this.#graph(`slots:${rows}:${sourceLength}:${slots}:${reorders}`, (g) => {
       const ids = g.input('ids', [rows, 1], 'i32') as Var<'i32', 2>;
+      const positions = g.input('positions', [rows, 1], 'i32') as Var<'i32', 2>;
       const sourceMask = g.input('source_mask', [rows, sourceLength], 'i32') as Var<'i32', 2>;
       const heads = (name: string, length: number) => g.input(name, [rows, numHeads, length, headDim], 'f32') as Var<'f32', 4>;
       const layers = this.model.decoder.length;
@@ -197,18 +246,19 @@ export class Seq2SeqGenerator {
         key: heads(`memory_${2 * i}`, sourceLength),
         value: heads(`memory_${2 * i + 1}`, sourceLength),
       }));
-      let past: AttentionCache[] | undefined;
-      if (position > 0) {
-        // Beam search reorders the rows of the caches to follow each beam's parent, on the GPU.
-        const reorder = reorders ? (g.input('reorder', [rows], 'i32') as Var<'i32', 1>) : undefined;
-        const gather = (x: Var<'f32', 4>) =>
-          reorder ? (F.reshape(F.gatherRows(F.reshape(x, [rows, -1]) as Var<'f32', 2>, reorder), [rows, numHeads, position, headDim]) as Var<'f32', 4>) : x;
-        past = Array.from({ length: layers }, (_, i) => ({
-          key: gather(heads(`past_${2 * i}`, position)),
-          value: gather(heads(`past_${2 * i + 1}`, position)),
-        }));
-      }
-      const step = this.model.decodeStep(ids, position, memory, past, sourceMask);
+      // Beam search reorders the rows of the caches to follow each beam's parent, on the GPU.
+      const reorder = reorders ? (g.input('reorder', [rows], 'i32') as Var<'i32', 1>) : undefined;
+      const gather = (x: Var<'f32', 4>) =>
+        reorder ? (F.reshape(F.gatherRows(F.reshape(x, [rows, -1]) as Var<'f32', 2>, reorder), [rows, numHeads, slots, headDim]) as Var<'f32', 4>) : x;
+      const past: AttentionCache[] = Array.from({ length: layers }, (_, i) => ({
+        key: gather(heads(`past_${2 * i}`, slots)),
+        value: gather(heads(`past_${2 * i + 1}`, slots)),
+      }));
+      const slotInputs = {
+        onehot: g.input('slot_onehot', [1, 1, slots, 1], 'f32') as Var<'f32', 4>,
+        keyMask: g.input('slot_mask', [rows, slots], 'i32') as Var<'i32', 2>,
+      };
+      const step = this.model.decodeSlotStep(ids, positions, memory, past, slotInputs, sourceMask);
       return [step.logits, ...step.caches.flatMap((c) => [c.key, c.value])];
     });
   }
@@ -235,6 +285,9 @@ export class Seq2SeqGenerator {
 export function createSeq2SeqGenerator(model: Transformer, parameters: ParameterStore): Seq2SeqGenerator {
   return new Seq2SeqGenerator(model, parameters);
 }
+
+/** The logits of each step of a batch, and what frees the step's resources. */
+type Steps = ((position: number, search: Search) => Promise<Float32Array>) & { dispose(): void };
 
 /** A decoding strategy over rows of logits: which tokens go in next, when to stop, the results. */
 interface Search {

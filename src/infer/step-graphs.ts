@@ -1,12 +1,16 @@
-// What the decoders (seq2seq.ts, generate.ts) share: their step graphs depend on the batch shape and
-// the position, so each is built once per key and kept, and all of them run on one parameter store
-// with one cache of materialised constants (position rows, masks), which lives until `dispose`.
+// What the decoders (seq2seq.ts, generate.ts) share: their step graphs depend on the batch shape, so
+// each is built once per key and kept, and all of them run on one parameter store with one cache of
+// materialised constants (position tables, masks), which lives until `dispose`. A `StepLoop` runs one
+// graph once per token: on WebGPU it records the graph into a program once per batch and replays it,
+// so a decoding step runs no op function and allocates nothing.
+import type { OpBackend, RecordedProgram } from '../backend/contract.js';
 import { ShaderformerError } from '../errors.js';
-import { type ConstantCache, execute } from '../graph/execute.js';
+import { type ConstantCache, execute, materializeConstants, neededNodes } from '../graph/execute.js';
 import { Graph, type Var } from '../graph/graph.js';
 import type { ParameterStore } from '../graph/parameters.js';
 import type { Module } from '../nn/module.js';
-import type { Tensor } from '../tensor/tensor.js';
+import type { TensorData } from '../tensor/dtype.js';
+import { type Tensor, shapeSize } from '../tensor/tensor.js';
 
 /** One built step graph and its outputs in order. */
 export interface StepGraph {
@@ -48,6 +52,16 @@ export class StepGraphs {
     });
   }
 
+  /** Records `step` on `inputs` into a program (WebGPU); undefined on a backend that runs op by op. */
+  record(step: StepGraph, inputs: Record<string, Tensor>): RecordedProgram | undefined {
+    const { backend } = this.parameters;
+    const runner = (backend as OpBackend).programs;
+    if (!runner) return undefined;
+    // Tensors with data cannot be made while recording: the constants first.
+    materializeConstants(neededNodes(step.graph, step.outputs), backend, this.#constants);
+    return runner.record(() => this.run(step, inputs));
+  }
+
   /** Frees the constants and forgets the graphs (the parameters stay); later calls do nothing. */
   dispose(): void {
     this.#disposed = true;
@@ -72,4 +86,64 @@ export async function inBatches<T, R>(model: Module, items: readonly T[], size: 
     model.train(training);
   }
   return results;
+}
+
+/**
+ * One step graph run once per token over a batch. Its output 0 is what each step reads (the logits);
+ * outputs 1… are carried into the inputs named `carried` for the next step (the caches). The other
+ * inputs are either fixed for the batch or rewritten before each step (`run`'s values). On WebGPU the
+ * graph is recorded into a program when the loop opens and replayed every step, its carried outputs
+ * copied back into the carried inputs on the GPU; elsewhere it runs op by op. The loop owns the
+ * carried tensors (and frees them in `dispose`); the caller owns the other inputs.
+ */
+export class StepLoop {
+  readonly #steps: StepGraphs;
+  readonly #step: StepGraph;
+  readonly #inputs: Record<string, Tensor>;
+  readonly #carried: readonly string[];
+  readonly #program: RecordedProgram | undefined;
+
+  constructor(steps: StepGraphs, step: StepGraph, inputs: Record<string, Tensor>, carried: readonly string[]) {
+    if (step.outputs.length !== carried.length + 1)
+      throw new ShaderformerError(`StepLoop: the step has ${step.outputs.length} outputs, expected the read one and ${carried.length} carried`);
+    this.#steps = steps;
+    this.#step = step;
+    this.#inputs = { ...inputs };
+    this.#carried = carried;
+    try {
+      this.#program = steps.record(step, this.#inputs);
+    } catch (error) {
+      this.dispose();
+      throw error;
+    }
+  }
+
+  /** Writes `values` into their inputs, runs the step, carries the caches over and resolves to output 0's values (none unless `read`). */
+  async run(values: Readonly<Record<string, TensorData>>, read: boolean): Promise<Float32Array | undefined> {
+    const { backend } = this.#steps.parameters;
+    for (const [name, data] of Object.entries(values)) backend.write(this.#inputs[name]!, data);
+    const first = this.#step.outputs[0]!;
+    if (this.#program) {
+      const copies = this.#carried.map((name, i) => ({ program: 0, output: i + 1, into: this.#inputs[name]! }));
+      const reads = read ? [{ program: 0, output: 0, words: shapeSize(first.shape) }] : [];
+      const result = await (backend as OpBackend).programs!.run([this.#program], reads, copies);
+      return read ? result : undefined;
+    }
+    const [out, ...next] = this.#steps.run(this.#step, this.#inputs);
+    this.#carried.forEach((name, i) => {
+      this.#inputs[name]!.dispose();
+      this.#inputs[name] = next[i]!;
+    });
+    try {
+      return read ? ((await out!.data()) as Float32Array) : undefined;
+    } finally {
+      out!.dispose();
+    }
+  }
+
+  /** Frees the program and the carried tensors. */
+  dispose(): void {
+    this.#program?.dispose();
+    for (const name of this.#carried) if (!this.#inputs[name]?.disposed) this.#inputs[name]?.dispose();
+  }
 }

@@ -7,7 +7,7 @@ import type { Initializer, Parameter, Var } from '../graph/graph.js';
 import { checkVar } from '../graph/graph.js';
 import * as F from '../graph/ops.js';
 import type { FolderSource } from '../io/folder.js';
-import { type AttentionCache, Dropout, Embedding, LayerNorm } from '../nn/layers.js';
+import { type AttentionCache, type CacheSlots, Dropout, Embedding, LayerNorm, writeSlot } from '../nn/layers.js';
 import { Module, normal } from '../nn/module.js';
 import { type HiddenAct, applyActivation, checkInteger } from './bert.js';
 import { gpt2Format } from './gpt2-hf.js';
@@ -173,21 +173,24 @@ export class GPT2Attention extends Module {
   /**
    * x [B, T, n_embd] → the output and the keys and values of the past plus these positions. Without
    * `past`, position i attends to positions ≤ i; with it, x is one position and attends to every
-   * cached one and itself. `keyMask` [B, P + T] marks the real keys.
+   * cached one and itself. `keyMask` [B, P + T] marks the real keys. With `slots`, `past` is
+   * fixed-size: this position's keys and values go into its slot and `slots.keyMask` is the mask.
    */
-  forward(x: Var<'f32', 3>, past?: AttentionCache, keyMask?: Var<'i32', 2>): { output: Var<'f32', 3>; cache: AttentionCache } {
+  forward(x: Var<'f32', 3>, past?: AttentionCache, keyMask?: Var<'i32', 2>, slots?: CacheSlots): { output: Var<'f32', 3>; cache: AttentionCache } {
     const { n_embd: d, n_head: heads } = this.config;
     return x.graph.scoped(this.name, () => {
       const qkv = this.cAttn.forward(x); // [B, T, 3·d]
       const q = splitHeads(F.slice(qkv, 2, 0, d), heads);
       const k = splitHeads(F.slice(qkv, 2, d, d), heads);
       const v = splitHeads(F.slice(qkv, 2, 2 * d, d), heads);
-      const cache = past ? { key: F.concat(past.key, k, 2), value: F.concat(past.value, v, 2) } : { key: k, value: v };
+      const own = { key: k, value: v };
+      const cache = slots && past ? writeSlot(past, own, slots) : past ? { key: F.concat(past.key, k, 2), value: F.concat(past.value, v, 2) } : own;
+      const mask = slots ? slots.keyMask : keyMask;
       // The fused kernel's causal mask is aligned to the first key, so a single new position after a
       // cache runs unmasked: it may see every earlier position anyway.
       const attended = F.attention(q, cache.key, cache.value, {
         causal: past === undefined,
-        ...(keyMask ? { keyMask } : {}),
+        ...(mask ? { keyMask: mask } : {}),
         dropout: this.training ? this.config.attn_pdrop : 0,
       });
       return { output: this.#dropout.forward(this.cProj.forward(mergeHeads(attended))), cache };
@@ -251,8 +254,8 @@ export class GPT2Block extends Module {
   }
 
   /** x [B, T, n_embd] → the block's output and its attention's grown cache (see `GPT2Attention.forward`). */
-  forward(x: Var<'f32', 3>, past?: AttentionCache, keyMask?: Var<'i32', 2>): { output: Var<'f32', 3>; cache: AttentionCache } {
-    const attended = this.attn.forward(this.ln1.forward(x), past, keyMask);
+  forward(x: Var<'f32', 3>, past?: AttentionCache, keyMask?: Var<'i32', 2>, slots?: CacheSlots): { output: Var<'f32', 3>; cache: AttentionCache } {
+    const attended = this.attn.forward(this.ln1.forward(x), past, keyMask, slots);
     const h = F.add(x, attended.output);
     return { output: F.add(h, this.mlp.forward(this.ln2.forward(h))), cache: attended.cache };
   }
@@ -294,11 +297,11 @@ export class GPT2Model extends Module {
   }
 
   /** @internal The forward with `op` in its errors; `extraKeys` are the input keys a head reads (labels). */
-  forwardFor(op: string, inputs: GPT2Inputs, past: readonly AttentionCache[] | undefined, extraKeys: readonly string[]): GPT2ModelOutput {
-    return this.#forward(op, inputs, past, extraKeys);
+  forwardFor(op: string, inputs: GPT2Inputs, past: readonly AttentionCache[] | undefined, extraKeys: readonly string[], slots?: CacheSlots): GPT2ModelOutput {
+    return this.#forward(op, inputs, past, extraKeys, slots);
   }
 
-  #forward(op: string, inputs: GPT2Inputs, past: readonly AttentionCache[] | undefined, extraKeys: readonly string[]): GPT2ModelOutput {
+  #forward(op: string, inputs: GPT2Inputs, past: readonly AttentionCache[] | undefined, extraKeys: readonly string[], slots?: CacheSlots): GPT2ModelOutput {
     checkModelInputs(op, inputs, ['attention_mask', 'position_ids', ...extraKeys]);
     const { input_ids: ids, attention_mask: mask, position_ids: positions } = inputs;
     const { n_positions: maxPositions, n_embd: d } = this.config;
@@ -306,7 +309,9 @@ export class GPT2Model extends Module {
     const [batch, length] = ids.shape as [number, number];
     if (past !== undefined && (!Array.isArray(past) || past.length !== this.h.length))
       throw new ArgumentError(`${op}: past must hold one cache per block (${this.h.length}), got ${describeValue(past)}`);
-    const pastLength = past?.[0]?.key.shape[2] ?? 0;
+    // Fixed-size caches hold this position's slot too.
+    const pastLength = (past?.[0]?.key.shape[2] ?? 0) - (slots ? 1 : 0);
+    if (slots && !past) throw new ArgumentError(`${op}: slots need the fixed-size caches as past`);
     if (past !== undefined && length !== 1) throw new ShapeError(`${op}: with past caches input_ids must be one position [B, 1], got ${ids.describe()}`);
     if (pastLength + length > maxPositions) {
       throw new ShapeError(
@@ -328,7 +333,7 @@ export class GPT2Model extends Module {
     let x = this.#dropout.forward(F.reshape(embedded, [batch, length, d]) as Var<'f32', 3>);
     const caches: AttentionCache[] = [];
     this.h.forEach((block, i) => {
-      const step = block.forward(x, past?.[i], mask);
+      const step = block.forward(x, past?.[i], mask, slots);
       x = step.output;
       caches.push(step.cache);
     });
@@ -423,6 +428,22 @@ export class GPT2LMHeadModel extends Module {
     if (past !== undefined && cached !== position)
       throw new ShapeError(`${op}: position ${position} needs caches of ${position} positions, got ${past[0]?.key.describe() ?? describeValue(past[0])}`);
     const { lastHiddenState, caches } = this.transformer.forwardFor(op, { input_ids: ids, ...masks }, past, []);
+    return { logits: this.project(F.reshape(lastHiddenState, [ids.shape[0]!, this.config.n_embd]) as Var<'f32', 2>), caches };
+  }
+
+  /**
+   * `decodeStep` on fixed-size caches, the form a compiled decoder replays at every position: ids and
+   * position ids [B, 1] of the newest token, every block's caches of S slots [B, H, S, Dh], and `slots`
+   * (which slot this token writes and which slots it sees) → the logits [B, V] and the caches with
+   * this token written into its slot.
+   */
+  decodeSlotStep(ids: Var<'i32', 2>, positions: Var<'i32', 2>, past: readonly AttentionCache[], slots: CacheSlots): DecodeStepOutput {
+    const op = 'GPT2LMHeadModel.decodeSlotStep';
+    checkVar(op, 'ids', ids);
+    if (ids.rank !== 2 || ids.shape[1] !== 1) throw new ShapeError(`${op}: ids must be one position [B, 1], got ${ids.describe()}`);
+    if (!Array.isArray(past)) throw new ArgumentError(`${op}: past must hold one cache per block (${this.transformer.h.length}), got ${describeValue(past)}`);
+    const inputs = { input_ids: ids, position_ids: positions, attention_mask: slots?.keyMask };
+    const { lastHiddenState, caches } = this.transformer.forwardFor(op, inputs, past, [], slots);
     return { logits: this.project(F.reshape(lastHiddenState, [ids.shape[0]!, this.config.n_embd]) as Var<'f32', 2>), caches };
   }
 

@@ -6,7 +6,7 @@ import { ArgumentError, ShapeError, describeNumber, describeValue } from '../err
 import type { Graph, Var } from '../graph/graph.js';
 import { checkVar } from '../graph/graph.js';
 import * as F from '../graph/ops.js';
-import { type AttentionCache, DecoderLayer, Dropout, Embedding, EncoderLayer, LayerNorm, Linear } from '../nn/layers.js';
+import { type AttentionCache, type CacheSlots, DecoderLayer, Dropout, Embedding, EncoderLayer, LayerNorm, Linear } from '../nn/layers.js';
 import { sinusoidalPositions } from '../nn/init.js';
 import { Module, normal, xavier } from '../nn/module.js';
 import { checkInteger } from './bert.js';
@@ -285,6 +285,42 @@ export class Transformer extends Module {
     const hidden = this.decoderNorm ? this.decoderNorm.forward(h) : h;
     const logits = this.project(F.reshape(hidden, [ids.shape[0]!, this.config.dModel]) as Var<'f32', 2>);
     return { logits, caches };
+  }
+
+  /**
+   * `decodeStep` on fixed-size caches, the form a compiled decoder replays at every position: ids and
+   * positions [B, 1] of the newest token, the memory caches, the self-attention caches of S slots
+   * [B, H, S, Dh], and `slots` (which slot this token writes and which slots it sees) → the logits
+   * [B, V] and the caches with this token written into its slot.
+   */
+  decodeSlotStep(
+    ids: Var<'i32', 2>,
+    positions: Var<'i32', 2>,
+    memory: readonly AttentionCache[],
+    past: readonly AttentionCache[],
+    slots: CacheSlots,
+    sourceMask?: Var<'i32', 2>,
+  ): DecodeStepOutput {
+    const op = 'Transformer.decodeSlotStep';
+    checkVar(op, 'ids', ids);
+    checkVar(op, 'positions', positions);
+    if (ids.shape[1] !== 1 || positions.shape.join() !== ids.shape.join())
+      throw new ShapeError(`${op}: ids and positions must be one position [B, 1], got ${ids.describe()} and ${positions.describe()}`);
+    if (memory?.length !== this.decoder.length || past?.length !== this.decoder.length)
+      throw new ArgumentError(`${op}: memory and past must hold one cache per decoder layer (${this.decoder.length})`);
+    const { dModel, maxPositions } = this.config;
+    const g = ids.graph;
+    const tokens = F.scale(this.targetEmbedding.forward(ids) as Var<'f32', 3>, Math.sqrt(dModel));
+    const table = g.constant(sinusoidalPositions(maxPositions, dModel), [maxPositions, dModel]) as Var<'f32', 2>;
+    let h = this.#dropout.forward(F.add(tokens, F.embedding(table, positions) as Var<'f32', 3>));
+    const caches: AttentionCache[] = [];
+    this.decoder.forEach((layer, i) => {
+      const step = layer.forwardStep(h, memory[i]!, past[i], { slots, ...(sourceMask ? { memoryKeyMask: sourceMask } : {}) });
+      h = step.output;
+      caches.push(step.cache);
+    });
+    const hidden = this.decoderNorm ? this.decoderNorm.forward(h) : h;
+    return { logits: this.project(F.reshape(hidden, [ids.shape[0]!, dModel]) as Var<'f32', 2>), caches };
   }
 
   /** Token embeddings · √d + the sinusoidal rows of positions [start, start + T), then dropout. */

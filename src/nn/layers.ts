@@ -129,6 +129,23 @@ export interface AttentionCache {
 }
 
 /**
+ * Fixed-size caches for a compiled decoding step: past keys and values hold S slots [B, H, S, Dh]
+ * whatever the position, so one graph (one recorded program) serves every step. The newest token's
+ * keys and values go into the slot `onehot` marks, and attention reads the slots `keyMask` marks.
+ */
+export interface CacheSlots {
+  /** [1, 1, S, 1] f32: 1 at the slot this step writes, 0 elsewhere (the slot must hold zeros). */
+  onehot: Var<'f32', 4>;
+  /** [B, S] i32: 1 at the slots holding keys the newest token may see (its own slot included). */
+  keyMask: Var<'i32', 2>;
+}
+
+/** The caches with the newest keys and values [B, H, 1, Dh] added at the slot `slots.onehot` marks (which holds zeros). */
+export function writeSlot(past: AttentionCache, own: AttentionCache, slots: CacheSlots): AttentionCache {
+  return { key: F.add(past.key, F.mul(own.key, slots.onehot)), value: F.add(past.value, F.mul(own.value, slots.onehot)) };
+}
+
+/**
  * Multi-head scaled dot-product attention on the fused kernel, with Hugging Face BERT's names:
  * `{name}.self.{query,key,value}` and `{name}.output.dense`.
  */
@@ -405,22 +422,28 @@ export class DecoderLayer extends Module {
    * self-attention keys and values of the earlier positions, [B, H, t, Dh]; none at the first step)
    * plus its own, and to `memory` (the cross-attention keys and values of the encoder output, computed
    * once by `crossAttention.keysAndValues`). Returns the output and the self-attention cache grown by
-   * one position. Gives what `forward` gives at that position (eval mode).
+   * one position. With `masks.slots`, `past` is fixed-size and the cache returned is `past` with this
+   * position written into its slot (`CacheSlots`). Gives what `forward` gives at that position (eval mode).
    */
   forwardStep(
     x: Var<'f32', 3>,
     memory: AttentionCache,
     past?: AttentionCache,
-    masks: { memoryKeyMask?: Var<'i32', 2> } = {},
+    masks: { memoryKeyMask?: Var<'i32', 2>; slots?: CacheSlots } = {},
   ): { output: Var<'f32', 3>; cache: AttentionCache } {
     const op = 'DecoderLayer.forwardStep';
     checkVar(op, 'x', x);
     if (x.shape[1] !== 1) throw new ShapeError(`${op}: x must be one position [B, 1, hidden], got ${x.describe()}${where(this.name)}`);
+    if (masks.slots && !past) throw new ArgumentError(`${op}: slots need the fixed-size caches as past${where(this.name)}`);
     const memoryMask = masks.memoryKeyMask ? { keyMask: masks.memoryKeyMask } : {};
     let cache: AttentionCache | undefined;
     // The newest position sees every cached one: no causal mask (a 1-row causal mask would hide all but key 0).
     const self = (h: Var<'f32', 3>) => {
       const own = this.selfAttention.keysAndValues(h);
+      if (masks.slots) {
+        cache = writeSlot(past!, own, masks.slots);
+        return this.#dropout.forward(this.selfAttention.attendTo(h, cache, { keyMask: masks.slots.keyMask }));
+      }
       cache = past ? { key: F.concat(past.key, own.key, 2), value: F.concat(past.value, own.value, 2) } : own;
       return this.#dropout.forward(this.selfAttention.attendTo(h, cache));
     };
@@ -429,7 +452,6 @@ export class DecoderLayer extends Module {
     return { output, cache: cache! };
   }
 
-  /** Self-attention, cross-attention and feed-forward with their residuals, LayerNorm before (pre-LN) or after each. */
   #sublayers(x: Var<'f32', 3>, self: (h: Var<'f32', 3>) => Var<'f32', 3>, cross: (h: Var<'f32', 3>) => Var<'f32', 3>): Var<'f32', 3> {
     const feed = (h: Var<'f32', 3>) => this.#dropout.forward(this.feedForward.forward(h));
     if (this.options.preLayerNorm) {

@@ -5,7 +5,7 @@
 // no argument check, no allocation. Values that change every step (learning rate, update index,
 // dropout stream offset) are not in the recording: the kernels read them from a step-values
 // uniform that the training step rewrites before each replay.
-import type { CompileProgress, KernelTime, ProgramRead, ProgramRunner, RecordedProgram } from '../contract.js';
+import type { CompileProgress, KernelTime, ProgramCopy, ProgramRead, ProgramRunner, RecordedProgram } from '../contract.js';
 import type { GpuStorage, RenderedKernel } from '../../kernels/kernel.js';
 import type { DeviceLostError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -276,10 +276,10 @@ export class WebGPUPrograms implements ProgramRunner {
     for (const p of programs) asProgram(p).bindPipelines();
   }
 
-  run(programs: readonly RecordedProgram[], reads: readonly ProgramRead[]): Promise<Float32Array> {
+  run(programs: readonly RecordedProgram[], reads: readonly ProgramRead[], copies: readonly ProgramCopy[] = []): Promise<Float32Array> {
     const list = programs.map(asProgram);
-    if (!list.every((p) => p.ready)) return this.compile(list).then(() => this.#submit(list, reads));
-    return this.#submit(list, reads);
+    if (!list.every((p) => p.ready)) return this.compile(list).then(() => this.#submit(list, reads, copies));
+    return this.#submit(list, reads, copies);
   }
 
   async profile(programs: readonly RecordedProgram[]): Promise<KernelTime[]> {
@@ -320,19 +320,27 @@ export class WebGPUPrograms implements ProgramRunner {
     }
   }
 
-  /** Encodes the programs into one command buffer, copies the outputs `reads` names into one readback buffer, submits, reads it. */
-  async #submit(list: readonly Program[], reads: readonly ProgramRead[]): Promise<Float32Array> {
+  /** Encodes the programs into one command buffer, then the copies, copies the outputs `reads` names into one readback buffer, submits, reads it. */
+  async #submit(list: readonly Program[], reads: readonly ProgramRead[], copies: readonly ProgramCopy[]): Promise<Float32Array> {
     const { device } = this.#gpu;
-    this.#gpu.assertUsable('train step');
+    this.#gpu.assertUsable('run');
     if (list.some((p) => p.disposed)) throw new Error('run: a program was disposed');
     const bytes = 4 * reads.reduce((total, r) => total + r.words, 0);
-    if (bytes === 0 || bytes > READBACK_BYTES) throw new RangeError(`run: reads ${bytes / 4} words; 1 to ${READBACK_BYTES / 4} can be read`);
     this.#gpu.flush(); // anything the backend recorded eagerly before must run first
     const encoder = device.createCommandEncoder({ label: 'program' });
     for (const p of list) p.encode(encoder);
-    // From the pool and back after the read: the next run reuses it, and nothing stays held between
-    // runs. Always one size, so runs that read fewer words reuse the same buffer.
-    const readback = this.#gpu.pool.acquire(READBACK_BYTES, READBACK_USAGE, 'program readback');
+    for (const { program, output, into } of copies) {
+      const from = list[program]!.output(output);
+      const to = into.storage<GpuStorage>('run');
+      if (to.byteLength !== from.byteLength) throw new RangeError(`run: output ${output} is ${from.byteLength} bytes, its copy target ${to.byteLength}`);
+      encoder.copyBufferToBuffer(from.buffer, 0, to.buffer, 0, from.byteLength);
+    }
+    if (bytes === 0) {
+      device.queue.submit([encoder.finish()]);
+      return new Float32Array(0);
+    }
+    // From the pool and back after the read: the next run of the same size reuses it, and nothing stays held between runs.
+    const readback = this.#gpu.pool.acquire(Math.max(bytes, READBACK_BYTES), READBACK_USAGE, 'program readback');
     let offset = 0;
     for (const { program, output, words } of reads) {
       encoder.copyBufferToBuffer(list[program]!.output(output).buffer, 0, readback, offset, 4 * words);
@@ -352,7 +360,7 @@ export class WebGPUPrograms implements ProgramRunner {
   }
 }
 
-/** The readback buffer of a run: room for the loss and a guard [loss, gradient norm], and one more word. */
+/** The smallest readback buffer of a run (a training step's: room for the loss and a guard [loss, gradient norm], and one more word), so small reads share one size. */
 const READBACK_BYTES = 16;
 
 function asProgram(p: RecordedProgram): Program {
