@@ -1,6 +1,7 @@
 // The decode benchmark: greedy decoding of 64 new tokens with the KV cache (each step feeds one token
-// and appends its keys and values to the cache on the GPU) against recomputing the decoder over the
-// whole prefix every step, on the same randomly initialised model and sources. The row's value is new
+// and writes its keys and values into its slot of a fixed-size cache on the GPU; the step is recorded
+// once per batch and replayed) against recomputing the decoder over the whole prefix every step (op
+// by op, a graph per length), on the same randomly initialised model and sources. The row's value is new
 // tokens per second (every source, every step); its check is that both give the same tokens. Cases:
 // the small Transformer (encoder-decoder) and a GPT-2-small-shaped decoder-only model.
 import { type Backend, GPT2LMHeadModel, ParameterStore, TRANSFORMER_SIZES, Transformer, createSeq2SeqGenerator, createTextGenerator } from '../../src/index.js';

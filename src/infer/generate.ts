@@ -16,7 +16,7 @@ import * as F from '../graph/ops.js';
 import type { GPT2LMHeadModel } from '../models/gpt2.js';
 import type { AttentionCache } from '../nn/layers.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { type StepGraph, StepGraphs, StepLoop, inBatches } from './step-graphs.js';
+import { SHAPE_STEP, type StepGraph, StepGraphs, StepLoop, inBatches, roundUp } from './step-graphs.js';
 
 /** Options of `TextGenerator.generate`. */
 export interface TextGenerateOptions {
@@ -137,7 +137,7 @@ export class TextGenerator {
     const rngs = prompts.map((_, i) => new Xoshiro128((options.seed + Math.imul(first + i, 0x9e3779b9)) >>> 0));
     const generated: number[][] = prompts.map(() => []);
     const finished = new Array<boolean>(rows).fill(false);
-    const next = options.cache ? this.#cachedSteps(state, longest + options.maxNewTokens - 1) : this.#recomputedSteps(state);
+    const next = options.cache ? this.#cachedSteps(state, roundUp(longest + options.maxNewTokens - 1, SHAPE_STEP)) : this.#recomputedSteps(state);
     try {
       for (let step = 0; step < options.maxNewTokens && !finished.every(Boolean); step++) {
         const values = await next();

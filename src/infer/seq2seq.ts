@@ -13,7 +13,7 @@ import * as F from '../graph/ops.js';
 import type { Transformer } from '../models/transformer.js';
 import type { AttentionCache } from '../nn/layers.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { type StepGraph, StepGraphs, StepLoop, inBatches } from './step-graphs.js';
+import { SHAPE_STEP, type StepGraph, StepGraphs, StepLoop, inBatches, roundUp } from './step-graphs.js';
 
 /** Options of `Seq2SeqGenerator.generate`. */
 export interface GenerateOptions {
@@ -105,8 +105,11 @@ export class Seq2SeqGenerator {
     const { padId, maxPositions, targetVocabSize: vocab } = this.model.config;
     const beams = options.beamSize;
     const rows = sources.length * beams;
-    const sourceLength = Math.max(...sources.map((s) => s.length));
-    const maxLength = Math.min(options.maxLength ?? sourceLength + 50, maxPositions - 1);
+    const longest = Math.max(...sources.map((s) => s.length));
+    const maxLength = Math.min(options.maxLength ?? longest + 50, maxPositions - 1);
+    // Padded (and masked) to a multiple of 8, as the cache's slots are: a step graph and its constants
+    // are kept per shape, so shapes from a few sizes bound what a long job keeps.
+    const sourceLength = Math.min(roundUp(longest, SHAPE_STEP), maxPositions);
     const backend = this.parameters.backend;
     const ids = new Int32Array(rows * sourceLength).fill(padId);
     const mask = new Int32Array(rows * sourceLength);
@@ -129,7 +132,7 @@ export class Seq2SeqGenerator {
       const prepared = this.#prepare(rows, sourceLength, options.cache);
       const memory = track(this.#run(prepared, { source_ids: sourceIds, source_mask: sourceMask }));
       const next = options.cache
-        ? await this.#cachedSteps(rows, sourceLength, maxLength, beams > 1, sourceMask, memory, track)
+        ? await this.#cachedSteps(rows, sourceLength, roundUp(maxLength, SHAPE_STEP), beams > 1, sourceMask, memory, track)
         : this.#recomputedSteps(rows, sourceLength, sourceMask, memory[0]!);
       try {
         for (let position = 0; position < maxLength && !search.done; position++) {

@@ -12,6 +12,14 @@ import type { Module } from '../nn/module.js';
 import type { TensorData } from '../tensor/dtype.js';
 import { type Tensor, shapeSize } from '../tensor/tensor.js';
 
+/** Decoders round source lengths and cache slots up to a multiple of this. */
+export const SHAPE_STEP = 8;
+
+/** n rounded up to a multiple of `step`. */
+export function roundUp(n: number, step: number): number {
+  return Math.ceil(n / step) * step;
+}
+
 /** One built step graph and its outputs in order. */
 export interface StepGraph {
   graph: Graph;
