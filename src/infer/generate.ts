@@ -170,7 +170,7 @@ export class TextGenerator {
     const inputs: Record<string, Tensor> = {
       ids: backend.tensor(new Int32Array(rows), [rows, 1], 'i32'),
       positions: backend.tensor(new Int32Array(rows), [rows, 1], 'i32'),
-      slot_onehot: backend.tensor(new Float32Array(slots), [1, 1, slots, 1], 'f32'),
+      slot_onehot: backend.tensor(new Float32Array(slots), [slots, 1], 'f32'),
       slot_mask: backend.tensor(new Int32Array(rows * slots), [rows, slots], 'i32'),
     };
     const stepInputs = Object.values(inputs);
@@ -266,7 +266,7 @@ export class TextGenerator {
       const kv = (name: string) => g.input(name, [rows, heads, slots, d / heads], 'f32') as Var<'f32', 4>;
       const past: AttentionCache[] = this.model.transformer.h.map((_, i) => ({ key: kv(`past_${2 * i}`), value: kv(`past_${2 * i + 1}`) }));
       const step = this.model.decodeSlotStep(g.input('ids', [rows, 1], 'i32') as Var<'i32', 2>, g.input('positions', [rows, 1], 'i32') as Var<'i32', 2>, past, {
-        onehot: g.input('slot_onehot', [1, 1, slots, 1], 'f32') as Var<'f32', 4>,
+        onehot: g.input('slot_onehot', [slots, 1], 'f32') as Var<'f32', 2>,
         keyMask: g.input('slot_mask', [rows, slots], 'i32') as Var<'i32', 2>,
       });
       return [step.logits, ...step.caches.flatMap((c) => [c.key, c.value])];

@@ -172,7 +172,7 @@ export class Seq2SeqGenerator {
     });
     inputs.ids = track(backend.tensor(new Int32Array(rows), [rows, 1], 'i32'));
     inputs.positions = track(backend.tensor(new Int32Array(rows), [rows, 1], 'i32'));
-    inputs.slot_onehot = track(backend.tensor(new Float32Array(slots), [1, 1, slots, 1], 'f32'));
+    inputs.slot_onehot = track(backend.tensor(new Float32Array(slots), [slots, 1], 'f32'));
     inputs.slot_mask = track(backend.tensor(new Int32Array(rows * slots), [rows, slots], 'i32'));
     if (reorders) inputs.reorder = track(backend.tensor(new Int32Array(rows), [rows], 'i32'));
     const carried = Array.from({ length: 2 * this.model.decoder.length }, (_, i) => `past_${i}`);
@@ -258,7 +258,7 @@ export class Seq2SeqGenerator {
         value: gather(heads(`past_${2 * i + 1}`, slots)),
       }));
       const slotInputs = {
-        onehot: g.input('slot_onehot', [1, 1, slots, 1], 'f32') as Var<'f32', 4>,
+        onehot: g.input('slot_onehot', [slots, 1], 'f32') as Var<'f32', 2>,
         keyMask: g.input('slot_mask', [rows, slots], 'i32') as Var<'i32', 2>,
       };
       const step = this.model.decodeSlotStep(ids, positions, memory, past, slotInputs, sourceMask);

@@ -134,15 +134,22 @@ export interface AttentionCache {
  * keys and values go into the slot `onehot` marks, and attention reads the slots `keyMask` marks.
  */
 export interface CacheSlots {
-  /** [1, 1, S, 1] f32: 1 at the slot this step writes, 0 elsewhere (the slot must hold zeros). */
-  onehot: Var<'f32', 4>;
+  /** [S, 1] f32: 1 at the slot this step writes, 0 elsewhere (the slot must hold zeros). */
+  onehot: Var<'f32', 2>;
   /** [B, S] i32: 1 at the slots holding keys the newest token may see (its own slot included). */
   keyMask: Var<'i32', 2>;
 }
 
 /** The caches with the newest keys and values [B, H, 1, Dh] added at the slot `slots.onehot` marks (which holds zeros). */
 export function writeSlot(past: AttentionCache, own: AttentionCache, slots: CacheSlots): AttentionCache {
-  return { key: F.add(past.key, F.mul(own.key, slots.onehot)), value: F.add(past.value, F.mul(own.value, slots.onehot)) };
+  // onehot [S, 1] · row [B·H, 1, Dh] puts each head's row at the slot: an outer product per head, whose
+  // plain indexing costs far less on CPU adapters than a 4-D broadcast multiply.
+  const put = (cache: Var<'f32', 4>, row: Var<'f32', 4>) => {
+    const [b, h, s, dh] = cache.shape as [number, number, number, number];
+    const placed = F.matmul(slots.onehot, F.reshape(row, [b * h, 1, dh]));
+    return F.add(cache, F.reshape(placed, [b, h, s, dh]) as Var<'f32', 4>);
+  };
+  return { key: put(past.key, own.key), value: put(past.value, own.value) };
 }
 
 /**

@@ -99,10 +99,22 @@ export function webgpuGemmOps(gpu: WebGPUContext): GemmOps {
   return {
     matmul: (a, b, s) => {
       const out = gpu.allocate([...s.batchShape, s.m, s.n], 'f32', 'matmul');
-      encodeMatmul(gpu, s, s.variant ?? defaultGemmVariant(gpu, s), a.storage<GpuStorage>('matmul'), b.storage<GpuStorage>('matmul'), out);
+      const product = foldBatches(s);
+      encodeMatmul(gpu, product, product.variant ?? defaultGemmVariant(gpu, product), a.storage<GpuStorage>('matmul'), b.storage<GpuStorage>('matmul'), out);
       return new Tensor(gpu, out, [...s.batchShape, s.m, s.n], 'f32');
     },
   };
+}
+
+/**
+ * A batch of products that share B, with A not transposed, is one product of batches·M rows: the
+ * batched A [batches, M, K] is already [batches·M, K] and C [batches, M, N] is [batches·M, N]. One
+ * product reads B once per tile of rows rather than once per batch, and gets a kernel chosen for its
+ * real height (a decoding step's x·Wᵀ over B rows of one token each is B rows, not B products of one).
+ */
+function foldBatches(s: MatmulSpec): MatmulSpec {
+  if (s.transA || s.strideB !== 0 || s.batches <= 1) return s;
+  return { ...s, m: s.m * s.batches, batches: 1, batchShape: [], strideA: 0 };
 }
 
 function encodeMatmul(gpu: WebGPUContext, s: MatmulSpec, variant: GemmVariant, a: GpuStorage, b: GpuStorage, out: GpuStorage): void {
