@@ -37,6 +37,9 @@
 //                          SwiftShader: 1320 / 4480 / 19400 ms.
 //   gpu-subgroups          128 lanes, split 4, 4 rows a lane, staged. Opt-in: tested, not yet timed on
 //                          a GPU. SwiftShader: 832 / 3200 / 11300 ms.
+//   cpu-decode             8 lanes, split 4, 1 row a lane: 2 rows a workgroup, for a decoding step's
+//                          one query row per (batch, head), where the other layouts' workgroups of 64
+//                          rows run almost empty. Default on CPU adapters with subgroups at Tq ≤ 2.
 // Non-fused path: SwiftShader 816 / 3360 / 17900 ms; H100 0.699 / 0.793 / 1.81 ms, ahead of the fused
 // pair from T256 on, with 6.5× the fused pair's peak memory at T512 (327 MB against 50.7 MB).
 import commonSource from '../../shaders/common/attention.wgsl';
@@ -98,6 +101,7 @@ export const ATTENTION_TILINGS = {
   'cpu-subgroups-compact': { workgroup: 64, rows: 4, stage: false, split: 4 },
   gpu: { workgroup: 128, rows: 1, stage: true, split: 1 },
   'gpu-subgroups': { workgroup: 128, rows: 4, stage: true, split: 4 },
+  'cpu-decode': { workgroup: 8, rows: 1, stage: false, split: 4 },
 } as const satisfies Record<string, AttentionTiling>;
 
 const flags = [false, true];

@@ -279,6 +279,8 @@ export default defineSuite('attention', [
   fusedCase({ b: 2, h: 2, tq: 37, tk: 37, dh: 64 }, { causal: true, keyLengths: [30, 37], dropout: 0.1, tiling: 'gpu-subgroups' }),
   fusedCase({ b: 2, h: 3, tq: 45, tk: 29, dh: 32 }, { tiling: 'gpu-subgroups' }),
   fusedCase({ b: 1, h: 2, tq: 19, tk: 23, dh: 8 }, { causal: true, tiling: 'gpu-subgroups' }), // Dh 8: rows split over 2 lanes
+  fusedCase({ b: 3, h: 2, tq: 1, tk: 29, dh: 64 }, { keyLengths: [29, 5, 17], tiling: 'cpu-decode' }), // a decoding step
+  fusedCase({ b: 2, h: 3, tq: 5, tk: 21, dh: 32 }, { causal: true, dropout: 0.1, tiling: 'cpu-decode' }),
   naiveCase({ b: 1, h: 1, tq: 1, tk: 1, dh: 32 }),
   naiveCase({ b: 2, h: 2, tq: 37, tk: 37, dh: 64 }, { causal: true, keyLengths: [30, 37] }),
   naiveCase({ b: 2, h: 2, tq: 29, tk: 45, dh: 64 }, { dropout: 0.1 }),

@@ -33,6 +33,8 @@ export function attentionTiling(gpu: WebGPUContext, tq = Infinity): AttentionTil
   // 'gpu-subgroups' is tested but not yet timed on a real GPU, so it is opt-in; 'gpu' was timed on an H100.
   if (!gpu.report.isFallbackAdapter) return ATTENTION_TILINGS.gpu;
   if (!canSplit(gpu, ATTENTION_TILINGS['cpu-subgroups'].split)) return ATTENTION_TILINGS.cpu;
+  // A decoding step: one or two query rows per (batch, head).
+  if (tq <= 2) return ATTENTION_TILINGS['cpu-decode'];
   // Mesa's CPU drivers (lavapipe) compile large register blocks for minutes; SwiftShader in seconds.
   return gpu.report.vendor === 'mesa' || tq <= 128 ? ATTENTION_TILINGS['cpu-subgroups-compact'] : ATTENTION_TILINGS['cpu-subgroups'];
 }
