@@ -85,6 +85,7 @@ export function ourAttentionImpls(gpu: WebGPUBackend): AttentionImpl[] {
   const impl = (name: string, step: Step): AttentionImpl => ({ impl: `shaderformer/${name}`, prepare: async (x) => prepareOn(gpu, x, step) });
   const subgroups = gpu.device.features.has('subgroups') ? gpu.report.subgroupMinSize : 0;
   const chosen = attentionTiling(gpu);
-  const runnable = Object.entries(ATTENTION_TILINGS).filter(([, t]) => t !== chosen && (t.split === 1 || subgroups >= t.split));
+  // cpu-decode is for one or two query rows (a decoding step), not these cases' hundreds.
+  const runnable = Object.entries(ATTENTION_TILINGS).filter(([name, t]) => name !== 'cpu-decode' && t !== chosen && (t.split === 1 || subgroups >= t.split));
   return [impl('fused', fused), impl('naive', naive), ...runnable.map(([name, t]) => impl(`fused/${name}`, withTiling(gpu, t, fused)))];
 }
