@@ -14,9 +14,8 @@ import type { Var } from '../graph/graph.js';
 import type { ParameterStore } from '../graph/parameters.js';
 import * as F from '../graph/ops.js';
 import type { GPT2LMHeadModel } from '../models/gpt2.js';
-import type { AttentionCache } from '../nn/layers.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { SHAPE_STEP, type StepGraph, StepGraphs, StepLoop, inBatches, roundUp } from './step-graphs.js';
+import { SHAPE_STEP, SlotLoop, type SlotShape, type StepGraph, StepGraphs, inBatches, roundUp, slotStepInputs } from './step-graphs.js';
 
 /** Options of `TextGenerator.generate`. */
 export interface TextGenerateOptions {
@@ -159,63 +158,38 @@ export class TextGenerator {
   }
 
   /**
-   * Cached steps over caches of `slots` fixed slots (one per sequence position), run by a `StepLoop`
+   * Cached steps over caches of `slots` fixed slots (one per sequence position), run by a `SlotLoop`
    * (recorded once per batch and replayed on WebGPU): each call feeds the tokens not fed yet one at a
    * time, the prompt included, and returns the logits after the newest.
    */
   #cachedSteps(state: BatchState, slots: number): Steps {
     const { n_head: heads, n_embd: d } = this.model.config;
     const { rows } = state;
-    const backend = this.parameters.backend;
-    const inputs: Record<string, Tensor> = {
-      ids: backend.tensor(new Int32Array(rows), [rows, 1], 'i32'),
-      positions: backend.tensor(new Int32Array(rows), [rows, 1], 'i32'),
-      slot_onehot: backend.tensor(new Float32Array(slots), [slots, 1], 'f32'),
-      slot_mask: backend.tensor(new Int32Array(rows * slots), [rows, slots], 'i32'),
-    };
-    const stepInputs = Object.values(inputs);
-    const carried = Array.from({ length: 2 * this.model.transformer.h.length }, (_, i) => `past_${i}`);
-    let loop: StepLoop;
-    try {
-      for (const name of carried) inputs[name] = backend.zeros([rows, heads, slots, d / heads], 'f32');
-      loop = new StepLoop(this.#steps, this.#slotStep(rows, slots), inputs, carried);
-    } catch (error) {
-      for (const t of stepInputs) t.dispose();
-      throw error;
-    }
+    const shape: SlotShape = { rows, slots, layers: this.model.transformer.h.length, heads, headDim: d / heads, reorder: false };
+    const loop = new SlotLoop(this.#steps, this.#slotStep(shape), shape, {});
     const padding = state.mask.map((m) => m.indexOf(1));
-    const onehot = new Float32Array(slots);
-    const seen = new Int32Array(rows * slots);
+    const slotMask = new Int32Array(rows * slots);
     let fed = 0;
     const step = async () => {
       const length = state.ids[0]!.length;
       let logits: Float32Array | undefined;
       for (; fed < length; fed++) {
         const slot = fed;
-        onehot.fill(0)[slot] = 1;
         // A slot holding padding is seen by no later token, but by itself, so that its own row stays finite.
         for (let r = 0; r < rows; r++) {
-          if (slot > 0) seen[r * slots + slot - 1] = state.mask[r]![slot - 1]!;
-          seen[r * slots + slot] = 1;
+          if (slot > 0) slotMask[r * slots + slot - 1] = state.mask[r]![slot - 1]!;
+          slotMask[r * slots + slot] = 1;
         }
-        logits = await loop.run(
-          {
-            ids: Int32Array.from(state.ids, (ids) => ids[slot]!),
-            positions: Int32Array.from(padding, (p) => Math.max(0, slot - p)),
-            slot_onehot: onehot,
-            slot_mask: seen,
-          },
-          fed === length - 1,
-        );
+        const values = {
+          ids: Int32Array.from(state.ids, (ids) => ids[slot]!),
+          positions: Int32Array.from(padding, (p) => Math.max(0, slot - p)),
+          slotMask,
+        };
+        logits = await loop.run(slot, values, fed === length - 1);
       }
       return logits!;
     };
-    return Object.assign(step, {
-      dispose: () => {
-        loop.dispose();
-        for (const t of stepInputs) t.dispose();
-      },
-    });
+    return Object.assign(step, { dispose: () => loop.dispose() });
   }
 
   /** Steps without a cache: each runs the model over the whole sequence so far. */
@@ -259,16 +233,11 @@ export class TextGenerator {
     });
   }
 
-  /** One cached step over caches of `slots` slots: the newest token's logits, then every block's caches with it written in. */
-  #slotStep(rows: number, slots: number): StepGraph {
-    const { n_head: heads, n_embd: d } = this.model.config;
-    return this.#steps.get(`slots:${rows}:${slots}`, (g) => {
-      const kv = (name: string) => g.input(name, [rows, heads, slots, d / heads], 'f32') as Var<'f32', 4>;
-      const past: AttentionCache[] = this.model.transformer.h.map((_, i) => ({ key: kv(`past_${2 * i}`), value: kv(`past_${2 * i + 1}`) }));
-      const step = this.model.decodeSlotStep(g.input('ids', [rows, 1], 'i32') as Var<'i32', 2>, g.input('positions', [rows, 1], 'i32') as Var<'i32', 2>, past, {
-        onehot: g.input('slot_onehot', [slots, 1], 'f32') as Var<'f32', 2>,
-        keyMask: g.input('slot_mask', [rows, slots], 'i32') as Var<'i32', 2>,
-      });
+  /** One cached step over caches of `shape.slots` slots: the newest token's logits, then every block's caches with it written in. */
+  #slotStep(shape: SlotShape): StepGraph {
+    return this.#steps.get(`slots:${shape.rows}:${shape.slots}`, (g) => {
+      const x = slotStepInputs(g, shape);
+      const step = this.model.decodeSlotStep(x.ids, x.positions, x.past, x.slots);
       return [step.logits, ...step.caches.flatMap((c) => [c.key, c.value])];
     });
   }

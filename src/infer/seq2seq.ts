@@ -11,9 +11,8 @@ import type { Graph, Var } from '../graph/graph.js';
 import type { ParameterStore } from '../graph/parameters.js';
 import * as F from '../graph/ops.js';
 import type { Transformer } from '../models/transformer.js';
-import type { AttentionCache } from '../nn/layers.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { SHAPE_STEP, type StepGraph, StepGraphs, StepLoop, inBatches, roundUp } from './step-graphs.js';
+import { SHAPE_STEP, SlotLoop, type SlotShape, type SlotValues, type StepGraph, StepGraphs, inBatches, roundUp, slotStepInputs } from './step-graphs.js';
 
 /** Options of `Seq2SeqGenerator.generate`. */
 export interface GenerateOptions {
@@ -132,7 +131,7 @@ export class Seq2SeqGenerator {
       const prepared = this.#prepare(rows, sourceLength, options.cache);
       const memory = track(this.#run(prepared, { source_ids: sourceIds, source_mask: sourceMask }));
       const next = options.cache
-        ? await this.#cachedSteps(rows, sourceLength, roundUp(maxLength, SHAPE_STEP), beams > 1, sourceMask, memory, track)
+        ? this.#cachedSteps(rows, sourceLength, roundUp(maxLength, SHAPE_STEP), beams > 1, sourceMask, memory)
         : this.#recomputedSteps(rows, sourceLength, sourceMask, memory[0]!);
       try {
         for (let position = 0; position < maxLength && !search.done; position++) {
@@ -152,46 +151,24 @@ export class Seq2SeqGenerator {
 
   /**
    * The cached steps of a batch: one graph over self-attention caches of `slots` fixed slots (a
-   * position per slot), run by a `StepLoop` (recorded once and replayed on WebGPU). Each step writes
+   * position per slot), run by a `SlotLoop` (recorded once and replayed on WebGPU). Each step writes
    * the newest tokens, their position, the slot they fill and the slots they see.
    */
-  async #cachedSteps(
-    rows: number,
-    sourceLength: number,
-    slots: number,
-    reorders: boolean,
-    sourceMask: Tensor,
-    memory: readonly Tensor[],
-    track: <T extends Tensor | Tensor[]>(t: T) => T,
-  ): Promise<Steps> {
+  #cachedSteps(rows: number, sourceLength: number, slots: number, reorder: boolean, sourceMask: Tensor, memory: readonly Tensor[]): Steps {
     const { numHeads, dModel, bosId, padId } = this.model.config;
-    const backend = this.parameters.backend;
-    const inputs: Record<string, Tensor> = { source_mask: sourceMask };
+    const shape: SlotShape = { rows, slots, layers: this.model.decoder.length, heads: numHeads, headDim: dModel / numHeads, reorder };
+    const fixed: Record<string, Tensor> = { source_mask: sourceMask };
     memory.forEach((t, i) => {
-      inputs[`memory_${i}`] = t;
+      fixed[`memory_${i}`] = t;
     });
-    inputs.ids = track(backend.tensor(new Int32Array(rows), [rows, 1], 'i32'));
-    inputs.positions = track(backend.tensor(new Int32Array(rows), [rows, 1], 'i32'));
-    inputs.slot_onehot = track(backend.tensor(new Float32Array(slots), [slots, 1], 'f32'));
-    inputs.slot_mask = track(backend.tensor(new Int32Array(rows * slots), [rows, slots], 'i32'));
-    if (reorders) inputs.reorder = track(backend.tensor(new Int32Array(rows), [rows], 'i32'));
-    const carried = Array.from({ length: 2 * this.model.decoder.length }, (_, i) => `past_${i}`);
-    for (const name of carried) inputs[name] = backend.zeros([rows, numHeads, slots, dModel / numHeads], 'f32');
-    const loop = new StepLoop(this.#steps, this.#slotStep(rows, sourceLength, slots, reorders), inputs, carried);
-    const onehot = new Float32Array(slots);
-    const seen = new Int32Array(rows * slots);
+    const loop = new SlotLoop(this.#steps, this.#slotStep(sourceLength, shape), shape, fixed);
+    const slotMask = new Int32Array(rows * slots);
     return Object.assign(
       async (position: number, search: Search) => {
-        onehot.fill(0)[position] = 1;
-        for (let r = 0; r < rows; r++) seen[r * slots + position] = 1;
-        const values: Record<string, Int32Array | Float32Array> = {
-          ids: search.lastTokens(bosId, padId),
-          positions: new Int32Array(rows).fill(position),
-          slot_onehot: onehot,
-          slot_mask: seen,
-        };
-        if (reorders) values.reorder = search.reorder();
-        return (await loop.run(values, true))!;
+        for (let r = 0; r < rows; r++) slotMask[r * slots + position] = 1;
+        const values: SlotValues = { ids: search.lastTokens(bosId, padId), positions: new Int32Array(rows).fill(position), slotMask };
+        if (reorder) values.reorder = search.reorder();
+        return (await loop.run(position, values, true))!;
       },
       { dispose: () => loop.dispose() },
     );
@@ -235,33 +212,15 @@ export class Seq2SeqGenerator {
     });
   }
 
-  /** One cached step over self-attention caches of `slots` slots: outputs the logits, then every layer's caches with the newest position written in. */
-  #slotStep(rows: number, sourceLength: number, slots: number, reorders: boolean): StepGraph {
-    const { numHeads, dModel } = this.model.config;
-    const headDim = dModel / numHeads;
-    return this.#graph(`slots:${rows}:${sourceLength}:${slots}:${reorders}`, (g) => {
-      const ids = g.input('ids', [rows, 1], 'i32') as Var<'i32', 2>;
-      const positions = g.input('positions', [rows, 1], 'i32') as Var<'i32', 2>;
+  /** One cached step over self-attention caches of `shape.slots` slots: outputs the logits, then every layer's caches with the newest position written in. */
+  #slotStep(sourceLength: number, shape: SlotShape): StepGraph {
+    const { rows, slots, heads, headDim, reorder } = shape;
+    return this.#graph(`slots:${rows}:${sourceLength}:${slots}:${reorder}`, (g) => {
       const sourceMask = g.input('source_mask', [rows, sourceLength], 'i32') as Var<'i32', 2>;
-      const heads = (name: string, length: number) => g.input(name, [rows, numHeads, length, headDim], 'f32') as Var<'f32', 4>;
-      const layers = this.model.decoder.length;
-      const memory = Array.from({ length: layers }, (_, i) => ({
-        key: heads(`memory_${2 * i}`, sourceLength),
-        value: heads(`memory_${2 * i + 1}`, sourceLength),
-      }));
-      // Beam search reorders the rows of the caches to follow each beam's parent, on the GPU.
-      const reorder = reorders ? (g.input('reorder', [rows], 'i32') as Var<'i32', 1>) : undefined;
-      const gather = (x: Var<'f32', 4>) =>
-        reorder ? (F.reshape(F.gatherRows(F.reshape(x, [rows, -1]) as Var<'f32', 2>, reorder), [rows, numHeads, slots, headDim]) as Var<'f32', 4>) : x;
-      const past: AttentionCache[] = Array.from({ length: layers }, (_, i) => ({
-        key: gather(heads(`past_${2 * i}`, slots)),
-        value: gather(heads(`past_${2 * i + 1}`, slots)),
-      }));
-      const slotInputs = {
-        onehot: g.input('slot_onehot', [slots, 1], 'f32') as Var<'f32', 2>,
-        keyMask: g.input('slot_mask', [rows, slots], 'i32') as Var<'i32', 2>,
-      };
-      const step = this.model.decodeSlotStep(ids, positions, memory, past, slotInputs, sourceMask);
+      const memoryInput = (name: string) => g.input(name, [rows, heads, sourceLength, headDim], 'f32') as Var<'f32', 4>;
+      const memory = Array.from({ length: shape.layers }, (_, i) => ({ key: memoryInput(`memory_${2 * i}`), value: memoryInput(`memory_${2 * i + 1}`) }));
+      const x = slotStepInputs(g, shape);
+      const step = this.model.decodeSlotStep(x.ids, x.positions, memory, x.past, x.slots, sourceMask);
       return [step.logits, ...step.caches.flatMap((c) => [c.key, c.value])];
     });
   }

@@ -7,7 +7,9 @@ import type { OpBackend, RecordedProgram } from '../backend/contract.js';
 import { ShaderformerError } from '../errors.js';
 import { type ConstantCache, execute, materializeConstants, neededNodes } from '../graph/execute.js';
 import { Graph, type Var } from '../graph/graph.js';
+import * as F from '../graph/ops.js';
 import type { ParameterStore } from '../graph/parameters.js';
+import type { AttentionCache, CacheSlots } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
 import type { TensorData } from '../tensor/dtype.js';
 import { type Tensor, shapeSize } from '../tensor/tensor.js';
@@ -153,5 +155,103 @@ export class StepLoop {
   dispose(): void {
     this.#program?.dispose();
     for (const name of this.#carried) if (!this.#inputs[name]?.disposed) this.#inputs[name]?.dispose();
+  }
+}
+
+/** The shape of a slotted decoding step: its rows, its cache slots, and per layer a key and a value cache [rows, heads, slots, headDim]. */
+export interface SlotShape {
+  readonly rows: number;
+  readonly slots: number;
+  readonly layers: number;
+  readonly heads: number;
+  readonly headDim: number;
+  /** Beam search: the caches' rows are gathered by a `reorder` input [rows] before the step. */
+  readonly reorder: boolean;
+}
+
+/** What a slotted step writes before each run (the slot one-hot is `SlotLoop.run`'s). */
+export interface SlotValues {
+  /** The newest token of each row [rows]. */
+  ids: Int32Array;
+  /** Its position id [rows]. */
+  positions: Int32Array;
+  /** [rows, slots]: 1 at the slots each row's newest token sees. */
+  slotMask: Int32Array;
+  /** With `reorder`: the row each row continues [rows]. */
+  reorder?: Int32Array;
+}
+
+/** The caches `past_0`, `past_1`, … (key, value per layer) of a slotted step, in the order its graph outputs them. */
+function cacheNames(s: SlotShape): string[] {
+  return Array.from({ length: 2 * s.layers }, (_, i) => `past_${i}`);
+}
+
+/**
+ * Declares a slotted step's inputs on `g`: the newest ids and positions [rows, 1], the slot inputs
+ * (`CacheSlots`) and every layer's caches, gathered by `reorder` when the shape reorders.
+ */
+export function slotStepInputs(g: Graph, s: SlotShape): { ids: Var<'i32', 2>; positions: Var<'i32', 2>; slots: CacheSlots; past: AttentionCache[] } {
+  const { rows, slots, heads, headDim } = s;
+  const reorder = s.reorder ? (g.input('reorder', [rows], 'i32') as Var<'i32', 1>) : undefined;
+  const cache = (name: string) => {
+    const x = g.input(name, [rows, heads, slots, headDim], 'f32') as Var<'f32', 4>;
+    return reorder ? (F.reshape(F.gatherRows(F.reshape(x, [rows, -1]) as Var<'f32', 2>, reorder), [rows, heads, slots, headDim]) as Var<'f32', 4>) : x;
+  };
+  const names = cacheNames(s);
+  return {
+    ids: g.input('ids', [rows, 1], 'i32') as Var<'i32', 2>,
+    positions: g.input('positions', [rows, 1], 'i32') as Var<'i32', 2>,
+    slots: {
+      onehot: g.input('slot_onehot', [slots, 1], 'f32') as Var<'f32', 2>,
+      keyMask: g.input('slot_mask', [rows, slots], 'i32') as Var<'i32', 2>,
+    },
+    past: Array.from({ length: s.layers }, (_, i) => ({ key: cache(names[2 * i]!), value: cache(names[2 * i + 1]!) })),
+  };
+}
+
+/**
+ * A `StepLoop` over a slotted step (inputs as `slotStepInputs` declares them; outputs the logits,
+ * then every layer's key and value caches): it makes the per-step inputs and the zeroed caches for
+ * one batch, owns them, and writes the slot one-hot itself.
+ */
+export class SlotLoop {
+  readonly #loop: StepLoop;
+  readonly #owned: Tensor[];
+  readonly #onehot: Float32Array;
+
+  constructor(steps: StepGraphs, step: StepGraph, shape: SlotShape, fixed: Readonly<Record<string, Tensor>>) {
+    const { backend } = steps.parameters;
+    const { rows, slots } = shape;
+    const made: Record<string, Tensor> = {
+      ids: backend.tensor(new Int32Array(rows), [rows, 1], 'i32'),
+      positions: backend.tensor(new Int32Array(rows), [rows, 1], 'i32'),
+      slot_onehot: backend.tensor(new Float32Array(slots), [slots, 1], 'f32'),
+      slot_mask: backend.tensor(new Int32Array(rows * slots), [rows, slots], 'i32'),
+      ...(shape.reorder ? { reorder: backend.tensor(new Int32Array(rows), [rows], 'i32') } : {}),
+    };
+    this.#owned = Object.values(made);
+    const carried = cacheNames(shape);
+    const caches: Record<string, Tensor> = {};
+    try {
+      for (const name of carried) caches[name] = backend.zeros([rows, shape.heads, slots, shape.headDim], 'f32');
+      this.#loop = new StepLoop(steps, step, { ...fixed, ...made, ...caches }, carried);
+    } catch (error) {
+      for (const t of [...this.#owned, ...Object.values(caches)]) if (!t.disposed) t.dispose();
+      throw error;
+    }
+    this.#onehot = new Float32Array(slots);
+  }
+
+  /** Feeds the newest tokens into slot `slot` and runs the step; resolves to the logits when `read`. */
+  run(slot: number, values: SlotValues, read: boolean): Promise<Float32Array | undefined> {
+    this.#onehot.fill(0)[slot] = 1;
+    const { ids, positions, slotMask, reorder } = values;
+    return this.#loop.run({ ids, positions, slot_onehot: this.#onehot, slot_mask: slotMask, ...(reorder ? { reorder } : {}) }, read);
+  }
+
+  /** Frees the program, the caches and the per-step inputs. */
+  dispose(): void {
+    this.#loop.dispose();
+    for (const t of this.#owned) t.dispose();
   }
 }

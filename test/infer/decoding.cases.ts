@@ -6,6 +6,7 @@
 import { Xoshiro128 } from '../../src/data/rng.js';
 import { GPT2LMHeadModel, type Module, ParameterStore, Transformer, type WebGPUBackend, createSeq2SeqGenerator, createTextGenerator } from '../../src/index.js';
 import { type CaseContext, defineSuite } from '../harness/cases.js';
+import { SMALL } from '../models/tiny-transformer.js';
 
 /** Parameters of `model` on `gpu`, drawn ±[0.2, 0.8) except the LayerNorm gains (kept at 1). */
 function boldParameters(gpu: WebGPUBackend, model: Module, seed: number): ParameterStore {
@@ -43,17 +44,7 @@ export default defineSuite('incremental decoding', [
     name: 'Transformer: the replayed cached step gives the tokens of recomputing the prefix, greedy and beam 3; no growth',
     async run(ctx) {
       const live = ctx.gpu.stats().liveBytes;
-      const model = new Transformer({
-        sourceVocabSize: 23,
-        targetVocabSize: 19,
-        dModel: 16,
-        numHeads: 4,
-        encoderLayers: 2,
-        decoderLayers: 2,
-        ffnSize: 24,
-        dropout: 0,
-        maxPositions: 24,
-      });
+      const model = new Transformer(SMALL);
       const parameters = boldParameters(ctx.gpu, model, 11);
       const generator = createSeq2SeqGenerator(model, parameters);
       const sources = randomLists(32, [3, 7, 2, 5, 6], 3, 23);

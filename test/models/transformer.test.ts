@@ -18,19 +18,9 @@ import {
   execute,
 } from '../../src/index.js';
 import { Case, check, randomValues } from '../harness/gradient-check.js';
+import { SMALL } from './tiny-transformer.js';
 
 const backend = createCpuBackend();
-const SMALL: TransformerConfig = {
-  sourceVocabSize: 23,
-  targetVocabSize: 19,
-  dModel: 16,
-  numHeads: 4,
-  encoderLayers: 2,
-  decoderLayers: 2,
-  ffnSize: 24,
-  dropout: 0,
-  maxPositions: 24,
-};
 
 /** A model whose weights are ±[0.2, 0.8): at the default scale the logits barely depend on the input, so decoding would not tell paths apart. */
 function boldModel(config: TransformerConfig, seed: number) {
