@@ -308,11 +308,7 @@ export class Transformer extends Module {
       throw new ShapeError(`${op}: ids and positions must be one position [B, 1], got ${ids.describe()} and ${positions.describe()}`);
     if (memory?.length !== this.decoder.length || past?.length !== this.decoder.length)
       throw new ArgumentError(`${op}: memory and past must hold one cache per decoder layer (${this.decoder.length})`);
-    const { dModel, maxPositions } = this.config;
-    const g = ids.graph;
-    const tokens = F.scale(this.targetEmbedding.forward(ids) as Var<'f32', 3>, Math.sqrt(dModel));
-    const table = g.constant(sinusoidalPositions(maxPositions, dModel), [maxPositions, dModel]) as Var<'f32', 2>;
-    let h = this.#dropout.forward(F.add(tokens, F.embedding(table, positions) as Var<'f32', 3>));
+    let h = this.#embed(op, this.targetEmbedding, ids, positions);
     const caches: AttentionCache[] = [];
     this.decoder.forEach((layer, i) => {
       const step = layer.forwardStep(h, memory[i]!, past[i], { slots, ...(sourceMask ? { memoryKeyMask: sourceMask } : {}) });
@@ -320,20 +316,30 @@ export class Transformer extends Module {
       caches.push(step.cache);
     });
     const hidden = this.decoderNorm ? this.decoderNorm.forward(h) : h;
-    return { logits: this.project(F.reshape(hidden, [ids.shape[0]!, dModel]) as Var<'f32', 2>), caches };
+    return { logits: this.project(F.reshape(hidden, [ids.shape[0]!, this.config.dModel]) as Var<'f32', 2>), caches };
   }
 
-  /** Token embeddings · √d + the sinusoidal rows of positions [start, start + T), then dropout. */
-  #embed(op: string, table: Embedding, ids: Var<'i32', 2>, start: number): Var<'f32', 3> {
+  /**
+   * Token embeddings · √d + the sinusoidal rows of positions [start, start + T), or of the positions a
+   * [B, T] input gives (a compiled decoding step's), then dropout.
+   */
+  #embed(op: string, table: Embedding, ids: Var<'i32', 2>, start: number | Var<'i32', 2>): Var<'f32', 3> {
     const { dModel, maxPositions } = this.config;
     const length = ids.shape[1]!;
-    if (!Number.isSafeInteger(start) || start < 0 || start + length > maxPositions) {
-      throw new ShapeError(
-        `${op}: positions ${start}..${start + length - 1} are beyond the ${maxPositions} positions of the model (config.maxPositions), for ids ${ids.describe()}`,
-      );
+    const g = ids.graph;
+    let positions: Var<'f32'>;
+    if (typeof start === 'number') {
+      if (!Number.isSafeInteger(start) || start < 0 || start + length > maxPositions) {
+        throw new ShapeError(
+          `${op}: positions ${start}..${start + length - 1} are beyond the ${maxPositions} positions of the model (config.maxPositions), for ids ${ids.describe()}`,
+        );
+      }
+      positions = positionRows(g, start, length, dModel);
+    } else {
+      positions = F.embedding(g.constant(sinusoidalPositions(maxPositions, dModel), [maxPositions, dModel]) as Var<'f32', 2>, start);
     }
     const tokens = F.scale(table.forward(ids) as Var<'f32', 3>, Math.sqrt(dModel));
-    return this.#dropout.forward(F.add(tokens, positionRows(ids.graph, start, length, dModel)));
+    return this.#dropout.forward(F.add(tokens, positions));
   }
 }
 

@@ -459,6 +459,7 @@ export class DecoderLayer extends Module {
     return { output, cache: cache! };
   }
 
+  /** Self-attention, cross-attention and feed-forward with their residuals, LayerNorm before (pre-LN) or after each. */
   #sublayers(x: Var<'f32', 3>, self: (h: Var<'f32', 3>) => Var<'f32', 3>, cross: (h: Var<'f32', 3>) => Var<'f32', 3>): Var<'f32', 3> {
     const feed = (h: Var<'f32', 3>) => this.#dropout.forward(this.feedForward.forward(h));
     if (this.options.preLayerNorm) {
