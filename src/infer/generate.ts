@@ -136,7 +136,9 @@ export class TextGenerator {
     const rngs = prompts.map((_, i) => new Xoshiro128((options.seed + Math.imul(first + i, 0x9e3779b9)) >>> 0));
     const generated: number[][] = prompts.map(() => []);
     const finished = new Array<boolean>(rows).fill(false);
-    const next = options.cache ? this.#cachedSteps(state, roundUp(longest + options.maxNewTokens - 1, SHAPE_STEP)) : this.#recomputedSteps(state);
+    // Slots for every token fed (the last one generated is not), rounded up but never past the positions.
+    const slots = Math.min(roundUp(longest + options.maxNewTokens - 1, SHAPE_STEP), this.model.config.n_positions);
+    const next = options.cache ? this.#cachedSteps(state, slots) : this.#recomputedSteps(state);
     try {
       for (let step = 0; step < options.maxNewTokens && !finished.every(Boolean); step++) {
         const values = await next();

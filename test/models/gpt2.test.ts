@@ -356,6 +356,19 @@ describe('GPT-2 model', () => {
     store.dispose();
   });
 
+  test('cached generation up to the last position of a model whose n_positions is not a multiple of 8', async () => {
+    const model = new GPT2LMHeadModel({ vocab_size: 40, n_positions: 30, n_embd: 16, n_layer: 1, n_head: 4 });
+    const { ParameterStore } = await import('../../src/index.js');
+    const parameters = ParameterStore.create(backend, model.parameters(), { seed: 3 });
+    const generator = createTextGenerator(model, parameters);
+    const options = { maxNewTokens: 27, temperature: 0, eosTokenId: null };
+    const cached = await generator.generate([[1, 2, 3]], options);
+    expect(cached[0]).toHaveLength(27);
+    expect(cached).toEqual(await generator.generate([[1, 2, 3]], { ...options, cache: false }));
+    generator.dispose();
+    parameters.dispose();
+  });
+
   test('the loss differentiates: every parameter gets a finite, nonzero gradient', async () => {
     const { model, parameters } = fixture;
     const g = new Graph();
