@@ -319,6 +319,8 @@ export interface LayoutOps {
   slice(x: Tensor, spec: SliceSpec): Tensor;
   /** dx: zeros of the full shape (`size` along `axis`) with dy written at entries [start, start + length) of the axis. */
   sliceBackward(dy: Tensor, spec: SliceSpec): Tensor;
+  /** a and b (f32, the same shape outside `axis`, 0 ≤ axis < rank) joined along `axis` (a copy). */
+  concat(a: Tensor, b: Tensor, axis: number): Tensor;
 }
 
 // ---- the whole contract

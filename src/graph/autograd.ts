@@ -82,6 +82,11 @@ const GRAD_RULES: { [K in ComputeOp]: GradRule<K> } = {
     // Rows gathered several times get the sum of their cotangents; rows never gathered get 0.
     return [x!.graph.apply('gatherRowsBackward', [dy!, index!], { rows: x!.shape[0]! })[0]!, null];
   },
+  concat: ({ node, dOuts: [dy] }) => {
+    const { axis } = node.attrs;
+    const [a, b] = node.inputs;
+    return [F.slice(dy!, axis, 0, a!.shape[axis]!), F.slice(dy!, axis, a!.shape[axis]!, b!.shape[axis]!)];
+  },
   slice: ({ node, dOuts: [dy] }) => {
     const { axis, start } = node.attrs;
     const size = node.inputs[0]!.shape[axis]!;
@@ -129,7 +134,7 @@ const GRAD_RULES: { [K in ComputeOp]: GradRule<K> } = {
   reluBackward: notDifferentiable('reluBackward'),
   tanhBackward: notDifferentiable('tanhBackward'),
   gatherRowsBackward: notDifferentiable('gatherRowsBackward'),
-  // Padding's gradient is the slice it was padded from (so F.concat trains).
+  // Padding's gradient is the slice it was padded from.
   sliceBackward: ({ node, dOuts: [dy] }) => {
     const { axis, start } = node.attrs;
     return [F.slice(dy!, axis, start, node.inputs[0]!.shape[axis]!)];

@@ -30,6 +30,7 @@ class MetaBackend implements OpBackend {
         x.dtype,
       ),
     sliceBackward: (dy, { axis, size }) => this.make(dy.shape.map((d, k) => (k === axis ? size : d))),
+    concat: (a, b, axis) => this.make(a.shape.map((d, k) => (k === axis ? d + b.shape[axis]! : d))),
     matmul: (_a, _b, spec) => this.make([...spec.batchShape, spec.m, spec.n]),
     layerNorm: (x) => ({ y: this.like(x), mean: this.make(x.shape.slice(0, -1)), rstd: this.make(x.shape.slice(0, -1)) }),
     layerNormBackward: (_dy, x, gamma) => ({ dx: this.like(x), dgamma: this.like(gamma), dbeta: this.like(gamma) }),

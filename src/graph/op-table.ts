@@ -15,7 +15,7 @@ import { sum } from '../ops/reduce.js';
 import { dropoutBackwardInStep, dropoutInStep } from '../ops/dropout.js';
 import { type AttentionOptions, attentionBackwardInStep, attentionInStep } from '../ops/attention.js';
 import type { StepSource } from '../backend/step-values.js';
-import { slice, sliceBackward, transpose } from '../ops/layout.js';
+import { concat, slice, sliceBackward, transpose } from '../ops/layout.js';
 
 /** Attributes of the attention ops; `stream` is where its dropout draws from (set by the graph). */
 export interface AttentionAttrs {
@@ -57,6 +57,7 @@ export interface OpAttrs {
   slice: { axis: number; start: number; length: number };
   /** `size` is x's size along `axis` */
   sliceBackward: { axis: number; start: number; size: number };
+  concat: { axis: number };
   /** inputs [x, gamma, beta]; outputs [y, mean, rstd] */
   layerNorm: { eps: number };
   /** inputs [dy, x, gamma, mean, rstd]; outputs [dx, dgamma, dbeta] */
@@ -129,6 +130,7 @@ const RUN: { [K in ComputeOp]: Runner<K> } = {
   gatherRowsBackward: ([dOut, index], { rows }) => [gatherRowsBackward(dOut!, index!, rows)],
   slice: ([x], { axis, start, length }) => [slice(x!, axis, start, length)],
   sliceBackward: ([dy], { axis, start, size }) => [sliceBackward(dy!, axis, start, size)],
+  concat: ([a, b], { axis }) => [concat(a!, b!, axis)],
   layerNorm: ([x, gamma, beta], { eps }) => {
     const { y, mean, rstd } = layerNorm(x!, gamma!, beta!, eps);
     return [y, mean, rstd];

@@ -115,7 +115,7 @@ export function slice<D extends DType, R extends number>(x: Var<D, R>, axis: num
   return x.graph.apply('slice', [x], { axis: resolved, start, length })[0] as Var<D, R>;
 }
 
-/** a and b joined along `axis` (every other dim equal, same dtype): zero-padding each into place, then adding. */
+/** a and b joined along `axis` (every other dim equal): one copy kernel. */
 export function concat<R extends number>(a: Var<'f32', R>, b: Var<'f32', R>, axis: number): Var<'f32', R> {
   checkVars('F.concat', { a, b });
   const resolved = Number.isInteger(axis) && axis < 0 ? axis + a.rank : axis;
@@ -123,9 +123,7 @@ export function concat<R extends number>(a: Var<'f32', R>, b: Var<'f32', R>, axi
     throw new ShapeError(`concat: axis ${String(axis)} is out of range for ${a.describe()}`);
   const joinable = a.rank === b.rank && a.shape.every((d, i) => i === resolved || d === b.shape[i]);
   if (!joinable) throw new ShapeError(`concat: ${a.describe()} and ${b.describe()} differ outside axis ${resolved}`);
-  const size = a.shape[resolved]! + b.shape[resolved]!;
-  const pad = (x: Var<'f32', R>, start: number) => x.graph.apply('sliceBackward', [x], { axis: resolved, start, size })[0] as Var<'f32', R>;
-  return add(pad(a, 0), pad(b, a.shape[resolved]!));
+  return a.graph.apply('concat', [a, b], { axis: resolved })[0] as Var<'f32', R>;
 }
 
 /** (x − mean)·rstd·γ + β over the last dimension. */

@@ -167,7 +167,7 @@ export class TextGenerator {
   #cachedSteps(state: BatchState, slots: number): Steps {
     const { n_head: heads, n_embd: d } = this.model.config;
     const { rows } = state;
-    const shape: SlotShape = { rows, slots, layers: this.model.transformer.h.length, heads, headDim: d / heads, reorder: false };
+    const shape: SlotShape = { rows, slots, layers: this.model.transformer.h.length, heads, headDim: d / heads };
     const loop = new SlotLoop(this.#steps, this.#slotStep(shape), shape, {});
     const padding = state.mask.map((m) => m.indexOf(1));
     const slotMask = new Int32Array(rows * slots);

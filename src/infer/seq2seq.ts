@@ -131,7 +131,7 @@ export class Seq2SeqGenerator {
       const prepared = this.#prepare(rows, sourceLength, options.cache);
       const memory = track(this.#run(prepared, { source_ids: sourceIds, source_mask: sourceMask }));
       const next = options.cache
-        ? this.#cachedSteps(rows, sourceLength, roundUp(maxLength, SHAPE_STEP), beams > 1, sourceMask, memory)
+        ? this.#cachedSteps(rows, sourceLength, roundUp(maxLength, SHAPE_STEP), sourceMask, memory)
         : this.#recomputedSteps(rows, sourceLength, sourceMask, memory[0]!);
       try {
         for (let position = 0; position < maxLength && !search.done; position++) {
@@ -154,9 +154,9 @@ export class Seq2SeqGenerator {
    * position per slot), run by a `SlotLoop` (recorded once and replayed on WebGPU). Each step writes
    * the newest tokens, their position, the slot they fill and the slots they see.
    */
-  #cachedSteps(rows: number, sourceLength: number, slots: number, reorder: boolean, sourceMask: Tensor, memory: readonly Tensor[]): Steps {
+  #cachedSteps(rows: number, sourceLength: number, slots: number, sourceMask: Tensor, memory: readonly Tensor[]): Steps {
     const { numHeads, dModel, bosId, padId } = this.model.config;
-    const shape: SlotShape = { rows, slots, layers: this.model.decoder.length, heads: numHeads, headDim: dModel / numHeads, reorder };
+    const shape: SlotShape = { rows, slots, layers: this.model.decoder.length, heads: numHeads, headDim: dModel / numHeads };
     const fixed: Record<string, Tensor> = { source_mask: sourceMask };
     memory.forEach((t, i) => {
       fixed[`memory_${i}`] = t;
@@ -166,8 +166,12 @@ export class Seq2SeqGenerator {
     return Object.assign(
       async (position: number, search: Search) => {
         for (let r = 0; r < rows; r++) slotMask[r * slots + position] = 1;
-        const values: SlotValues = { ids: search.lastTokens(bosId, padId), positions: new Int32Array(rows).fill(position), slotMask };
-        if (reorder) values.reorder = search.reorder();
+        const values: SlotValues = {
+          ids: search.lastTokens(bosId, padId),
+          positions: new Int32Array(rows).fill(position),
+          slotMask,
+          reorder: search.reorder(),
+        };
         return (await loop.run(position, values, true))!;
       },
       { dispose: () => loop.dispose() },
@@ -214,8 +218,8 @@ export class Seq2SeqGenerator {
 
   /** One cached step over self-attention caches of `shape.slots` slots: outputs the logits, then every layer's caches with the newest position written in. */
   #slotStep(sourceLength: number, shape: SlotShape): StepGraph {
-    const { rows, slots, heads, headDim, reorder } = shape;
-    return this.#graph(`slots:${rows}:${sourceLength}:${slots}:${reorder}`, (g) => {
+    const { rows, slots, heads, headDim } = shape;
+    return this.#graph(`slots:${rows}:${sourceLength}:${slots}`, (g) => {
       const sourceMask = g.input('source_mask', [rows, sourceLength], 'i32') as Var<'i32', 2>;
       const memoryInput = (name: string) => g.input(name, [rows, heads, sourceLength, headDim], 'f32') as Var<'f32', 4>;
       const memory = Array.from({ length: shape.layers }, (_, i) => ({ key: memoryInput(`memory_${2 * i}`), value: memoryInput(`memory_${2 * i + 1}`) }));

@@ -7,7 +7,6 @@ import type { OpBackend, RecordedProgram } from '../backend/contract.js';
 import { ShaderformerError } from '../errors.js';
 import { type ConstantCache, execute, materializeConstants, neededNodes } from '../graph/execute.js';
 import { Graph, type Var } from '../graph/graph.js';
-import * as F from '../graph/ops.js';
 import type { ParameterStore } from '../graph/parameters.js';
 import type { AttentionCache, CacheSlots } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
@@ -165,11 +164,9 @@ export interface SlotShape {
   readonly layers: number;
   readonly heads: number;
   readonly headDim: number;
-  /** Beam search: the caches' rows are gathered by a `reorder` input [rows] before the step. */
-  readonly reorder: boolean;
 }
 
-/** What a slotted step writes before each run (the slot one-hot is `SlotLoop.run`'s). */
+/** What a slotted step writes before each run (the cache rows to gather are `SlotLoop.run`'s). */
 export interface SlotValues {
   /** The newest token of each row [rows]. */
   ids: Int32Array;
@@ -177,7 +174,7 @@ export interface SlotValues {
   positions: Int32Array;
   /** [rows, slots]: 1 at the slots each row's newest token sees. */
   slotMask: Int32Array;
-  /** With `reorder`: the row each row continues [rows]. */
+  /** Beam search: the row each row continues [rows] (its caches are that row's); by default itself. */
   reorder?: Int32Array;
 }
 
@@ -188,21 +185,17 @@ function cacheNames(s: SlotShape): string[] {
 
 /**
  * Declares a slotted step's inputs on `g`: the newest ids and positions [rows, 1], the slot inputs
- * (`CacheSlots`) and every layer's caches, gathered by `reorder` when the shape reorders.
+ * (`CacheSlots`) and every layer's caches.
  */
 export function slotStepInputs(g: Graph, s: SlotShape): { ids: Var<'i32', 2>; positions: Var<'i32', 2>; slots: CacheSlots; past: AttentionCache[] } {
   const { rows, slots, heads, headDim } = s;
-  const reorder = s.reorder ? (g.input('reorder', [rows], 'i32') as Var<'i32', 1>) : undefined;
-  const cache = (name: string) => {
-    const x = g.input(name, [rows, heads, slots, headDim], 'f32') as Var<'f32', 4>;
-    return reorder ? (F.reshape(F.gatherRows(F.reshape(x, [rows, -1]) as Var<'f32', 2>, reorder), [rows, heads, slots, headDim]) as Var<'f32', 4>) : x;
-  };
+  const cache = (name: string) => g.input(name, [rows, heads, slots, headDim], 'f32') as Var<'f32', 4>;
   const names = cacheNames(s);
   return {
     ids: g.input('ids', [rows, 1], 'i32') as Var<'i32', 2>,
     positions: g.input('positions', [rows, 1], 'i32') as Var<'i32', 2>,
     slots: {
-      onehot: g.input('slot_onehot', [slots, 1], 'f32') as Var<'f32', 2>,
+      rows: g.input('slot_rows', [rows * heads * slots], 'i32') as Var<'i32', 1>,
       keyMask: g.input('slot_mask', [rows, slots], 'i32') as Var<'i32', 2>,
     },
     past: Array.from({ length: s.layers }, (_, i) => ({ key: cache(names[2 * i]!), value: cache(names[2 * i + 1]!) })),
@@ -210,24 +203,45 @@ export function slotStepInputs(g: Graph, s: SlotShape): { ids: Var<'i32', 2>; po
 }
 
 /**
+ * `CacheSlots.rows` for a step that writes slot `slot`: row (b, h, s) of the new cache takes the
+ * newest row b·H + h (after the rows·H·S past ones) at the slot, else row (reorder[b], h, s) of the past.
+ */
+export function slotRows(shape: SlotShape, slot: number, reorder: Int32Array | undefined, out: Int32Array): Int32Array {
+  const { rows, heads, slots } = shape;
+  const newest = rows * heads * slots;
+  for (let b = 0; b < rows; b++) {
+    const from = reorder ? reorder[b]! : b;
+    for (let h = 0; h < heads; h++) {
+      const at = (b * heads + h) * slots;
+      const past = (from * heads + h) * slots;
+      for (let s = 0; s < slots; s++) out[at + s] = past + s;
+      out[at + slot] = newest + b * heads + h;
+    }
+  }
+  return out;
+}
+
+/**
  * A `StepLoop` over a slotted step (inputs as `slotStepInputs` declares them; outputs the logits,
  * then every layer's key and value caches): it makes the per-step inputs and the zeroed caches for
- * one batch, owns them, and writes the slot one-hot itself.
+ * one batch, owns them, and writes the cache rows to gather (`slotRows`) itself.
  */
 export class SlotLoop {
   readonly #loop: StepLoop;
   readonly #owned: Tensor[];
-  readonly #onehot: Float32Array;
+  readonly #shape: SlotShape;
+  readonly #rows: Int32Array;
 
   constructor(steps: StepGraphs, step: StepGraph, shape: SlotShape, fixed: Readonly<Record<string, Tensor>>) {
     const { backend } = steps.parameters;
-    const { rows, slots } = shape;
+    const { rows, slots, heads } = shape;
+    this.#shape = shape;
+    this.#rows = new Int32Array(rows * heads * slots);
     const made: Record<string, Tensor> = {
       ids: backend.tensor(new Int32Array(rows), [rows, 1], 'i32'),
       positions: backend.tensor(new Int32Array(rows), [rows, 1], 'i32'),
-      slot_onehot: backend.tensor(new Float32Array(slots), [slots, 1], 'f32'),
+      slot_rows: backend.tensor(slotRows(shape, 0, undefined, this.#rows), [this.#rows.length], 'i32'),
       slot_mask: backend.tensor(new Int32Array(rows * slots), [rows, slots], 'i32'),
-      ...(shape.reorder ? { reorder: backend.tensor(new Int32Array(rows), [rows], 'i32') } : {}),
     };
     this.#owned = Object.values(made);
     const carried = cacheNames(shape);
@@ -239,14 +253,12 @@ export class SlotLoop {
       for (const t of [...this.#owned, ...Object.values(caches)]) if (!t.disposed) t.dispose();
       throw error;
     }
-    this.#onehot = new Float32Array(slots);
   }
 
-  /** Feeds the newest tokens into slot `slot` and runs the step; resolves to the logits when `read`. */
+  /** Feeds the newest tokens into slot `slot` (of the caches of `values.reorder`'s rows) and runs the step; resolves to the logits when `read`. */
   run(slot: number, values: SlotValues, read: boolean): Promise<Float32Array | undefined> {
-    this.#onehot.fill(0)[slot] = 1;
     const { ids, positions, slotMask, reorder } = values;
-    return this.#loop.run({ ids, positions, slot_onehot: this.#onehot, slot_mask: slotMask, ...(reorder ? { reorder } : {}) }, read);
+    return this.#loop.run({ ids, positions, slot_rows: slotRows(this.#shape, slot, reorder, this.#rows), slot_mask: slotMask }, read);
   }
 
   /** Frees the program, the caches and the per-step inputs. */

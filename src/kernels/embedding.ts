@@ -12,8 +12,8 @@ const GATHER_WORKGROUP = 256;
 const SCATTER_COLUMNS = 64;
 const SCATTER_ROWS = 256;
 
-/** out[p, d] = table[ids[p], d] (zero row for an id outside [0, V)), one element per invocation. */
-export const embeddingGatherKernel: Kernel<NoVariant> = {
+/** out[p, d] = table[ids[p], d] (zero row for an id outside [0, V)), one element (or vec4, when D % 4 = 0) per invocation. */
+export const embeddingGatherKernel: Kernel<{ readonly vec4: boolean }> = {
   name: 'embedding/gather',
   source: gatherSource,
   bindings: [
@@ -23,8 +23,8 @@ export const embeddingGatherKernel: Kernel<NoVariant> = {
     { name: 'params', kind: 'uniform' },
   ],
   workgroupSize: () => [GATHER_WORKGROUP, 1, 1],
-  defines: () => ({}),
-  variants: [{}],
+  defines: ({ vec4 }) => ({ T: vec4 ? 'vec4<f32>' : 'f32' }),
+  variants: [{ vec4: false }, { vec4: true }],
   references: { embedding: embeddingReference },
 };
 
@@ -46,10 +46,12 @@ export const embeddingScatterAddKernel: Kernel<NoVariant> = {
 
 /** Records out [N, D] = table [V, D] gathered at ids [N]. */
 export function encodeEmbedding(gpu: Dispatcher, table: GpuStorage, ids: GpuStorage, out: GpuStorage, positions: number, vocabSize: number, dim: number): void {
-  const n = positions * dim;
+  const vec4 = dim % 4 === 0;
+  const width = vec4 ? dim / 4 : dim;
+  const n = positions * width;
   if (n === 0) return;
   const groups = grid1D(Math.ceil(n / GATHER_WORKGROUP), gpu.limits.maxComputeWorkgroupsPerDimension);
-  gpu.dispatch(embeddingGatherKernel, {}, [table, ids, out, new Uint32Array([positions, dim, vocabSize])], groups);
+  gpu.dispatch(embeddingGatherKernel, { vec4 }, [table, ids, out, new Uint32Array([positions, width, vocabSize])], groups);
 }
 
 /** Records dTable [V, D] = the scatter-add of dOut [N, D] at ids [N]; every element of dTable is written. */

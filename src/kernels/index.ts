@@ -5,7 +5,7 @@ import { gemmBlockedKernel, splitKReduceKernel } from './gemm-blocked.js';
 import { gemmNaiveKernel } from './gemm-naive.js';
 import { gemmTiledKernel } from './gemm-tiled.js';
 import type { Kernel } from './kernel.js';
-import { sliceKernel, transposeKernel } from './layout.js';
+import { concatKernel, sliceKernel, transposeKernel } from './layout.js';
 import { countLabelsKernel, crossEntropyBackwardKernel, crossEntropyForwardKernel, crossEntropyMeanKernel } from './cross-entropy.js';
 import { embeddingGatherKernel, embeddingScatterAddKernel } from './embedding.js';
 import { adamwGuardedKernel, adamwKernel, clipKernel, guardKernel, sgdGuardedKernel, sgdKernel } from './optim.js';
@@ -54,4 +54,5 @@ export const allKernels: readonly Kernel<never>[] = [
   attentionScoresKernel,
   transposeKernel,
   sliceKernel,
+  concatKernel,
 ] as Kernel<never>[];

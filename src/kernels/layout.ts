@@ -1,6 +1,7 @@
+import concatSource from '../../shaders/layout/concat.wgsl';
 import sliceSource from '../../shaders/layout/slice.wgsl';
 import transposeSource from '../../shaders/layout/transpose.wgsl';
-import { sliceBackwardReference, sliceReference, transposeReference } from '../reference/layout.js';
+import { concatReference, sliceBackwardReference, sliceReference, transposeReference } from '../reference/layout.js';
 import { type Dispatcher, type GpuStorage, type Kernel, grid1D } from './kernel.js';
 
 /** A variant of the transpose kernel: the element type, whether whole vec4s of it move at once, and how many consecutive ones per invocation. */
@@ -150,4 +151,38 @@ export function encodeSlice(
   const count = vec4 ? n / 4 : n;
   const groups = grid1D(Math.ceil(count / WORKGROUP), gpu.limits.maxComputeWorkgroupsPerDimension);
   gpu.dispatch(sliceKernel, { dtype, backward, vec4 }, [src, dst, new Uint32Array([count, inner, length, dim, start])], groups);
+}
+
+/** out[o, k, i] = a[o, k, i] for k < dimA, else b[o, k − dimA, i]; see shaders/layout/concat.wgsl. */
+export const concatKernel: Kernel<{ readonly vec4: boolean }> = {
+  name: 'layout/concat',
+  source: concatSource,
+  bindings: [
+    { name: 'a', kind: 'read-only-storage' },
+    { name: 'b', kind: 'read-only-storage' },
+    { name: 'out', kind: 'storage' },
+    { name: 'params', kind: 'uniform' },
+  ],
+  workgroupSize: () => [WORKGROUP, 1, 1],
+  defines: ({ vec4 }) => ({ T: vec4 ? 'vec4<f32>' : 'f32' }),
+  variants: [{ vec4: false }, { vec4: true }],
+  references: { concat: concatReference },
+};
+
+/** Records out [outer, dimA + dimB, inner] = a [outer, dimA, inner] joined with b [outer, dimB, inner] along the middle axis (f32). */
+export function encodeConcat(
+  gpu: Dispatcher,
+  a: GpuStorage,
+  b: GpuStorage,
+  out: GpuStorage,
+  dims: { outer: number; dimA: number; dimB: number; inner: number },
+): void {
+  const { outer, dimA, dimB } = dims;
+  const n = outer * (dimA + dimB) * dims.inner;
+  if (n === 0) return;
+  const vec4 = dims.inner % 4 === 0;
+  const inner = vec4 ? dims.inner / 4 : dims.inner;
+  const count = vec4 ? n / 4 : n;
+  const groups = grid1D(Math.ceil(count / WORKGROUP), gpu.limits.maxComputeWorkgroupsPerDimension);
+  gpu.dispatch(concatKernel, { vec4 }, [a, b, out, new Uint32Array([count, inner, dimA, dimB])], groups);
 }

@@ -53,6 +53,22 @@ export function sliceBackward(dy: Tensor, axis: number, start: number, size: num
   return opsOf(dy).sliceBackward(dy, checkRange(op, resolved, start, dy.shape[resolved]!, size, 'size'));
 }
 
+/**
+ * a and b joined along `axis` (negative counts from the end): f32, the same rank, the same sizes on
+ * every other axis; the axis has a's entries then b's. A copy.
+ */
+export function concat(a: Tensor, b: Tensor, axis: number): Tensor {
+  const op = 'concat';
+  checkSameBackend(op, { a, b });
+  checkDType(op, 'a', a, ['f32']);
+  checkDType(op, 'b', b, ['f32']);
+  const resolved = resolveAxis(op, a.shape, axis);
+  if (a.rank !== b.rank || a.shape.some((d, k) => k !== resolved && d !== b.shape[k])) {
+    throw new ShapeError(`${op}: a ${formatShape(a.shape)} and b ${formatShape(b.shape)} must have the same rank and sizes outside axis ${resolved}`);
+  }
+  return opsOf(a).concat(a, b, resolved);
+}
+
 /** `axis` in [−rank, rank) as an index in [0, rank). */
 function resolveAxis(op: string, shape: readonly number[], axis: number): number {
   const rank = shape.length;

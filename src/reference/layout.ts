@@ -37,6 +37,19 @@ export function sliceReference(x: ArrayLike<number>, outer: number, dim: number,
 }
 
 /**
+ * out [outer, dimA + dimB, inner] = a [outer, dimA, inner] followed by b [outer, dimB, inner] along
+ * the middle axis.
+ */
+export function concatReference(a: ArrayLike<number>, b: ArrayLike<number>, outer: number, dimA: number, dimB: number, inner: number, out: FloatArray): void {
+  const dim = dimA + dimB;
+  for (let o = 0; o < outer; o++) {
+    for (let k = 0; k < dim; k++) {
+      for (let i = 0; i < inner; i++) out[(o * dim + k) * inner + i] = k < dimA ? a[(o * dimA + k) * inner + i]! : b[(o * dimB + k - dimA) * inner + i]!;
+    }
+  }
+}
+
+/**
  * The backward of `sliceReference`: dx [outer, dim, inner] is dy [outer, length, inner] at
  * entries start … start + length − 1 of the axis and 0 elsewhere.
  */

@@ -135,5 +135,6 @@ export default defineSuite('embedding', [
   gatherRowsCase(33, 7, 5),
   gatherRowsCase(129, 257, 19, { distinct: 7 }), // rows gathered several times: their cotangents add
   gatherRowsCase(4 * 128, 768, 77), // the masked rows of a [4·128, 768] batch
+  gatherRowsCase(8 * 72 + 8, 32, 8 * 72, { distinct: 300 }), // a decoding step's cache rows (D 32: vec4s)
   gatherRowsCase(257, 33, 31, { outOfRange: 3 }), // zero rows out, nothing added back
 ]);

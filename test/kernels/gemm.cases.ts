@@ -123,10 +123,12 @@ export default defineSuite('gemm', [
     ].map((shape) => gemmCase(variant, shape)),
   ),
   // The naive kernel's narrow form (≤ 4 rows, a decoding step's products): every layout, batched, an
-  // epilogue; with K a multiple of 4 and B transposed (x·Wᵀ), its vec4 loads.
+  // epilogue; with K a multiple of 4 and B transposed (x·Wᵀ), its vec4 loads and four outputs per
+  // invocation (N % 4 of 0, 1, 2 and 3).
   ...LAYOUTS.map((layout) => gemmCase('naive', { m: 3, n: 130, k: 67 }, layout)),
   gemmCase('naive', { batch: [2], m: 4, n: 65, k: 33 }, { transposeB: true, bias: true, activation: 'gelu' }),
   gemmCase('naive', { m: 1, n: 130, k: 68 }, { transposeB: true }),
+  gemmCase('naive', { m: 2, n: 131, k: 40 }, { transposeB: true, bias: true, activation: 'gelu_tanh' }),
   gemmCase('naive', { batch: [3], m: 2, n: 33, k: 36 }, { transposeB: true, bias: true, activation: 'relu' }),
   gemmCase('naive', { batch: [2], m: 1, n: 20, k: 12, sharedB: true }, { transposeB: true }),
   // Batched, with B per batch or shared; epilogues; split-K.

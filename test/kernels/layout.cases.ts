@@ -1,5 +1,5 @@
-import { slice, sliceBackward, transpose } from '../../src/index.js';
-import { type LayoutArray, sliceBackwardReference, sliceReference, transposeReference } from '../../src/reference/layout.js';
+import { concat, slice, sliceBackward, transpose } from '../../src/index.js';
+import { type LayoutArray, concatReference, sliceBackwardReference, sliceReference, transposeReference } from '../../src/reference/layout.js';
 import { type CaseContext, type GpuCase, defineSuite } from '../harness/cases.js';
 
 // A transpose only moves values: the GPU must match the reference bit for bit (atol 0, rtol 0),
@@ -42,6 +42,28 @@ const DTYPES = ['f32', 'i32', 'u32'] as const;
 function around(shape: readonly number[], axis: number): [number, number, number] {
   const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
   return [size(shape.slice(0, axis)), shape[axis]!, size(shape.slice(axis + 1))];
+}
+
+/** concat(a, b, axis) of random f32 tensors: bit-exact against the reference, into a NaN-poisoned output. */
+function concatCase(aShape: number[], bShape: number[], axis: number, note = ''): GpuCase {
+  return {
+    name: `concat [${aShape.join(', ')}] and [${bShape.join(', ')}] along axis ${axis}${note ? ` (${note})` : ''}`,
+    async run(ctx) {
+      const size = (shape: readonly number[]) => shape.reduce((x, y) => x * y, 1);
+      const [as, bs] = [ctx.rng.nonZeroFloats(size(aShape)), ctx.rng.nonZeroFloats(size(bShape))];
+      const a = ctx.gpu.tensor(as, aShape, 'f32');
+      const b = ctx.gpu.tensor(bs, bShape, 'f32');
+      const out = concat(a, b, axis);
+      const resolved = axis < 0 ? axis + aShape.length : axis;
+      const [outer, dimA, inner] = around(aShape, resolved);
+      const wantShape = aShape.map((d, k) => (k === resolved ? d + bShape[k]! : d));
+      ctx.expectTrue('shape', out.shape.join() === wantShape.join(), `got [${out.shape.join(', ')}], want [${wantShape.join(', ')}]`);
+      const want = new Float32Array(size(wantShape));
+      concatReference(as, bs, outer, dimA, bShape[resolved]!, inner, want);
+      ctx.expectClose('concat', await out.data(), want, EXACT);
+      [a, b, out].forEach((t) => t.dispose());
+    },
+  };
 }
 
 /**
@@ -123,4 +145,13 @@ export default defineSuite('layout', [
   sliceCase('f32', [5, 8], 1, 0, 8, 'whole axis'),
   sliceCase('f32', [3, 6], 1, 2, 0, 'empty'),
   sliceCase('f32', [2, 300, 1000], 1, 13, 280, 'over a million elements'),
+
+  // Joins: a decoding cache's rows and the newest rows (first axis, vec4), the growing cache's time
+  // axis of [B, H, T, Dh], the last axis (inner 1), odd sizes, a negative axis, an empty operand.
+  concatCase([8 * 72, 32], [8, 32], 0, 'cache rows and newest rows'),
+  concatCase([2, 3, 5, 8], [2, 3, 1, 8], 2, 'time axis'),
+  concatCase([3, 7], [3, 5], 1, 'inner 1'),
+  concatCase([5, 3, 9], [5, 4, 9], -2),
+  concatCase([2, 0, 6], [2, 3, 6], 1, 'empty a'),
+  concatCase([4, 3], [0, 3], 0, 'empty b'),
 ]);

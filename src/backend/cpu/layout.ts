@@ -1,5 +1,5 @@
 import type { LayoutOps } from '../contract.js';
-import { type LayoutArray, sliceBackwardReference, sliceReference, transposeReference } from '../../reference/layout.js';
+import { type LayoutArray, concatReference, sliceBackwardReference, sliceReference, transposeReference } from '../../reference/layout.js';
 import { shapeSize } from '../../tensor/tensor.js';
 import type { CpuContext } from './context.js';
 
@@ -29,6 +29,13 @@ export function cpuLayoutOps(cpu: CpuContext): LayoutOps {
       const dx = cpu.floats(shapeSize(shape));
       sliceBackwardReference(cpu.values(dy, 'sliceBackward'), shapeSize(dy.shape.slice(0, axis)), size, shapeSize(dy.shape.slice(axis + 1)), start, length, dx);
       return cpu.wrap(dx, shape, 'f32');
+    },
+    concat: (a, b, axis) => {
+      const shape = a.shape.map((d, k) => (k === axis ? d + b.shape[axis]! : d));
+      const out = cpu.floats(shapeSize(shape));
+      const [outer, inner] = [shapeSize(a.shape.slice(0, axis)), shapeSize(a.shape.slice(axis + 1))];
+      concatReference(cpu.values(a, 'concat'), cpu.values(b, 'concat'), outer, a.shape[axis]!, b.shape[axis]!, inner, out);
+      return cpu.wrap(out, shape, 'f32');
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { GpuStorage } from '../../../kernels/kernel.js';
-import { encodeSlice, encodeTranspose } from '../../../kernels/layout.js';
+import { encodeConcat, encodeSlice, encodeTranspose } from '../../../kernels/layout.js';
 import type { LayoutOps } from '../../contract.js';
 import { Tensor, shapeSize } from '../../../tensor/tensor.js';
 import type { WebGPUContext } from '../context.js';
@@ -30,6 +30,18 @@ export function webgpuLayoutOps(gpu: WebGPUContext): LayoutOps {
       if (dy.size === 0) gpu.clear(dx);
       else encodeSlice(gpu, 'f32', true, dy.storage<GpuStorage>('sliceBackward'), dx, dims);
       return new Tensor(gpu, dx, shape, 'f32');
+    },
+    concat: (a, b, axis) => {
+      const shape = a.shape.map((d, k) => (k === axis ? d + b.shape[axis]! : d));
+      const out = gpu.allocate(shape, 'f32', 'concat');
+      const dims = { outer: shapeSize(a.shape.slice(0, axis)), dimA: a.shape[axis]!, dimB: b.shape[axis]!, inner: shapeSize(a.shape.slice(axis + 1)) };
+      // An empty operand cannot be bound (a zero-size binding): the result is then a copy of the other.
+      if (a.size === 0 || b.size === 0) {
+        const whole = a.size === 0 ? b : a;
+        if (whole.size > 0)
+          encodeSlice(gpu, 'f32', false, whole.storage<GpuStorage>('concat'), out, { outer: 1, dim: whole.size, inner: 1, start: 0, length: whole.size });
+      } else encodeConcat(gpu, a.storage<GpuStorage>('concat'), b.storage<GpuStorage>('concat'), out, dims);
+      return new Tensor(gpu, out, shape, 'f32');
     },
   };
 }
