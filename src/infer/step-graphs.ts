@@ -234,7 +234,7 @@ export class SlotLoop {
 
   constructor(steps: StepGraphs, step: StepGraph, shape: SlotShape, fixed: Readonly<Record<string, Tensor>>) {
     const { backend } = steps.parameters;
-    const { rows, slots, heads } = shape;
+    const { rows, slots, heads, headDim } = shape;
     this.#shape = shape;
     this.#rows = new Int32Array(rows * heads * slots);
     const made: Record<string, Tensor> = {
@@ -247,7 +247,7 @@ export class SlotLoop {
     const carried = cacheNames(shape);
     const caches: Record<string, Tensor> = {};
     try {
-      for (const name of carried) caches[name] = backend.zeros([rows, shape.heads, slots, shape.headDim], 'f32');
+      for (const name of carried) caches[name] = backend.zeros([rows, heads, slots, headDim], 'f32');
       this.#loop = new StepLoop(steps, step, { ...fixed, ...made, ...caches }, carried);
     } catch (error) {
       for (const t of [...this.#owned, ...Object.values(caches)]) if (!t.disposed) t.dispose();
