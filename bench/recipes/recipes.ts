@@ -147,8 +147,10 @@ export async function runRecipe(backend: Backend, input: RecipeInput, log: (line
     lrFactor: number;
     warmupSteps: number;
     decay?: string;
+    dropout: number;
+    preLayerNorm?: boolean;
   }) =>
-    `Transformer d${c.dModel}-A${c.numHeads}-L${c.layers}+${c.layers}-F${c.ffnSize}, B${c.batchSize}, Noam factor ${c.lrFactor} warm-up ${c.warmupSteps}${c.decay === 'linear' ? ' then linear decay to 0' : ''}`;
+    `Transformer d${c.dModel}-A${c.numHeads}-L${c.layers}+${c.layers}-F${c.ffnSize}${c.preLayerNorm ? ' pre-LN' : ''}, dropout ${c.dropout}, B${c.batchSize}, Noam factor ${c.lrFactor} warm-up ${c.warmupSteps}${c.decay === 'linear' ? ' then linear decay to 0' : ''}`;
   if (input.recipe === 'copy-task') {
     const config = withSteps(copyTaskConfig(input.config as 'ci'));
     const result = await trainCopyTask({ ...common, config });

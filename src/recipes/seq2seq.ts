@@ -36,12 +36,25 @@ export interface Seq2SeqModelSize {
   ffnSize: number;
   dropout: number;
   labelSmoothing: number;
+  /** LayerNorm before each sub-layer (and after each stack) instead of after it (the paper's post-LN); default false. */
+  preLayerNorm?: boolean;
 }
 
 /** A recipe's Transformer: its size, one joint vocabulary (shared embeddings), and the rest of the config from `extra`. */
 export function recipeTransformer(size: Seq2SeqModelSize, extra: TransformerConfig): Transformer {
-  const { dModel, numHeads, layers, ffnSize, dropout, labelSmoothing } = size;
-  return new Transformer({ dModel, numHeads, encoderLayers: layers, decoderLayers: layers, ffnSize, dropout, labelSmoothing, shareEmbeddings: true, ...extra });
+  const { dModel, numHeads, layers, ffnSize, dropout, labelSmoothing, preLayerNorm = false } = size;
+  return new Transformer({
+    dModel,
+    numHeads,
+    encoderLayers: layers,
+    decoderLayers: layers,
+    ffnSize,
+    dropout,
+    labelSmoothing,
+    preLayerNorm,
+    shareEmbeddings: true,
+    ...extra,
+  });
 }
 
 /** The shape every batch of a run has: the compiled step is built for it. */
